@@ -1,0 +1,47 @@
+# doc-router platform. `make synth` and `make test` work on a fresh machine with
+# Python 3.11+, Node 20+ and make: they create .venv and install pinned requirements.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-12)
+ENV ?=
+# Where CRD JSON schemas ({group}/{kind}_{version}.json) are read from; `make crd-schemas` fills it.
+CRD_SCHEMAS ?= .cache/crd-schemas
+
+# jsii (under cdk8s) prints a large banner on Node 20; silence only that banner.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CRD_SCHEMAS
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help venv synth test e2e crd-schemas clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (found " + sys.version.split()[0] + ")")'
+	@command -v node >/dev/null || { echo "Node.js 20+ is required (cdk8s runs on jsii): https://nodejs.org/"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	rm -f $(VENV)/.installed-* && touch $@
+
+venv: $(STAMP) ## Create .venv with the pinned requirements
+
+synth: $(STAMP) ## Write dist/<env>/ for every environment (ENV=staging for one)
+	$(PY) main.py synth $(if $(ENV),--env $(ENV))
+
+test: $(STAMP) ## Run the test suite (offline; e2e tests skip without Docker)
+	$(PY) -m pytest
+
+e2e: $(STAMP) ## Kind end-to-end test (needs Docker, kind, kubectl, flux)
+	$(PY) -m pytest -m e2e -v
+
+crd-schemas: ## Download CRD JSON schemas into $(CRD_SCHEMAS) (needs internet)
+	$(PYTHON) constructs/docrouter/scripts/fetch_crd_schemas.py "$(CRD_SCHEMAS)"
+
+clean: ## Remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .cache

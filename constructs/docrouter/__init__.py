@@ -1,0 +1,1 @@
+"""doc-router platform: cdk8s constructs that synthesize dist/<env>/ for Flux."""

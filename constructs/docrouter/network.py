@@ -1,0 +1,124 @@
+"""NetworkPolicies: deny by default, then allow exactly the flows the app needs.
+
+Allowed: ingress-nginx → frontend/backend, frontend → backend, app pods → MongoDB,
+DNS from every pod, HTTPS to the internet for the app (LLM APIs, S3, OAuth).
+The frontend reaches MongoDB too: NextAuth keeps its users and sessions there.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Optional
+
+from constructs import Construct
+
+from . import constants as c
+from .config import Environment
+from .k8s import api_object, selector_labels
+
+PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]
+
+
+def namespace_selector(namespace: str) -> dict[str, Any]:
+    return {"matchLabels": {"kubernetes.io/metadata.name": namespace}}
+
+
+def tcp(*ports: int) -> list[dict[str, Any]]:
+    return [{"protocol": "TCP", "port": port} for port in ports]
+
+
+DNS_PEER = {
+    "namespaceSelector": namespace_selector("kube-system"),
+    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+}
+DNS_PORTS = [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
+# Public internet only: private ranges stay closed so a compromised pod cannot roam the VPC.
+INTERNET_PEER = {"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE_RANGES}}
+
+
+def mongodb_peer() -> dict[str, Any]:
+    return {
+        "namespaceSelector": namespace_selector(c.MONGODB_NAMESPACE),
+        "podSelector": {"matchLabels": selector_labels(c.MONGODB_NAME)},
+    }
+
+
+def mongodb_egress(env: Environment) -> dict[str, Any]:
+    """Egress to the database: in-cluster MongoDB, or the internet for an external one."""
+    if env.mongodb.mode == "in-cluster":
+        return {"to": [mongodb_peer()], "ports": tcp(c.MONGODB_PORT)}
+    return {"to": [INTERNET_PEER], "ports": tcp(c.MONGODB_PORT)}
+
+
+def network_policy(
+    scope: Construct,
+    *,
+    name: str,
+    namespace: str,
+    pods: dict[str, str],
+    ingress: Optional[Iterable[dict]] = None,
+    egress: Optional[Iterable[dict]] = None,
+) -> None:
+    types, spec = [], {"podSelector": {"matchLabels": pods} if pods else {}}
+    if ingress is not None:
+        types.append("Ingress")
+        spec["ingress"] = list(ingress)
+    if egress is not None:
+        types.append("Egress")
+        spec["egress"] = list(egress)
+    spec["policyTypes"] = types
+    api_object(
+        scope,
+        api_version="networking.k8s.io/v1",
+        kind="NetworkPolicy",
+        name=name,
+        namespace=namespace,
+        labels={"app.kubernetes.io/part-of": c.PART_OF},
+        body={"spec": spec},
+    )
+
+
+def namespace_baseline(scope: Construct, namespace: str) -> None:
+    """Default deny in and out, then DNS for every pod of the namespace."""
+    network_policy(scope, name="default-deny", namespace=namespace, pods={}, ingress=[], egress=[])
+    network_policy(
+        scope, name="allow-dns", namespace=namespace, pods={}, egress=[{"to": [DNS_PEER], "ports": DNS_PORTS}]
+    )
+
+
+class AppNetworkPolicies(Construct):
+    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+        super().__init__(scope, id)
+        ns = c.APP_NAMESPACE
+        from_ingress = {"namespaceSelector": namespace_selector(c.INGRESS_NAMESPACE)}
+        https_out = {"to": [INTERNET_PEER], "ports": tcp(443)}
+        namespace_baseline(self, ns)
+        network_policy(
+            self,
+            name="frontend",
+            namespace=ns,
+            pods=selector_labels("frontend"),
+            ingress=[{"from": [from_ingress], "ports": tcp(c.FRONTEND_PORT)}],
+            egress=[
+                {"to": [{"podSelector": {"matchLabels": selector_labels("backend")}}], "ports": tcp(c.BACKEND_PORT)},
+                mongodb_egress(env),
+                https_out,
+            ],
+        )
+        network_policy(
+            self,
+            name="backend",
+            namespace=ns,
+            pods=selector_labels("backend"),
+            ingress=[
+                {
+                    "from": [from_ingress, {"podSelector": {"matchLabels": selector_labels("frontend")}}],
+                    "ports": tcp(c.BACKEND_PORT),
+                }
+            ],
+            egress=[mongodb_egress(env), https_out],
+        )
+        if env.worker:
+            network_policy(
+                self, name="worker", namespace=ns, pods=selector_labels("worker"),
+                ingress=[], egress=[mongodb_egress(env), https_out],
+            )

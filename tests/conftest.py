@@ -1,0 +1,72 @@
+"""Shared fixtures: every environment rendered once per test session, parsed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from docrouter.config import environment_names, load_environment
+from docrouter.synth import KUSTOMIZATION, render
+
+REPO = Path(__file__).resolve().parents[1]
+ENVIRONMENTS = environment_names()
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+
+class Manifests:
+    """The objects of one environment, by layer, with lookups tests need."""
+
+    def __init__(self, name: str):
+        self.env = load_environment(name)
+        self.files = render(self.env)
+        self.by_layer: dict[str, list[dict]] = {}
+        for path, text in self.files.items():
+            if path.endswith(KUSTOMIZATION):
+                continue
+            layer = path.split("/", 1)[0] if not path.startswith("infrastructure/") else "/".join(path.split("/")[:2])
+            self.by_layer.setdefault(layer, []).append(yaml.safe_load(text))
+
+    @property
+    def objects(self) -> list[dict]:
+        return [o for objs in self.by_layer.values() for o in objs]
+
+    def of_kind(self, kind: str) -> list[dict]:
+        return [o for o in self.objects if o["kind"] == kind]
+
+    def get(self, kind: str, name: str, namespace: str | None = None) -> dict:
+        for o in self.of_kind(kind):
+            if o["metadata"]["name"] == name and (namespace is None or o["metadata"].get("namespace") == namespace):
+                return o
+        raise KeyError(f"{kind} {namespace}/{name} not synthesized")
+
+    def find(self, kind: str, name: str) -> dict | None:
+        try:
+            return self.get(kind, name)
+        except KeyError:
+            return None
+
+    def pod_templates(self) -> list[tuple[dict, dict]]:
+        """(owner, pod template) for every workload."""
+        result = []
+        for o in self.objects:
+            if o["kind"] in ("Deployment", "StatefulSet", "Job", "DaemonSet"):
+                result.append((o, o["spec"]["template"]))
+        return result
+
+
+_cache: dict[str, Manifests] = {}
+
+
+def manifests_for(name: str) -> Manifests:
+    if name not in _cache:
+        _cache[name] = Manifests(name)
+    return _cache[name]
+
+
+@pytest.fixture(params=ENVIRONMENTS)
+def manifests(request) -> Manifests:
+    return manifests_for(request.param)
