@@ -16,7 +16,8 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CRD_SCHEMAS
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv synth test e2e crd-schemas clean
+.PHONY: help venv synth test e2e crd-schemas clean validate diff history rollback \
+	kind-up kind-secrets kind-deploy kind-status kind-down secrets-edit
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -39,6 +40,44 @@ test: $(STAMP) ## Run the test suite (offline; e2e tests skip without Docker)
 
 e2e: $(STAMP) ## Kind end-to-end test (needs Docker, kind, kubectl, flux)
 	$(PY) -m pytest -m e2e -v
+
+validate: $(STAMP) ## Check every manifest: schema, references, policy, drift
+	$(PY) main.py validate
+
+# Review and release (see README, "Reviewing a change").
+BASE ?=
+HEAD ?=
+FORMAT ?= terminal
+TO ?=
+YES ?=
+diff: $(STAMP) ## Per-object diff of dist/ with risk flags (BASE=<ref> HEAD=<ref> FORMAT=markdown|json)
+	$(PY) main.py diff $(if $(BASE),--base $(BASE)) $(if $(HEAD),--head $(HEAD)) --format $(FORMAT)
+
+history: $(STAMP) ## Revisions that changed dist/$(ENV) (ENV=production)
+	$(PY) main.py history --env $(ENV)
+
+rollback: $(STAMP) ## Restore ENV to revision TO as a new commit (YES=1 skips the prompt)
+	$(PY) main.py rollback --env $(ENV) --to $(TO) $(if $(YES),--yes)
+
+# Local Kind cluster (see README, "Kind").
+KIND_CLUSTER ?= doc-router
+kind-up: $(STAMP) ## Create the Kind cluster and local registry (idempotent)
+	$(PY) main.py kind up --cluster $(KIND_CLUSTER)
+
+kind-secrets: $(STAMP) ## Age key + development secrets from .env.kind into the Kind cluster
+	$(PY) main.py kind secrets --cluster $(KIND_CLUSTER)
+
+kind-deploy: $(STAMP) ## Install Flux, push dist/kind, wait until Ready
+	$(PY) main.py kind deploy --cluster $(KIND_CLUSTER)
+
+kind-status: $(STAMP) ## Flux Kustomizations, HelmReleases and pods
+	$(PY) main.py kind status --cluster $(KIND_CLUSTER)
+
+kind-down: $(STAMP) ## Delete the Kind cluster and the registry
+	$(PY) main.py kind down --cluster $(KIND_CLUSTER)
+
+secrets-edit: $(STAMP) ## Edit ENV's SOPS-encrypted secrets with the sops CLI
+	$(PY) main.py secrets edit --env $(ENV)
 
 crd-schemas: ## Download CRD JSON schemas into $(CRD_SCHEMAS) (needs internet)
 	$(PYTHON) constructs/docrouter/scripts/fetch_crd_schemas.py "$(CRD_SCHEMAS)"

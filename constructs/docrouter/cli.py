@@ -1,17 +1,32 @@
-"""Command line: `python main.py [synth] [--env ENV] [--out DIR]`."""
+"""Command line behind main.py and the Makefile.
+
+`python main.py` (no command) synthesizes every environment, like `make synth`.
+Other commands live in their own modules, each exposing `add_arguments(parser)` and
+`run(args) -> exit code`; they are imported only when used, so synth stays fast.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from pathlib import Path
 
 from .checks import SynthError
 from .config import ConfigError, environment_names, load_environment
-from .synth import synthesize
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# command → (module, help)
+COMMANDS = {
+    "validate": ("docrouter.validate.cli", "check every manifest in dist/ and clusters/ (make validate)"),
+    "diff": ("docrouter.review.diff_cli", "per-object diff of dist/ between revisions, with risk flags (make diff)"),
+    "history": ("docrouter.review.history_cli", "revisions that changed one environment (make history)"),
+    "rollback": ("docrouter.review.rollback_cli", "restore an environment to an earlier revision (make rollback)"),
+    "kind": ("docrouter.kind.cli", "local Kind cluster: up, secrets, deploy, status, down"),
+    "secrets": ("docrouter.secrets.cli", "edit an environment's SOPS-encrypted secrets"),
+}
 
 
 def default_dist() -> Path:
@@ -19,30 +34,48 @@ def default_dist() -> Path:
     return Path(os.environ.get("CDK8S_OUTDIR") or REPO_ROOT / "dist")
 
 
-def cmd_synth(args: argparse.Namespace) -> int:
+def run_synth(args: argparse.Namespace) -> int:
+    from .synth import synthesize  # cdk8s start-up cost only for synth
+
     names = [args.env] if args.env else environment_names()
     envs = [load_environment(name) for name in names]  # all valid before anything is written
     allow_shrink = os.environ.get("ALLOW_SHRINK", "") not in ("", "0")
-    for path in synthesize(envs, Path(args.out) if args.out else default_dist(), allow_shrink=allow_shrink):
+    out = Path(args.out) if args.out else default_dist()
+    for path in synthesize(envs, out, allow_shrink=allow_shrink):
         print(f"synthesized {path}")
     return 0
 
 
+def _synth_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--env", help="one environment (default: all of them)")
+    parser.add_argument("--out", help="folder to write environments into (default: dist/)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="main.py", description=__doc__)
+    parser = argparse.ArgumentParser(prog="main.py", description="doc-router platform: synth and tools")
+    _synth_arguments(parser)
     commands = parser.add_subparsers(dest="command")
-    synth = commands.add_parser("synth", help="write dist/<env>/ (the default command)")
-    for p in (parser, synth):
-        p.add_argument("--env", help="one environment (default: all of them)")
-        p.add_argument("--out", help="folder to write environments into (default: dist/)")
+    _synth_arguments(commands.add_parser("synth", help="write dist/<env>/ (the default command)"))
+    for name, (module_name, help_text) in COMMANDS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                continue  # that tool is not part of this checkout
+            raise
+        sub = commands.add_parser(name, help=help_text)
+        module.add_arguments(sub)
+        sub.set_defaults(run=module.run)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return cmd_synth(args)
-    except (ConfigError, SynthError) as exc:
-        print(f"synth failed: {exc}", file=sys.stderr)
-        print("dist/ was left unchanged.", file=sys.stderr)
-        return 1
+    if args.command in (None, "synth"):
+        try:
+            return run_synth(args)
+        except (ConfigError, SynthError) as exc:
+            print(f"synth failed: {exc}", file=sys.stderr)
+            print("dist/ was left unchanged.", file=sys.stderr)
+            return 1
+    return args.run(args)
