@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from docrouter.config import environment_names, load_environment
-from docrouter.synth import KUSTOMIZATION, render
+from docrouter.synth import KUSTOMIZATION, render, render_clusters
 
 REPO = Path(__file__).resolve().parents[1]
 ENVIRONMENTS = environment_names()
@@ -23,16 +23,24 @@ class Manifests:
     def __init__(self, name: str):
         self.env = load_environment(name)
         self.files = render(self.env)
+        self.cluster_files = render_clusters(self.env, self.files)
         self.by_layer: dict[str, list[dict]] = {}
         for path, text in self.files.items():
             if path.endswith(KUSTOMIZATION):
                 continue
-            layer = path.split("/", 1)[0] if not path.startswith("infrastructure/") else "/".join(path.split("/")[:2])
+            layer = path.rsplit("/", 2)[0]  # <layer>/<namespace>/<file>
             self.by_layer.setdefault(layer, []).append(yaml.safe_load(text))
+        self.flux = [yaml.safe_load(text) for text in self.cluster_files.values()]
 
     @property
     def objects(self) -> list[dict]:
         return [o for objs in self.by_layer.values() for o in objs]
+
+    def layer_of(self, kind: str, name: str) -> str:
+        for layer, objs in self.by_layer.items():
+            if any(o["kind"] == kind and o["metadata"]["name"] == name for o in objs):
+                return layer
+        raise KeyError(f"{kind} {name} not synthesized")
 
     def of_kind(self, kind: str) -> list[dict]:
         return [o for o in self.objects if o["kind"] == kind]

@@ -16,26 +16,51 @@ def test_two_renders_are_byte_identical(env):
     assert render(load_environment(env)) == manifests_for(env).files
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_committed_dist_matches_fresh_synth(env):
-    """Like kapitan's compile test: a readable per-file diff on mismatch, not a hash."""
-    fresh = manifests_for(env).files
-    folder = REPO / "dist" / env
-    committed = {p.relative_to(folder).as_posix(): p.read_text() for p in folder.rglob("*") if p.is_file()}
-    problems = [f"missing in dist/{env}: {p}" for p in sorted(fresh.keys() - committed.keys())]
-    problems += [f"stale file in dist/{env}: {p}" for p in sorted(committed.keys() - fresh.keys())]
+def _as_text(content) -> str:
+    return content.decode("utf-8") if isinstance(content, bytes) else content
+
+
+def compare_tree(label: str, folder, fresh: dict, skip: str = "") -> list[str]:
+    """Per-file differences between a committed folder and fresh output, as unified diffs."""
+    committed = {
+        p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
+        for p in folder.rglob("*")
+        if p.is_file() and not (skip and skip in p.relative_to(folder).parts)
+    }
+    problems = [f"missing in {label}: {p}" for p in sorted(fresh.keys() - committed.keys())]
+    problems += [f"stale file in {label}: {p}" for p in sorted(committed.keys() - fresh.keys())]
     for path in sorted(fresh.keys() & committed.keys()):
-        if fresh[path] != committed[path]:
+        new = _as_text(fresh[path])
+        if new != committed[path]:
             diff = difflib.unified_diff(
-                committed[path].splitlines(), fresh[path].splitlines(), f"dist/{env}/{path}", "fresh synth", lineterm=""
+                committed[path].splitlines(), new.splitlines(), f"{label}/{path}", "fresh synth", lineterm=""
             )
             problems.append("\n".join(diff))
-    assert not problems, "dist/ is out of date; run `make synth`:\n" + "\n".join(problems)
+    return problems
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_committed_dist_and_clusters_match_fresh_synth(env):
+    """Like kapitan's compile test: a readable per-file diff on mismatch, not a hash."""
+    m = manifests_for(env)
+    problems = compare_tree(f"dist/{env}", REPO / "dist" / env, m.files)
+    # clusters/<env>/flux-system/ is written by `flux bootstrap`, not by synth.
+    problems += compare_tree(f"clusters/{env}", REPO / "clusters" / env, m.cluster_files, skip="flux-system")
+    assert not problems, "out of date; run `make synth`:\n" + "\n".join(problems)
+
+
+def test_dist_and_clusters_hold_exactly_the_configured_environments():
+    for folder in ("dist", "clusters"):
+        present = sorted(p.name for p in (REPO / folder).iterdir() if p.is_dir())
+        assert present == ENVIRONMENTS, f"{folder}/ has {present}, environments are {ENVIRONMENTS}"
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_every_file_says_it_is_generated(env):
-    for path, text in manifests_for(env).files.items():
+    m = manifests_for(env)
+    for path, text in {**m.files, **m.cluster_files}.items():
+        if path.endswith(".sops.yaml"):
+            continue  # committed encrypted files are copied byte for byte
         assert text.startswith(GENERATED_BY + "\n"), path
 
 

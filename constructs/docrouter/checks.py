@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Iterable
 
@@ -79,4 +80,27 @@ def check_crd_layering(env: str, layered: dict[str, list[dict]]) -> None:
                     f"{installer[0]} {installer[1]} in layer '{order[installed_in[installer]]}'. Flux dry-runs a "
                     "whole layer before applying it, so the CRD would not exist yet. "
                     "Fix: move the custom resource to a later layer (see layers.py)."
+                )
+
+
+# Key names and value shapes that mean a credential leaked into a ConfigMap.
+CREDENTIAL_KEY = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL)", re.I)
+CREDENTIAL_VALUE = re.compile(
+    r"(://[^/\s:@]+:[^@\s<>]+@"  # user:password@ in a URI
+    r"|AKIA[0-9A-Z]{16}"  # AWS access key id
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"
+    r"|\bsk-[A-Za-z0-9_-]{16,}"  # OpenAI/Anthropic/Stripe style secret keys
+    r"|\bxox[abpr]-[A-Za-z0-9-]{10,})"  # Slack tokens
+)
+
+
+def check_configmaps_hold_no_credentials(env: str, objects: Iterable[dict]) -> None:
+    for obj in objects:
+        if obj.get("kind") != "ConfigMap":
+            continue
+        for key, value in (obj.get("data") or {}).items():
+            if CREDENTIAL_KEY.search(key) or CREDENTIAL_VALUE.search(str(value)):
+                raise SynthError(
+                    f"environment '{env}': {object_id(obj)} key '{key}' looks like a credential. "
+                    "Fix: move it to the SOPS-encrypted Secret (see README, 'Secrets')."
                 )

@@ -40,8 +40,9 @@ def run_synth(args: argparse.Namespace) -> int:
     names = [args.env] if args.env else environment_names()
     envs = [load_environment(name) for name in names]  # all valid before anything is written
     allow_shrink = os.environ.get("ALLOW_SHRINK", "") not in ("", "0")
-    out = Path(args.out) if args.out else default_dist()
-    for path in synthesize(envs, out, allow_shrink=allow_shrink):
+    # clusters/ is written next to the real dist/ only; --out is for throwaway copies.
+    out, clusters = (Path(args.out), None) if args.out else (default_dist(), REPO_ROOT / "clusters")
+    for path in synthesize(envs, out, clusters=clusters, allow_shrink=allow_shrink):
         print(f"synthesized {path}")
     return 0
 

@@ -132,6 +132,15 @@ class S3(Frozen):
     region: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
 
 
+class Notifications(Frozen):
+    """Flux alerts for failed reconciliations, sent to Slack.
+
+    The webhook URL is a Secret `slack-webhook` (key `address`) in flux-system, created once by hand.
+    """
+
+    slack_channel: str = Field(pattern=r"^#?[a-z0-9_-]{1,80}$")
+
+
 class Environment(Frozen):
     """Everything that differs between two clusters running doc-router."""
 
@@ -149,6 +158,7 @@ class Environment(Frozen):
     storage: StorageClass
     s3: S3
     cors_origins_extra: list[str] = Field(default_factory=list)
+    notifications: Optional[Notifications] = None
 
     @property
     def tls(self) -> bool:

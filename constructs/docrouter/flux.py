@@ -1,0 +1,104 @@
+"""clusters/<env>/: the Flux objects that make a cluster reconcile dist/<env>/.
+
+`flux bootstrap ... --path=clusters/<env>` points the cluster at this folder; Flux
+then applies one Kustomization per layer, each waiting for the one before it:
+controllers → configs → database → pre-deploy (migration Job) → apps.
+Real clusters read the Git repository bootstrap created (GitRepository flux-system);
+Kind reads an OCI artifact of dist/kind pushed to a local registry by `make kind-deploy`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .config import Environment
+from .constants import FLUX_NAMESPACE
+from .layers import LAYERS
+
+# Flux decrypts SOPS files with the age key in this Secret (key name must end in .agekey).
+AGE_SECRET = "sops-age"
+AGE_SECRET_KEY = "age.agekey"
+KIND_SOURCE = {"kind": "OCIRepository", "name": "doc-router"}
+KIND_REGISTRY_URL = "oci://kind-registry:5000/doc-router"
+KIND_ARTIFACT_TAG = "local"
+GIT_SOURCE = {"kind": "GitRepository", "name": "flux-system"}
+SLACK_WEBHOOK_SECRET = "slack-webhook"
+
+
+def _object(api_version: str, kind: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": api_version,
+        "kind": kind,
+        "metadata": {"name": name, "namespace": FLUX_NAMESPACE},
+        "spec": spec,
+    }
+
+
+def kustomizations(env: Environment, present_layers: list[str]) -> list[dict[str, Any]]:
+    """One Flux Kustomization per present layer, chained with dependsOn in apply order."""
+    result, previous = [], None
+    for layer in (layer for layer in LAYERS if layer.path in present_layers):
+        spec: dict[str, Any] = {
+            "interval": "10m",
+            "retryInterval": "2m",
+            "timeout": layer.timeout,
+            "sourceRef": KIND_SOURCE if env.provider == "kind" else GIT_SOURCE,
+            "path": f"./{layer.path}" if env.provider == "kind" else f"./dist/{env.name}/{layer.path}",
+            "prune": True,
+            "wait": True,
+        }
+        if layer.force:
+            spec["force"] = True
+        if previous:
+            spec["dependsOn"] = [{"name": previous}]
+        if layer.secret_namespaces or layer.name == "apps":
+            spec["decryption"] = {"provider": "sops", "secretRef": {"name": AGE_SECRET}}
+        result.append(_object("kustomize.toolkit.fluxcd.io/v1", "Kustomization", layer.name, spec))
+        previous = layer.name
+    return result
+
+
+def kind_source() -> dict[str, Any]:
+    return _object(
+        "source.toolkit.fluxcd.io/v1",
+        "OCIRepository",
+        KIND_SOURCE["name"],
+        {"interval": "1m", "url": KIND_REGISTRY_URL, "ref": {"tag": KIND_ARTIFACT_TAG}, "insecure": True},
+    )
+
+
+def notifications(env: Environment) -> list[dict[str, Any]]:
+    if env.notifications is None:
+        return []
+    provider = _object(
+        "notification.toolkit.fluxcd.io/v1beta3",
+        "Provider",
+        "slack",
+        {"type": "slack", "channel": env.notifications.slack_channel, "secretRef": {"name": SLACK_WEBHOOK_SECRET}},
+    )
+    alert = _object(
+        "notification.toolkit.fluxcd.io/v1beta3",
+        "Alert",
+        "doc-router",
+        {
+            "providerRef": {"name": "slack"},
+            "eventSeverity": "error",
+            "eventSources": [
+                {"kind": "Kustomization", "name": "*"},
+                {"kind": "HelmRelease", "name": "*", "namespace": "ingress-nginx"},
+                {"kind": "HelmRelease", "name": "*", "namespace": "cert-manager"},
+            ],
+            "summary": f"doc-router {env.name}",
+        },
+    )
+    return [provider, alert]
+
+
+def cluster_objects(env: Environment, present_layers: list[str]) -> dict[str, dict[str, Any]]:
+    """File name under clusters/<env>/ → object."""
+    files = {f"{k['metadata']['name']}.yaml": k for k in kustomizations(env, present_layers)}
+    if env.provider == "kind":
+        files["source.yaml"] = kind_source()
+    for obj in notifications(env):
+        files[f"notification-{obj['kind'].lower()}.yaml"] = obj
+    return dict(sorted(files.items()))
