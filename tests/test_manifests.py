@@ -1,0 +1,260 @@
+"""What users rely on, read from the synthesized YAML of every environment."""
+
+from __future__ import annotations
+
+import pytest
+
+from docrouter import constants as c
+from docrouter.app import backend_url
+from docrouter.config import InClusterMongoDB
+
+APP_DEPLOYMENTS = ("frontend", "backend", "worker")
+
+
+def containers(template: dict) -> list[dict]:
+    spec = template["spec"]
+    return spec.get("initContainers", []) + spec["containers"]
+
+
+def test_namespaces(manifests):
+    names = {o["metadata"]["name"] for o in manifests.of_kind("Namespace")}
+    assert names == {c.APP_NAMESPACE, c.MONGODB_NAMESPACE, c.INGRESS_NAMESPACE, c.CERT_MANAGER_NAMESPACE}
+    mongodb = manifests.get("Namespace", c.MONGODB_NAMESPACE)
+    assert mongodb["metadata"]["annotations"]["kustomize.toolkit.fluxcd.io/prune"] == "disabled"
+
+
+def test_ingress_routes_fastapi_to_backend_and_the_rest_to_frontend(manifests):
+    ingress = manifests.get("Ingress", "doc-router", c.APP_NAMESPACE)
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    (rule,) = ingress["spec"]["rules"]
+    assert rule["host"] == manifests.env.ingress.host
+    routes = {p["path"]: (p["pathType"], p["backend"]["service"]) for p in rule["http"]["paths"]}
+    assert routes == {
+        "/fastapi": ("Prefix", {"name": "backend", "port": {"number": 8000}}),
+        "/": ("Prefix", {"name": "frontend", "port": {"number": 3000}}),
+    }
+    services = {s["metadata"]["name"]: s["spec"]["ports"][0]["port"] for s in manifests.of_kind("Service")}
+    assert services["backend"] == 8000 and services["frontend"] == 3000
+
+
+def test_tls_per_environment(manifests):
+    ingress = manifests.get("Ingress", "doc-router", c.APP_NAMESPACE)
+    annotations = ingress["metadata"].get("annotations", {})
+    issuer = manifests.env.ingress.tls_issuer
+    if issuer is None:
+        assert "tls" not in ingress["spec"] and "cert-manager.io/cluster-issuer" not in annotations
+    else:
+        assert annotations["cert-manager.io/cluster-issuer"] == issuer
+        assert ingress["spec"]["tls"] == [{"hosts": [manifests.env.ingress.host], "secretName": "doc-router-tls"}]
+        issuer_obj = manifests.get("ClusterIssuer", issuer)
+        assert issuer_obj["spec"]["acme"]["solvers"][0]["http01"]["ingress"]["ingressClassName"] == "nginx"
+
+
+def test_expected_issuer_per_environment(manifests):
+    expected = {"kind": None, "staging": "letsencrypt-staging", "production": "letsencrypt-prod"}
+    if manifests.env.name in expected:
+        assert manifests.env.ingress.tls_issuer == expected[manifests.env.name]
+
+
+@pytest.mark.parametrize("name", APP_DEPLOYMENTS)
+def test_rollout_strategy_never_drops_capacity(manifests, name):
+    deployment = manifests.get("Deployment", name, c.APP_NAMESPACE)
+    assert deployment["spec"]["strategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
+    }
+
+
+@pytest.mark.parametrize("name", APP_DEPLOYMENTS)
+def test_app_containers_have_probes_resources_and_config(manifests, name):
+    (container,) = manifests.get("Deployment", name, c.APP_NAMESPACE)["spec"]["template"]["spec"]["containers"]
+    assert container["readinessProbe"] and container["livenessProbe"]
+    assert set(container["resources"]) == {"requests", "limits"}
+    assert container["envFrom"] == [
+        {"configMapRef": {"name": "doc-router-config"}},
+        {"secretRef": {"name": "doc-router-secrets"}},
+    ]
+
+
+def test_commands_and_ports(manifests):
+    spec = {n: manifests.get("Deployment", n)["spec"]["template"]["spec"]["containers"][0] for n in APP_DEPLOYMENTS}
+    assert spec["frontend"]["command"] == ["node", "frontend/server.js"]
+    assert spec["frontend"]["ports"][0]["containerPort"] == 3000
+    assert spec["backend"]["command"][:2] == ["uvicorn", "app.main:app"]
+    assert spec["backend"]["ports"][0]["containerPort"] == 8000
+    assert spec["worker"]["command"] == ["python3", "worker/worker.py"]
+    tag = manifests.env.backend.image_tag
+    assert spec["worker"]["image"] == spec["backend"]["image"] == f"{c.BACKEND_IMAGE}:{tag}"
+
+
+def test_config_map(manifests):
+    data = manifests.get("ConfigMap", "doc-router-config", c.APP_NAMESPACE)["data"]
+    env = manifests.env
+    assert data["FASTAPI_ROOT_PATH"] == "/fastapi"
+    assert data["FASTAPI_BACKEND_URL"] == backend_url() == "http://backend.doc-router.svc.cluster.local:8000"
+    assert data["NEXTAUTH_URL"] == env.public_url
+    assert data["PUBLIC_API_URL"] == env.public_url + "/fastapi"
+    assert data["DOCROUTER_WORKERS_ENABLED"] == ("0" if env.worker else "1")
+    assert data["AWS_S3_BUCKET_NAME"] == env.s3.bucket and data["AWS_REGION"] == env.s3.region
+    assert set(data) >= {"ENV", "N_UVICORN_WORKERS", "CORS_ORIGINS_EXTRA"}
+
+
+def test_replicas_disruption_budgets_and_spread(manifests):
+    env = manifests.env
+    for name, cfg in (("frontend", env.frontend), ("backend", env.backend), ("worker", env.worker)):
+        deployment = manifests.get("Deployment", name)
+        pod = deployment["spec"]["template"]["spec"]
+        if name == "backend" and cfg.autoscaling:
+            assert "replicas" not in deployment["spec"], "the HPA owns the replica count"
+        else:
+            assert deployment["spec"]["replicas"] == cfg.replicas
+        pdb = manifests.find("PodDisruptionBudget", name)
+        if cfg.replicas > 1:
+            assert pdb and pdb["spec"]["selector"] == deployment["spec"]["selector"]
+            assert pod["topologySpreadConstraints"][0]["topologyKey"] == "kubernetes.io/hostname"
+        else:
+            assert pdb is None and "topologySpreadConstraints" not in pod
+
+
+def test_environment_shapes():
+    from conftest import manifests_for
+
+    kind, staging, production = (manifests_for(n) for n in ("kind", "staging", "production"))
+    assert all(d["spec"].get("replicas") == 1 for d in kind.of_kind("Deployment"))
+    assert all(d["spec"].get("replicas") == 2 for d in staging.of_kind("Deployment"))
+    hpa = production.get("HorizontalPodAutoscaler", "backend")
+    assert hpa["spec"]["scaleTargetRef"]["name"] == "backend"
+    assert {m["resource"]["name"] for m in hpa["spec"]["metrics"]} == {"cpu", "memory"}
+    assert not kind.of_kind("HorizontalPodAutoscaler") and not staging.of_kind("HorizontalPodAutoscaler")
+
+
+def test_storage_classes():
+    from conftest import manifests_for
+
+    assert not manifests_for("kind").of_kind("StorageClass"), "Kind's `standard` class is the cluster's own"
+    staging = manifests_for("staging").get("StorageClass", "do-block-storage-retain")
+    assert staging["provisioner"] == "dobs.csi.digitalocean.com"
+    gp3 = manifests_for("production").get("StorageClass", "gp3")
+    assert gp3["provisioner"] == "ebs.csi.aws.com"
+    assert gp3["parameters"]["encrypted"] == "true"
+    assert gp3["volumeBindingMode"] == "WaitForFirstConsumer" and gp3["allowVolumeExpansion"] is True
+
+
+def test_ingress_nginx_per_provider():
+    from conftest import manifests_for
+
+    def controller(env):
+        return manifests_for(env).get("HelmRelease", "ingress-nginx")["spec"]["values"]["controller"]
+
+    kind = controller("kind")
+    assert kind["hostPort"] == {"enabled": True} and kind["nodeSelector"]["ingress-ready"] == "true"
+    nlb = controller("production")["service"]["annotations"]
+    assert nlb["service.beta.kubernetes.io/aws-load-balancer-type"] == "nlb"
+    assert controller("staging")["service"]["type"] == "LoadBalancer"
+
+
+def test_helm_charts_are_pinned(manifests):
+    for release in manifests.of_kind("HelmRelease"):
+        chart = release["spec"]["chart"]["spec"]
+        assert chart["version"] and not any(ch in chart["version"] for ch in "*^~><"), chart
+        assert release["spec"]["install"]["crds"] == "Create"
+
+
+def test_mongodb_storage_and_retention(manifests):
+    if not isinstance(manifests.env.mongodb, InClusterMongoDB):
+        assert not manifests.of_kind("StatefulSet")
+        return
+    sts = manifests.get("StatefulSet", "mongodb", c.MONGODB_NAMESPACE)
+    spec = sts["spec"]
+    assert spec["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Retain", "whenScaled": "Retain"}
+    assert sts["metadata"]["annotations"]["kustomize.toolkit.fluxcd.io/prune"] == "disabled"
+    claims = {t["metadata"]["name"]: t["spec"] for t in spec["volumeClaimTemplates"]}
+    assert claims["data"]["storageClassName"] == manifests.env.storage.name
+    assert claims["data"]["resources"]["requests"]["storage"] == manifests.env.mongodb.storage_size
+    names = [ct["name"] for ct in spec["template"]["spec"]["containers"]]
+    assert names == ["mongod", "mongot", "bootstrap"]
+    mongod = spec["template"]["spec"]["containers"][0]["command"]
+    assert "--replSet" in mongod and "--keyFile" in mongod
+    assert any(arg.startswith("mongotHost=") for arg in mongod)
+    headless = manifests.get("Service", "mongodb", c.MONGODB_NAMESPACE)
+    assert headless["spec"]["clusterIP"] == "None" and spec["serviceName"] == "mongodb"
+
+
+def test_migration_job_is_named_after_the_backend_version(manifests):
+    (job,) = manifests.of_kind("Job")
+    tag = manifests.env.backend.image_tag
+    assert job["metadata"]["name"] == "migrate-" + tag.replace(".", "-").lower()
+    assert manifests.layer_of("Job", job["metadata"]["name"]) == "pre-deploy"
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    assert container["command"] == ["python3", "migrate.py"] and container["image"].endswith(f":{tag}")
+    assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+    assert "ttlSecondsAfterFinished" not in job["spec"], "Flux would re-create and re-run a deleted Job"
+
+
+def test_restricted_security_context_on_every_pod(manifests):
+    for owner, template in manifests.pod_templates():
+        pod = template["spec"]
+        where = f"{owner['kind']} {owner['metadata']['name']}"
+        assert pod["securityContext"]["runAsNonRoot"] is True, where
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, where
+        assert pod["automountServiceAccountToken"] is False, where
+        assert not any(pod.get(k) for k in ("hostNetwork", "hostPID", "hostIPC")), where
+        for container in containers(template):
+            sc = container["securityContext"]
+            assert sc["allowPrivilegeEscalation"] is False, where
+            assert sc["capabilities"] == {"drop": ["ALL"]}, where
+            assert sc["readOnlyRootFilesystem"] is True, where
+            assert "resources" in container and container["resources"]["limits"], where
+
+
+def test_app_pods_run_as_uid_1000_with_writable_tmp(manifests):
+    for name in APP_DEPLOYMENTS:
+        pod = manifests.get("Deployment", name)["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsUser"] == 1000
+        mounts = {m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
+        assert "/tmp" in mounts
+
+
+def test_network_policies_cover_every_pod(manifests):
+    policies = manifests.of_kind("NetworkPolicy")
+    for namespace in (c.APP_NAMESPACE, c.MONGODB_NAMESPACE):
+        deny = manifests.get("NetworkPolicy", "default-deny", namespace)
+        assert deny["spec"]["podSelector"] == {} and set(deny["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+    for owner, template in manifests.pod_templates():
+        namespace = owner["metadata"]["namespace"]
+        pod_labels = template["metadata"]["labels"]
+        specific = [
+            p for p in policies
+            if p["metadata"]["namespace"] == namespace
+            and p["spec"]["podSelector"].get("matchLabels")
+            and p["spec"]["podSelector"]["matchLabels"].items() <= pod_labels.items()
+        ]
+        assert specific, f"no NetworkPolicy selects {owner['kind']} {owner['metadata']['name']}"
+
+
+def test_only_the_backend_and_frontend_accept_traffic_from_ingress_nginx(manifests):
+    from_ingress = set()
+    for policy in manifests.of_kind("NetworkPolicy"):
+        for rule in policy["spec"].get("ingress", []):
+            for peer in rule.get("from", []):
+                if peer.get("namespaceSelector", {}).get("matchLabels", {}).get(
+                    "kubernetes.io/metadata.name"
+                ) == c.INGRESS_NAMESPACE:
+                    from_ingress.add(policy["metadata"]["name"])
+    assert from_ingress == {"frontend", "backend"}
+
+
+def test_no_plain_text_secrets_and_no_latest_tags(manifests):
+    for obj in manifests.objects:
+        if obj["kind"] == "Secret":
+            assert "sops" in obj and all(v.startswith("ENC[") for v in obj.get("data", {}).values())
+    for owner, template in manifests.pod_templates():
+        for container in containers(template):
+            image = container["image"]
+            assert ":" in image.rsplit("/", 1)[-1] and not image.endswith(":latest"), image
+
+
+def test_recommended_labels(manifests):
+    for owner, _ in manifests.pod_templates():
+        labels = owner["metadata"]["labels"]
+        assert {"app.kubernetes.io/name", "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by"} <= set(labels)
