@@ -1,0 +1,179 @@
+"""Bad configuration or unsafe output stops synthesis with one clear message and loses nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO
+from docrouter.checks import SynthError, check_crd_layering, check_no_plain_secrets, check_unique
+from docrouter.config import ConfigError, load_environment
+from docrouter.sops_files import sops_secret_files
+from docrouter.synth import check_shrink, write_tree
+
+SOURCES = ("main.py", "cdk8s.yaml", "pyproject.toml", "requirements.txt", "constructs", "dist", "clusters")
+
+
+@pytest.fixture
+def env_dir(tmp_path) -> Path:
+    folder = tmp_path / "environments"
+    shutil.copytree(REPO / "constructs/docrouter/environments", folder)
+    return folder
+
+
+def edit(env_dir: Path, name: str, change) -> None:
+    path = env_dir / f"{name}.yaml"
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data))
+
+
+@pytest.mark.parametrize(
+    "change, field, words",
+    [
+        (lambda d: d["backend"].update(replicas=-1), "backend.replicas", "greater than or equal to 1"),
+        (lambda d: d["frontend"].update(replicas="two"), "frontend.replicas", "valid integer"),
+        (lambda d: d.update(replicsa=3), "replicsa", "remove this field or correct its spelling"),
+        (lambda d: d["ingress"].pop("host"), "ingress.host", "add this field"),
+        (lambda d: d["frontend"].update(image_tag="latest"), "frontend.image_tag", "'latest' is not a pinned tag"),
+        (lambda d: d["mongodb"].pop("storage_size"), "mongodb.storage_size", "add this field"),
+        (lambda d: d["ingress"].update(tls_issuer="letsencrypt"), "ingress.tls_issuer", "letsencrypt-prod"),
+    ],
+)
+def test_config_errors_name_environment_field_and_fix(env_dir, change, field, words):
+    edit(env_dir, "staging", change)
+    with pytest.raises(ConfigError) as caught:
+        load_environment("staging", env_dir)
+    message = str(caught.value)
+    assert "environment 'staging'" in message and f"field '{field}'" in message and "Fix:" in message
+    assert words in message
+
+
+def test_unknown_environment_lists_the_known_ones(env_dir):
+    with pytest.raises(ConfigError, match=r"environment 'prod': unknown environment \(known: kind, production"):
+        load_environment("prod", env_dir)
+
+
+def test_autoscaling_bounds_are_checked(env_dir):
+    edit(env_dir, "production", lambda d: d["backend"]["autoscaling"].update(max_replicas=1))
+    with pytest.raises(ConfigError, match="max_replicas .1. is below replicas .2."):
+        load_environment("production", env_dir)
+
+
+def obj(kind, name, namespace=None, api_version="v1", **body):
+    meta = {"name": name} | ({"namespace": namespace} if namespace else {})
+    return {"apiVersion": api_version, "kind": kind, "metadata": meta, **body}
+
+
+def test_duplicate_objects_are_refused():
+    layered = {"apps": [obj("Service", "backend", "doc-router")], "pre-deploy": [obj("Service", "backend", "doc-router")]}
+    with pytest.raises(SynthError, match="more than one object named Service doc-router/backend"):
+        check_unique("kind", layered)
+
+
+def test_plain_secret_is_refused_and_sops_secret_accepted():
+    with pytest.raises(SynthError, match="plain-text data"):
+        check_no_plain_secrets("kind", [obj("Secret", "s", "doc-router", data={"k": "dmFsdWU="})])
+    half = obj("Secret", "s", "doc-router", data={"a": "ENC[AES256_GCM,data:x]", "b": "cGxhaW4="}, sops={"mac": "x"})
+    with pytest.raises(SynthError):
+        check_no_plain_secrets("kind", [half])
+    check_no_plain_secrets("kind", [obj("Secret", "s", "doc-router", data={"a": "ENC[AES256_GCM,data:x]"}, sops={})])
+
+
+def test_custom_resource_in_the_layer_of_its_crd_installer_is_refused():
+    issuer = obj("ClusterIssuer", "letsencrypt-prod", api_version="cert-manager.io/v1")
+    release = obj("HelmRelease", "cert-manager", "cert-manager", api_version="helm.toolkit.fluxcd.io/v2")
+    with pytest.raises(SynthError, match="its CRD is installed by HelmRelease cert-manager"):
+        check_crd_layering("kind", {"infrastructure/controllers": [release, issuer]})
+    check_crd_layering("kind", {"infrastructure/controllers": [release], "infrastructure/configs": [issuer]})
+
+
+def test_credentials_in_a_config_map_are_refused():
+    from docrouter.checks import check_configmaps_hold_no_credentials
+
+    for data in ({"OPENAI_API_KEY": "x"}, {"MONGODB_URI": "mongodb://root:hunter2@db:27017"}):
+        with pytest.raises(SynthError, match="looks like a credential"):
+            check_configmaps_hold_no_credentials("kind", [obj("ConfigMap", "c", "doc-router", data=data)])
+
+
+def test_shrinking_an_environment_needs_allow_shrink(tmp_path):
+    target = tmp_path / "staging"
+    write_tree(target, {f"apps/doc-router/o{i}.yaml": "x" for i in range(10)})
+    few = {"apps/doc-router/o1.yaml": "x", "apps/kustomization.yaml": "k"}
+    with pytest.raises(SynthError, match="from 10 to 1 objects.*ALLOW_SHRINK=1"):
+        check_shrink("staging", target, few, allow_shrink=False)
+    check_shrink("staging", target, few, allow_shrink=True)
+
+
+def test_sops_files_are_copied_byte_for_byte_and_checked(tmp_path):
+    folder = tmp_path / "secrets/staging/doc-router"
+    folder.mkdir(parents=True)
+    raw = (
+        b"apiVersion: v1\r\nkind: Secret\r\nmetadata:\r\n    name: doc-router-secrets\r\n    namespace: doc-router\r\n"
+        b"type: Opaque\r\nstringData:\r\n    NEXTAUTH_SECRET: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]\r\n"
+        b"sops:\r\n    mac: ENC[AES256_GCM,data:m]\r\n    version: 3.9.0\r\n"
+    )
+    (folder / "doc-router-secrets.sops.yaml").write_bytes(raw)
+    files = sops_secret_files("staging", tmp_path / "secrets")
+    assert files == {"pre-deploy/doc-router/secret-doc-router-secrets.sops.yaml": raw}
+    (folder / "doc-router-secrets.sops.yaml").write_bytes(raw.replace(b"ENC[AES256_GCM,data:abc", b"hunter2["))
+    with pytest.raises(SynthError, match="is not a SOPS-encrypted Secret"):
+        sops_secret_files("staging", tmp_path / "secrets")
+
+
+def fresh_copy(tmp_path: Path) -> Path:
+    """The repository's committed sources in a new folder, as a fresh clone would have them."""
+    root = tmp_path / "clone"
+    root.mkdir()
+    for name in SOURCES:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        else:
+            shutil.copy2(source, root / name)
+    return root
+
+
+def run_main(root: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return subprocess.run([sys.executable, "main.py", *args], cwd=root, env=env, capture_output=True, text=True)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_python_main_py_in_a_fresh_copy_reproduces_committed_dist(tmp_path):
+    root = fresh_copy(tmp_path)
+    before = snapshot(root / "dist") | {f"clusters/{k}": v for k, v in snapshot(root / "clusters").items()}
+    result = run_main(root)
+    assert result.returncode == 0, result.stderr
+    after = snapshot(root / "dist") | {f"clusters/{k}": v for k, v in snapshot(root / "clusters").items()}
+    assert after == before
+    assert "synthesized" in result.stdout and "Traceback" not in result.stderr
+
+
+def test_bad_config_leaves_dist_untouched(tmp_path):
+    root = fresh_copy(tmp_path)
+    before = snapshot(root / "dist")
+    production = root / "constructs/docrouter/environments/production.yaml"
+    production.write_text(production.read_text().replace("replicas: 2\n", "replicas: -2\n", 1))
+    result = run_main(root)
+    assert result.returncode == 1
+    assert "environment 'production'" in result.stderr and "replicas" in result.stderr
+    assert "dist/ was left unchanged" in result.stderr and "Traceback" not in result.stderr
+    assert snapshot(root / "dist") == before
+
+
+def test_one_environment_only(tmp_path):
+    root = fresh_copy(tmp_path)
+    shutil.rmtree(root / "dist/staging")
+    result = run_main(root, "synth", "--env", "staging")
+    assert result.returncode == 0, result.stderr
+    assert snapshot(root / "dist/staging") == snapshot(REPO / "dist/staging")
