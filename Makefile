@@ -76,8 +76,9 @@ kind-status: $(STAMP) ## Flux Kustomizations, HelmReleases and pods
 kind-down: $(STAMP) ## Delete the Kind cluster and the registry
 	$(PY) main.py kind down --cluster $(KIND_CLUSTER)
 
-secrets-edit: $(STAMP) ## Edit ENV's SOPS-encrypted secrets with the sops CLI
-	$(PY) main.py secrets edit --env $(ENV)
+SECRET ?=
+secrets-edit: $(STAMP) ## Edit ENV's SOPS-encrypted secrets with sops (SECRET=mongodb-credentials for the other)
+	$(PY) main.py secrets edit --env "$(ENV)" $(if $(SECRET),--secret $(SECRET))
 
 crd-schemas: ## Download CRD JSON schemas into $(CRD_SCHEMAS) (needs internet)
 	$(PYTHON) constructs/docrouter/scripts/fetch_crd_schemas.py "$(CRD_SCHEMAS)"

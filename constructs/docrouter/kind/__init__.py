@@ -1,0 +1,1 @@
+"""Local Kind cluster loop: up, secrets, deploy, status, down (`make kind-*`)."""

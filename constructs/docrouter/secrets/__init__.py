@@ -1,0 +1,1 @@
+"""Secrets tooling: the catalog of keys the app reads and `main.py secrets edit` (SOPS)."""

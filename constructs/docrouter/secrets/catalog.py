@@ -1,0 +1,61 @@
+"""Every key the workloads read from their Secrets, with what it is for.
+
+The single list behind secrets/TEMPLATE.md, .env.kind.example, the template that
+`make secrets-edit` encrypts for a new environment and the checks of `make kind-secrets`.
+Tests keep those files in step with this list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import constants as c
+
+
+@dataclass(frozen=True)
+class SecretKey:
+    name: str
+    description: str
+    required: bool
+    # `make kind-secrets` generates a random value once when .env.kind leaves it empty.
+    generated_for_kind: bool = False
+
+
+APP_SECRET_KEYS = (
+    SecretKey("MONGODB_URI", "MongoDB connection string; for Kind it is built from the in-cluster database", True),
+    SecretKey("NEXTAUTH_SECRET", "random string that signs NextAuth session cookies", True, generated_for_kind=True),
+    SecretKey("FASTAPI_SECRET", "random string that signs the backend's API tokens", True, generated_for_kind=True),
+    SecretKey("ADMIN_EMAIL", "e-mail of the administrator account created on first start", True),
+    SecretKey("ADMIN_PASSWORD", "password of that administrator account", True),
+    SecretKey("AUTH_GITHUB_ID", "client id of the GitHub OAuth app (sign-in with GitHub)", False),
+    SecretKey("AUTH_GITHUB_SECRET", "client secret of that GitHub OAuth app", False),
+    SecretKey("AUTH_GOOGLE_ID", "client id of the Google OAuth client (sign-in with Google)", False),
+    SecretKey("AUTH_GOOGLE_SECRET", "client secret of that Google OAuth client", False),
+    SecretKey("OPENAI_API_KEY", "OpenAI API key (at least one LLM provider key is needed to process documents)", False),
+    SecretKey("ANTHROPIC_API_KEY", "Anthropic API key (LLM provider)", False),
+    SecretKey("GEMINI_API_KEY", "Google Gemini API key (LLM provider)", False),
+    SecretKey("GROQ_API_KEY", "Groq API key (LLM provider)", False),
+    SecretKey("MISTRAL_API_KEY", "Mistral API key (LLM provider)", False),
+    SecretKey("AWS_ACCESS_KEY_ID", "AWS access key for the S3 bucket and Textract (uploads and OCR)", False),
+    SecretKey("AWS_SECRET_ACCESS_KEY", "secret of that AWS access key", False),
+    SecretKey("STRIPE_SECRET_KEY", "Stripe secret key (billing; leave unset to run without billing)", False),
+    SecretKey("STRIPE_WEBHOOK_SECRET", "signing secret of the Stripe webhook endpoint", False),
+    SecretKey("STRIPE_PRODUCT_TAG", "tag that marks this deployment's products in Stripe", False),
+    SecretKey("SES_FROM_EMAIL", "sender address of e-mails sent through Amazon SES", False),
+)
+
+_MONGODB_DESCRIPTIONS = {
+    "keyfile": "shared key the replica set members authenticate each other with (6-1024 base64 characters)",
+    "root-password": f"password of the MongoDB administrator `{c.MONGODB_ROOT_USER}`",
+    "app-password": f"password of the app's MongoDB user `{c.MONGODB_APP_USER}` (also inside MONGODB_URI)",
+    "search-password": f"password of the search process's MongoDB user `{c.MONGODB_SEARCH_USER}`",
+}
+MONGODB_SECRET_KEYS = tuple(
+    SecretKey(name, _MONGODB_DESCRIPTIONS[name], True, generated_for_kind=True) for name in c.MONGODB_SECRET_KEYS
+)
+
+# Secret name → (namespace, keys).
+SECRETS = {
+    c.APP_SECRET_NAME: (c.APP_NAMESPACE, APP_SECRET_KEYS),
+    c.MONGODB_SECRET_NAME: (c.MONGODB_NAMESPACE, MONGODB_SECRET_KEYS),
+}

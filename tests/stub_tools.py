@@ -1,0 +1,92 @@
+"""Stand-ins for docker, kind, kubectl, flux, age-keygen, sops and git.
+
+Each stub appends its argv and stdin to calls.jsonl and answers by the first rule
+whose command line prefix matches: stdout, exit code, and optionally a file it
+writes (as `age-keygen -o PATH` does). Without a rule it prints nothing and
+succeeds. PATH holds only the stubs (and node), so no real tool can run in a test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Optional
+
+MAIN = Path(__file__).resolve().parents[1] / "main.py"
+ALL_TOOLS = ("docker", "kind", "kubectl", "flux", "age-keygen", "sops", "git")
+
+STUB = '''#!{python}
+import json, os, shlex, sys
+from pathlib import Path
+here = Path(__file__).resolve().parent
+argv = [os.path.basename(sys.argv[0]), *sys.argv[1:]]
+stdin = sys.stdin.read() if not sys.stdin.isatty() else ""
+files = {{a: Path(a).read_text() for a in argv[1:] if a.startswith("/") and Path(a).is_file()}}
+with open(here / "calls.jsonl", "a") as log:
+    log.write(json.dumps({{"argv": argv, "stdin": stdin, "files": files}}) + "\\n")
+line = shlex.join(argv)
+for rule in json.loads((here / "rules.json").read_text()):
+    if line.startswith(rule["command"]):
+        if rule["writes_after"]:
+            Path(argv[argv.index(rule["writes_after"]) + 1]).write_text(rule["file_text"])
+        sys.stdout.write(rule["stdout"])
+        sys.exit(rule["exit"])
+'''
+
+
+class StubTools:
+    def __init__(self, folder: Path, tools: tuple[str, ...] = ALL_TOOLS):
+        self.bin = folder / "stub-bin"
+        self.bin.mkdir(parents=True)
+        self.rules: list[dict] = []
+        for tool in tools:
+            path = self.bin / tool
+            path.write_text(STUB.format(python=sys.executable))
+            path.chmod(0o755)
+        # Not a tool under test: jsii (cdk8s, imported for the MongoDB URI template) runs on Node.
+        node = shutil.which("node")
+        if node:
+            (self.bin / "node").symlink_to(node)
+        self._save()
+
+    def rule(
+        self,
+        command: str,
+        stdout: str = "",
+        exit: int = 0,
+        writes_after: Optional[str] = None,
+        file_text: str = "",
+    ) -> None:
+        """First matching rule wins, so add specific rules before general ones."""
+        self.rules.append(
+            {"command": command, "stdout": stdout, "exit": exit, "writes_after": writes_after, "file_text": file_text}
+        )
+        self._save()
+
+    def _save(self) -> None:
+        (self.bin / "rules.json").write_text(json.dumps(self.rules))
+
+    def main(self, *args: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "PATH": str(self.bin), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+        (self.bin / "calls.jsonl").unlink(missing_ok=True)
+        return subprocess.run(
+            [sys.executable, str(MAIN), *args],
+            env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+        )
+
+    def records(self) -> list[dict]:
+        log = self.bin / "calls.jsonl"
+        if not log.exists():
+            return []
+        return [json.loads(line) for line in log.read_text().splitlines()]
+
+    def calls(self) -> list[str]:
+        return [shlex.join(record["argv"]) for record in self.records()]
+
+    def stdin_of(self, prefix: str) -> list[str]:
+        return [r["stdin"] for r in self.records() if shlex.join(r["argv"]).startswith(prefix)]

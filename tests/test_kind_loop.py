@@ -1,0 +1,346 @@
+"""`python main.py kind ...` against stub tools: the exact commands, idempotence, errors."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from docrouter import constants as c
+from docrouter.kind.cluster import NODE_IMAGE
+from docrouter.kind.deploy import content_digest
+from stub_tools import ALL_TOOLS, StubTools
+
+CTX = "kubectl --context kind-doc-router"
+NODE = "doc-router-control-plane"
+CERTS = "/etc/containerd/certs.d/localhost:5001"
+DAEMON = "docker info --format '{{.ServerVersion}}'"
+REGISTRY_STATE = "docker inspect --format '{{.State.Running}}' kind-registry"
+REGISTRY_NETWORK = "docker inspect --format '{{json .NetworkSettings.Networks.kind}}' kind-registry"
+FAKE_AGE_KEY = "# public key: age1fake\nAGE-SECRET-KEY-1FAKE\n"
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    root = tmp_path / "repo"
+    (root / "dist" / "kind" / "apps").mkdir(parents=True)
+    (root / "dist" / "kind" / "apps" / "frontend.yaml").write_text("kind: Deployment\n")
+    (root / "clusters" / "kind").mkdir(parents=True)
+    (root / "clusters" / "kind" / "source.yaml").write_text("kind: OCIRepository\n")
+    (root / ".env.kind").write_text(
+        "# mine\nADMIN_EMAIL=me@example.com\nADMIN_PASSWORD='s3cret pass'\nOPENAI_API_KEY=\nexport GROQ_API_KEY=\"gsk\"\n"
+    )
+    return root
+
+
+@pytest.fixture
+def stubs(tmp_path) -> StubTools:
+    return StubTools(tmp_path)
+
+
+def kind(stubs: StubTools, repo: Path, *args: str):
+    return stubs.main("kind", *args, "--root", str(repo))
+
+
+# --- up -------------------------------------------------------------------------
+
+
+def test_up_on_a_fresh_machine_creates_registry_cluster_and_wiring(stubs, repo):
+    stubs.rule(REGISTRY_STATE, exit=1)  # no registry container yet
+    stubs.rule("kind get nodes", stdout=f"{NODE}\n")
+    stubs.rule(REGISTRY_NETWORK, stdout="null\n")
+    result = kind(stubs, repo, "up")
+    assert result.returncode == 0, result.stderr
+    config = repo / ".cache/kind/doc-router/kind-config.yaml"
+    assert stubs.calls() == [
+        DAEMON,
+        REGISTRY_STATE,
+        "docker run --detach --restart=always --publish 127.0.0.1:5001:5000 --network bridge --name kind-registry registry:2.8.3",
+        "kind get clusters",
+        f"kind create cluster --name doc-router --image {NODE_IMAGE} --config {config} --wait 120s",
+        "kind get nodes --name doc-router",
+        f"docker exec {NODE} mkdir -p {CERTS}",
+        f"docker exec -i {NODE} cp /dev/stdin {CERTS}/hosts.toml",
+        REGISTRY_NETWORK,
+        "docker network connect kind kind-registry",
+        f"{CTX} apply -f -",
+    ]
+    assert stubs.stdin_of("docker exec -i") == ['[host."http://kind-registry:5000"]\n']
+    hosting = yaml.safe_load(stubs.stdin_of(f"{CTX} apply")[0])
+    assert hosting["metadata"] == {"name": "local-registry-hosting", "namespace": "kube-public"}
+    assert 'host: "localhost:5001"' in hosting["data"]["localRegistryHosting.v1"]
+    cluster = yaml.safe_load(config.read_text())
+    node = cluster["nodes"][0]
+    assert [(p["containerPort"], p["hostPort"]) for p in node["extraPortMappings"]] == [(80, 80), (443, 443)]
+    assert 'node-labels: "ingress-ready=true"' in node["kubeadmConfigPatches"][0]
+    assert 'config_path = "/etc/containerd/certs.d"' in cluster["containerdConfigPatches"][0]
+
+
+def test_up_again_says_the_cluster_exists_and_only_rewires(stubs, repo):
+    stubs.rule(REGISTRY_STATE, stdout="true\n")
+    stubs.rule("kind get clusters", stdout="other\ndoc-router\n")
+    stubs.rule("kind get nodes", stdout=f"{NODE}\n")
+    stubs.rule(REGISTRY_NETWORK, stdout='{"NetworkID":"abc"}\n')
+    result = kind(stubs, repo, "up")
+    assert result.returncode == 0, result.stderr
+    assert "Kind cluster 'doc-router' already exists; continuing" in result.stdout
+    assert "already running" in result.stdout
+    calls = stubs.calls()
+    assert not [call for call in calls if call.startswith(("kind create", "docker run", "docker network connect"))]
+    assert calls[-1] == f"{CTX} apply -f -"
+
+
+def test_up_starts_a_stopped_registry(stubs, repo):
+    stubs.rule(REGISTRY_STATE, stdout="false\n")
+    assert kind(stubs, repo, "up").returncode == 0
+    assert stubs.calls()[2] == "docker start kind-registry"
+
+
+def test_up_uses_the_cluster_name(stubs, repo):
+    stubs.rule("kind get nodes", stdout="dev-control-plane\n")
+    assert kind(stubs, repo, "up", "--cluster", "dev").returncode == 0
+    assert "kubectl --context kind-dev apply -f -" in stubs.calls()
+    assert any(call.startswith("kind create cluster --name dev ") for call in stubs.calls())
+
+
+def test_a_failing_command_is_named_and_stops_the_run(stubs, repo):
+    stubs.rule("kind create cluster", exit=1)
+    result = kind(stubs, repo, "up")
+    assert result.returncode == 1
+    assert "`kind create cluster --name doc-router" in result.stderr and "failed" in result.stderr
+    assert stubs.calls()[-1].startswith("kind create cluster")
+
+
+# --- preflight ------------------------------------------------------------------
+
+
+def test_preflight_names_each_missing_tool_with_how_to_install(tmp_path, repo):
+    stubs = StubTools(tmp_path, tools=("docker", "kubectl", "git"))
+    result = kind(stubs, repo, "up")
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert any("kind is not installed" in line and "https://kind.sigs.k8s.io" in line for line in lines)
+    assert any("flux is not installed" in line and "https://fluxcd.io" in line for line in lines)
+    assert not any("docker is not" in line or "kubectl is not" in line for line in lines)
+    assert stubs.calls() == [DAEMON]  # nothing else ran
+
+
+def test_preflight_reports_a_docker_daemon_that_does_not_answer(stubs, repo):
+    stubs.rule("docker info", exit=1)
+    result = kind(stubs, repo, "deploy")
+    assert result.returncode == 1
+    assert "Docker daemon does not answer" in result.stderr
+    assert stubs.calls() == [DAEMON]
+
+
+@pytest.mark.parametrize("command, needed", [("status", {"kubectl", "flux"}), ("secrets", {"kubectl", "age-keygen"})])
+def test_each_command_checks_only_what_it_uses(tmp_path, repo, command, needed):
+    stubs = StubTools(tmp_path, tools=tuple(t for t in ALL_TOOLS if t not in needed))
+    result = kind(stubs, repo, command)
+    assert result.returncode == 1
+    for tool in needed:
+        assert f"{tool} is not installed" in result.stderr
+    assert stubs.calls() == []
+
+
+# --- secrets --------------------------------------------------------------------
+
+
+def secrets_stubs(stubs: StubTools) -> None:
+    stubs.rule("age-keygen", writes_after="-o", file_text=FAKE_AGE_KEY)
+
+
+def applied(stubs: StubTools) -> list[list[dict]]:
+    return [list(yaml.safe_load_all(text)) for text in stubs.stdin_of(f"{CTX} apply")]
+
+
+def decoded(manifest: dict) -> dict[str, str]:
+    return {k: base64.b64decode(v).decode() for k, v in manifest["data"].items()}
+
+
+def test_secrets_creates_age_key_namespaces_and_secrets(stubs, repo):
+    secrets_stubs(stubs)
+    result = kind(stubs, repo, "secrets")
+    assert result.returncode == 0, result.stderr
+    cache = repo / ".cache/kind/doc-router"
+    apply = f"{CTX} apply --server-side --force-conflicts --field-manager=docrouter-kind-secrets -f -"
+    assert stubs.calls() == [
+        "kubectl config get-contexts kind-doc-router",
+        f"age-keygen -o {cache}/age.agekey",
+        apply,
+        apply,
+    ]
+    namespaces, manifests = applied(stubs)
+    assert [n["metadata"]["name"] for n in namespaces] == [c.FLUX_NAMESPACE, c.APP_NAMESPACE, c.MONGODB_NAMESPACE]
+    by_name = {m["metadata"]["name"]: m for m in manifests}
+    assert by_name["sops-age"]["metadata"]["namespace"] == "flux-system"
+    assert decoded(by_name["sops-age"]) == {"age.agekey": FAKE_AGE_KEY}
+    generated = json.loads((cache / "generated-secrets.json").read_text())
+    mongo = decoded(by_name[c.MONGODB_SECRET_NAME])
+    assert by_name[c.MONGODB_SECRET_NAME]["metadata"]["namespace"] == c.MONGODB_NAMESPACE
+    assert list(mongo) == list(c.MONGODB_SECRET_KEYS)
+    assert mongo == {k: generated[k] for k in c.MONGODB_SECRET_KEYS}
+    app = decoded(by_name[c.APP_SECRET_NAME])
+    assert app["ADMIN_PASSWORD"] == "s3cret pass" and app["GROQ_API_KEY"] == "gsk"
+    assert "OPENAI_API_KEY" not in app  # empty means not set
+    assert app["NEXTAUTH_SECRET"] == generated["NEXTAUTH_SECRET"]
+    assert app["MONGODB_URI"] == (
+        f"mongodb://docrouter:{generated['app-password']}@mongodb-0.mongodb.mongodb.svc.cluster.local:27017/"
+        "?replicaSet=rs0&authSource=admin"
+    )
+    assert (cache / "generated-secrets.json").stat().st_mode & 0o077 == 0
+    assert "s3cret" not in " ".join(stubs.calls())  # values travel on stdin only
+
+
+def test_secrets_rerun_reuses_the_key_and_credentials(stubs, repo):
+    secrets_stubs(stubs)
+    assert kind(stubs, repo, "secrets").returncode == 0
+    first = applied(stubs)
+    assert kind(stubs, repo, "secrets").returncode == 0
+    assert not [call for call in stubs.calls() if call.startswith("age-keygen")]
+    assert applied(stubs) == first
+
+
+def test_secrets_without_env_file_says_how_to_create_it(stubs, repo):
+    (repo / ".env.kind").unlink()
+    result = kind(stubs, repo, "secrets")
+    assert result.returncode == 1
+    assert "cp .env.kind.example .env.kind" in result.stderr
+    assert stubs.calls() == []
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("ADMIN_EMAIL=a@b.c\n", "set ADMIN_PASSWORD"),
+        ("ADMIN_EMAIL=a@b.c\nADMIN_PASSWORD=x\nOPENAI_KEY=x\n", ".env.kind:3: unknown key OPENAI_KEY"),
+        ("ADMIN_EMAIL=a@b.c\nADMIN_PASSWORD=x\nMONGODB_URI=mongodb://x\n", "Remove MONGODB_URI from .env.kind"),
+        ("ADMIN_EMAIL=a@b.c\nADMIN_EMAIL=d@e.f\n", "ADMIN_EMAIL is set twice"),
+        ("just words\n", "expected KEY=VALUE"),
+    ],
+)
+def test_secrets_rejects_a_wrong_env_file_before_touching_the_cluster(stubs, repo, content, message):
+    (repo / ".env.kind").write_text(content)
+    result = kind(stubs, repo, "secrets")
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert not [call for call in stubs.calls() if "apply" in call]
+
+
+def test_secrets_needs_the_cluster(stubs, repo):
+    stubs.rule("kubectl config get-contexts", exit=1)
+    result = kind(stubs, repo, "secrets")
+    assert result.returncode == 1
+    assert "make kind-up" in result.stderr
+
+
+# --- deploy ---------------------------------------------------------------------
+
+REVISION = "local@sha256:0123abcd"
+COMMIT = "a" * 40
+
+
+def deploy_stubs(stubs: StubTools, repo: Path, git: bool = True) -> None:
+    if git:
+        stubs.rule(f"git -C {repo} rev-parse HEAD", stdout=f"{COMMIT}\n")
+        stubs.rule(f"git -C {repo} remote get-url origin", stdout="https://github.com/analytiq-hub/doc-router-platform.git\n")
+        stubs.rule(f"git -C {repo} rev-parse --abbrev-ref HEAD", stdout="kind\n")
+    else:
+        stubs.rule("git", exit=128)
+    stubs.rule(f"{CTX} get ocirepository", stdout=REVISION)
+
+
+def test_deploy_installs_flux_pushes_applies_and_waits(stubs, repo):
+    deploy_stubs(stubs, repo)
+    result = kind(stubs, repo, "deploy")
+    assert result.returncode == 0, result.stderr
+    wait = f"{CTX} wait kustomizations.kustomize.toolkit.fluxcd.io --all -n flux-system --timeout=15m"
+    assert stubs.calls() == [
+        DAEMON,
+        "kubectl config get-contexts kind-doc-router",
+        f"{CTX} get secret sops-age -n flux-system -o name",
+        "flux --context kind-doc-router install",
+        f"git -C {repo} rev-parse HEAD",
+        f"git -C {repo} remote get-url origin",
+        f"git -C {repo} rev-parse --abbrev-ref HEAD",
+        f"flux push artifact oci://localhost:5001/doc-router:local --path={repo}/dist/kind "
+        f"--source=https://github.com/analytiq-hub/doc-router-platform.git --revision=kind@sha1:{COMMIT}",
+        f"{CTX} apply -f {repo}/clusters/kind",
+        "flux --context kind-doc-router reconcile source oci doc-router -n flux-system --timeout=15m",
+        f"{CTX} get ocirepository doc-router -n flux-system -o 'jsonpath={{.status.artifact.revision}}'",
+        f"{wait} '--for=jsonpath={{.status.lastAppliedRevision}}={REVISION}'",
+        f"{wait} --for=condition=Ready",
+    ]
+    assert "http://localhost/fastapi/docs" in result.stdout
+
+
+def test_deploy_outside_git_uses_local_and_a_content_digest(stubs, repo):
+    deploy_stubs(stubs, repo, git=False)
+    assert kind(stubs, repo, "deploy", "--timeout", "5m").returncode == 0
+    push = [call for call in stubs.calls() if call.startswith("flux push")]
+    digest = content_digest(repo / "dist" / "kind")
+    assert push == [
+        f"flux push artifact oci://localhost:5001/doc-router:local --path={repo}/dist/kind "
+        f"--source=local --revision=local@sha1:{digest}"
+    ]
+    (repo / "dist/kind/apps/frontend.yaml").write_text("kind: Deployment # changed\n")
+    assert content_digest(repo / "dist" / "kind") != digest  # a change is a new revision
+
+
+def test_deploy_without_secrets_says_run_kind_secrets(stubs, repo):
+    stubs.rule(f"{CTX} get secret sops-age", exit=1)
+    result = kind(stubs, repo, "deploy")
+    assert result.returncode == 1
+    assert "make kind-secrets" in result.stderr
+    assert not [call for call in stubs.calls() if call.startswith("flux")]
+
+
+def test_deploy_without_synthesized_flux_objects_says_run_synth(stubs, repo):
+    (repo / "clusters/kind/source.yaml").unlink()
+    (repo / "clusters/kind").rmdir()
+    result = kind(stubs, repo, "deploy")
+    assert result.returncode == 1
+    assert "clusters/kind does not exist: run `make synth`" in result.stderr
+
+
+def test_deploy_stops_when_flux_does_not_become_ready(stubs, repo):
+    deploy_stubs(stubs, repo)
+    stubs.rule(f"{CTX} wait", exit=1)
+    result = kind(stubs, repo, "deploy")
+    assert result.returncode == 1
+    assert "kubectl --context kind-doc-router wait kustomizations" in result.stderr
+
+
+# --- status and down ------------------------------------------------------------
+
+
+def test_status_lists_kustomizations_helmreleases_and_pods(stubs, repo):
+    assert kind(stubs, repo, "status").returncode == 0
+    assert stubs.calls() == [
+        "kubectl config get-contexts kind-doc-router",
+        "flux --context kind-doc-router get kustomizations -n flux-system",
+        "flux --context kind-doc-router get helmreleases --all-namespaces",
+        f"{CTX} get pods --all-namespaces",
+    ]
+
+
+def test_down_deletes_cluster_and_registry(stubs, repo):
+    assert kind(stubs, repo, "down").returncode == 0
+    assert stubs.calls() == [
+        DAEMON,
+        "kind delete cluster --name doc-router",
+        "kind get clusters",
+        "docker inspect --format '{{.Id}}' kind-registry",
+        "docker rm --force kind-registry",
+    ]
+
+
+def test_down_keeps_the_registry_another_cluster_uses(stubs, repo):
+    stubs.rule("kind get clusters", stdout="other\n")
+    result = kind(stubs, repo, "down")
+    assert result.returncode == 0
+    assert "Keeping registry kind-registry" in result.stdout
+    assert stubs.calls()[-1] == "kind get clusters"
