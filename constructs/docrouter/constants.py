@@ -81,6 +81,21 @@ CLUSTER_ISSUERS = {
     "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
 }
 
+# --- Flux ---------------------------------------------------------------------------
+# Flux decrypts SOPS files with the age key in this Secret (the key name must end in .agekey).
+AGE_SECRET_NAME = "sops-age"
+AGE_SECRET_KEY = "age.agekey"
+
+# --- Kind's local OCI registry (the standard kind local-registry recipe) ----------------
+# Inside the cluster it is kind-registry:5000 (clusters/kind/source.yaml uses that);
+# on the host it is localhost:5001 (`flux push artifact` uses that).
+KIND_REGISTRY_NAME = "kind-registry"
+KIND_REGISTRY_PORT = 5000
+KIND_REGISTRY_HOST_PORT = 5001
+# The OCIRepository in clusters/kind/ and the artifact tag it follows.
+KIND_SOURCE_NAME = "doc-router"
+KIND_ARTIFACT_TAG = "local"
+
 # --- Flux annotations ---------------------------------------------------------------
 PRUNE_DISABLED = {"kustomize.toolkit.fluxcd.io/prune": "disabled"}
 FORCE_ENABLED = {"kustomize.toolkit.fluxcd.io/force": "enabled"}

@@ -12,15 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from .config import Environment
+from . import constants as c
 from .constants import FLUX_NAMESPACE
 from .layers import LAYERS
 
-# Flux decrypts SOPS files with the age key in this Secret (key name must end in .agekey).
-AGE_SECRET = "sops-age"
-AGE_SECRET_KEY = "age.agekey"
-KIND_SOURCE = {"kind": "OCIRepository", "name": "doc-router"}
-KIND_REGISTRY_URL = "oci://kind-registry:5000/doc-router"
-KIND_ARTIFACT_TAG = "local"
+AGE_SECRET = c.AGE_SECRET_NAME
+KIND_SOURCE = {"kind": "OCIRepository", "name": c.KIND_SOURCE_NAME}
+KIND_REGISTRY_URL = f"oci://{c.KIND_REGISTRY_NAME}:{c.KIND_REGISTRY_PORT}/{c.KIND_SOURCE_NAME}"
 GIT_SOURCE = {"kind": "GitRepository", "name": "flux-system"}
 SLACK_WEBHOOK_SECRET = "slack-webhook"
 
@@ -63,7 +61,7 @@ def kind_source() -> dict[str, Any]:
         "source.toolkit.fluxcd.io/v1",
         "OCIRepository",
         KIND_SOURCE["name"],
-        {"interval": "1m", "url": KIND_REGISTRY_URL, "ref": {"tag": KIND_ARTIFACT_TAG}, "insecure": True},
+        {"interval": "1m", "url": KIND_REGISTRY_URL, "ref": {"tag": c.KIND_ARTIFACT_TAG}, "insecure": True},
     )
 
 

@@ -26,8 +26,8 @@ from .cluster import require_cluster_context
 from .envfile import EnvFileError, read_env_file
 from .workspace import Workspace
 
-AGE_SECRET_NAME = "sops-age"
-AGE_SECRET_KEY = "age.agekey"
+AGE_SECRET_NAME = c.AGE_SECRET_NAME
+AGE_SECRET_KEY = c.AGE_SECRET_KEY
 APP_PASSWORD_PLACEHOLDER = "<app-password>"
 FIELD_MANAGER = "docrouter-kind-secrets"
 

@@ -9,16 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-# The local OCI registry (the standard kind local-registry recipe). Inside the
-# cluster it is kind-registry:5000 (the OCIRepository in clusters/kind uses that);
-# on this machine it is localhost:5001 (flux push and docker push use that).
-REGISTRY_NAME = "kind-registry"
-REGISTRY_PORT = 5000
-REGISTRY_HOST_PORT = 5001
+from ..constants import (
+    KIND_ARTIFACT_TAG as ARTIFACT_TAG,
+    KIND_REGISTRY_HOST_PORT as REGISTRY_HOST_PORT,
+    KIND_REGISTRY_NAME as REGISTRY_NAME,
+    KIND_REGISTRY_PORT as REGISTRY_PORT,
+    KIND_SOURCE_NAME as SOURCE_NAME,
+)
+
 REGISTRY_IMAGE = "registry:2.8.3"
-# The OCIRepository in clusters/kind/source.yaml and the tag it follows.
-SOURCE_NAME = "doc-router"
-ARTIFACT_TAG = "local"
 ARTIFACT_URL = f"oci://localhost:{REGISTRY_HOST_PORT}/{SOURCE_NAME}:{ARTIFACT_TAG}"
 
 
