@@ -16,6 +16,7 @@ import jsonschema
 import kubernetes_validate.utils as kv
 from referencing import Registry, Resource
 
+from ..checks import is_sops_encrypted
 from .inventory import Inventory
 from .model import ERROR, WARNING, Document, Finding, file_finding, object_finding
 
@@ -93,7 +94,7 @@ def check_schemas(inventory: Inventory) -> list[Finding]:
         if validator is None:
             findings.append(_no_schema(doc, folder))
         else:
-            findings += _schema_errors(doc, validator)
+            findings += _schema_errors(doc, _as_applied(doc.obj), validator)
     return findings
 
 
@@ -117,8 +118,13 @@ def _no_schema(doc: Document, folder: Path) -> Finding:
     )
 
 
-def _schema_errors(doc: Document, validator: jsonschema.Validator) -> list[Finding]:
-    errors = sorted(validator.iter_errors(doc.obj), key=lambda e: [str(p) for p in e.absolute_path])
+def _as_applied(obj: dict) -> dict:
+    """Flux decrypts SOPS files and drops their `sops` metadata before applying them."""
+    return {k: v for k, v in obj.items() if k != "sops"} if is_sops_encrypted(obj) else obj
+
+
+def _schema_errors(doc: Document, obj: dict, validator: jsonschema.Validator) -> list[Finding]:
+    errors = sorted(validator.iter_errors(obj), key=lambda e: [str(p) for p in e.absolute_path])
     findings = []
     for error in errors[:MAX_ERRORS_PER_OBJECT]:
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
