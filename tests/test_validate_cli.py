@@ -68,20 +68,20 @@ def test_hand_edits_in_dist_are_drift(tmp_path):
     }
 
 
+def kind_errors_with_crd_schemas(root: Path, monkeypatch: pytest.MonkeyPatch) -> set[tuple[str, str]]:
+    monkeypatch.setenv("CRD_SCHEMAS", str(SHARED_SCHEMAS))
+    findings = validate_environment(root, load_environment("kind"), with_drift=False)
+    return {(f.rule, f.object) for f in findings if f.severity == "error"}
+
+
 @pytest.mark.skipif(not SHARED_SCHEMAS.is_dir(), reason="no CRD schemas beside the checkout")
 def test_custom_resources_are_checked_strictly_against_crd_schemas(tmp_path, monkeypatch):
-    monkeypatch.setenv("CRD_SCHEMAS", str(SHARED_SCHEMAS))
     shutil.copytree(REPO / "dist" / "kind", tmp_path / "dist" / "kind")
     issuer = tmp_path / "dist/kind/infrastructure/configs/cluster-scoped/clusterissuer-letsencrypt-prod.yaml"
     issuer.write_text(issuer.read_text().replace("    email:", "    emial:"))
     release = tmp_path / "dist/kind/infrastructure/controllers/cert-manager/helmrelease-cert-manager.yaml"
     release.write_text(release.read_text().replace("apiVersion: helm.toolkit.fluxcd.io/v2", "apiVersion: helm.toolkit.fluxcd.io/v2beta9"))
-    found = {
-        (f.rule, f.object)
-        for f in validate_environment(tmp_path, load_environment("kind"), with_drift=False)
-        if f.severity == "error"
-    }
-    assert found == {
+    assert kind_errors_with_crd_schemas(tmp_path, monkeypatch) == {
         ("schema/unknown-field", "ClusterIssuer letsencrypt-prod"),
         ("schema/no-schema", "HelmRelease cert-manager/cert-manager"),
     }
@@ -90,7 +90,6 @@ def test_custom_resources_are_checked_strictly_against_crd_schemas(tmp_path, mon
 @pytest.mark.skipif(not SHARED_SCHEMAS.is_dir(), reason="no CRD schemas beside the checkout")
 def test_flux_kustomizations_with_oci_source_map_paths_into_dist(tmp_path, monkeypatch):
     """Kind's Kustomizations name ./apps inside an OCIRepository artifact of dist/kind."""
-    monkeypatch.setenv("CRD_SCHEMAS", str(SHARED_SCHEMAS))
     shutil.copytree(REPO / "dist" / "kind", tmp_path / "dist" / "kind")
     clusters = tmp_path / "clusters" / "kind"
     clusters.mkdir(parents=True)
@@ -108,6 +107,6 @@ def test_flux_kustomizations_with_oci_source_map_paths_into_dist(tmp_path, monke
         "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: doc-router\n  namespace: flux-system\n"
         "spec:\n  interval: 1m\n  url: oci://kind-registry:5000/doc-router\n  ref:\n    tag: local\n  insecure: true\n"
     )
-    findings = validate_environment(tmp_path, load_environment("kind"), with_drift=False)
-    assert [f for f in findings if f.severity == "error"] == []
-    assert any(f.object == "Secret flux-system/sops-age" for f in findings)
+    assert kind_errors_with_crd_schemas(tmp_path, monkeypatch) == set()
+    infos = {f.object for f in validate_environment(tmp_path, load_environment("kind"), with_drift=False)}
+    assert "Secret flux-system/sops-age" in infos
