@@ -57,7 +57,8 @@ def _secret_references(doc: Document) -> Iterator[tuple[str | None, str, str]]:
         if ref.get("name"):
             yield namespace, ref["name"], "spec.acme.privateKeySecretRef"
     if doc.group.endswith("toolkit.fluxcd.io"):
-        for where, ref in (("spec.secretRef", spec.get("secretRef")), ("spec.decryption.secretRef", (spec.get("decryption") or {}).get("secretRef"))):
+        decryption = spec.get("decryption") or {}
+        for where, ref in (("spec.secretRef", spec.get("secretRef")), ("spec.decryption.secretRef", decryption.get("secretRef"))):
             if isinstance(ref, dict) and ref.get("name"):
                 yield doc.namespace, ref["name"], where
 
@@ -93,10 +94,13 @@ def check_config_references(inventory: Inventory) -> list[Finding]:
     return findings + _check_storage_classes(inventory)
 
 
-def _check_configmap(doc: Document, configmap: Document | None, name: str, key: str | None, where: str) -> list[Finding]:
+def _check_configmap(
+    doc: Document, configmap: Document | None, name: str, key: str | None, where: str
+) -> list[Finding]:
     fix = "create the ConfigMap in the same namespace, correct the name, or mark the reference optional"
     if configmap is None:
-        return [object_finding(doc, "ref/configmap", f"{where} names ConfigMap {doc.namespace}/{name}, which does not exist", fix)]
+        message = f"{where} names ConfigMap {doc.namespace}/{name}, which does not exist"
+        return [object_finding(doc, "ref/configmap", message, fix)]
     keys = set(configmap.obj.get("data") or {}) | set(configmap.obj.get("binaryData") or {})
     if key is not None and key not in keys:
         return [object_finding(doc, "ref/configmap", f"{where} reads key '{key}' that ConfigMap {name} lacks", fix)]
@@ -142,7 +146,7 @@ def _check_storage_classes(inventory: Inventory) -> list[Finding]:
                 object_finding(
                     doc,
                     "ref/storage-class",
-                    f"{where} names StorageClass {name}, which this environment neither defines nor gets from its provider",
+                    f"{where} names StorageClass {name}, which is neither defined here nor the provider's own",
                     f"use '{storage.name}' (the environment's storage.name), or define the class",
                 )
             )

@@ -17,13 +17,16 @@ def check_drift(root: Path, env: Environment) -> list[Finding]:
     try:
         expected = {path: _bytes(content) for path, content in render(env).items()}
     except Exception as exc:  # noqa: BLE001 - any synth failure is a finding, not a traceback
-        return [file_finding("drift/synth-failed", f"dist/{env.name}", f"synth failed: {exc}", "run `make synth` to see the error")]
-    actual = {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*")) if p.is_file()} if folder.is_dir() else {}
+        fix = "run `make synth` to see the error"
+        return [file_finding("drift/synth-failed", f"dist/{env.name}", f"synth failed: {exc}", fix)]
+    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    actual = {p.relative_to(folder).as_posix(): p for p in files}
     findings = []
     for path in sorted(actual.keys() - expected.keys()):
         findings.append(file_finding("drift/added", f"dist/{env.name}/{path}", "synth does not produce this file", FIX))
     for path in sorted(expected.keys() - actual.keys()):
-        findings.append(file_finding("drift/removed", f"dist/{env.name}/{path}", "synth produces this file, dist/ lacks it", FIX))
+        message = "synth produces this file, dist/ lacks it"
+        findings.append(file_finding("drift/removed", f"dist/{env.name}/{path}", message, FIX))
     for path in sorted(expected.keys() & actual.keys()):
         committed = actual[path].read_bytes()
         if committed != expected[path]:
@@ -38,5 +41,5 @@ def _bytes(content: str | bytes) -> bytes:
 
 
 def _first_different_line(committed: bytes, expected: bytes) -> int:
-    pairs = zip(committed.splitlines(), expected.splitlines())
-    return next((number for number, (a, b) in enumerate(pairs, 1) if a != b), min(len(committed.splitlines()), len(expected.splitlines())) + 1)
+    old, new = committed.splitlines(), expected.splitlines()
+    return next((number for number, (a, b) in enumerate(zip(old, new), 1) if a != b), min(len(old), len(new)) + 1)

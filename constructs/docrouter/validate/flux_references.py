@@ -8,6 +8,8 @@ from .inventory import Inventory
 from .loading import YAML_SUFFIXES
 from .model import Finding, file_finding, object_finding
 
+KUSTOMIZATION = "kustomization.yaml"
+
 
 def check_flux_references(inventory: Inventory) -> list[Finding]:
     findings = _check_kustomize_files(inventory)
@@ -19,7 +21,8 @@ def check_flux_references(inventory: Inventory) -> list[Finding]:
                 object_finding(
                     unit.doc,
                     "ref/flux-path",
-                    f"spec.path {spec.get('path')!r} is not a folder of this repository (or of dist/{inventory.env.name} for an artifact source)",
+                    f"spec.path {spec.get('path')!r} is not a folder of this repository "
+                    f"(or of dist/{inventory.env.name} for an artifact source)",
                     "point spec.path at an existing dist/ folder, e.g. ./dist/<env>/apps",
                 )
             )
@@ -105,4 +108,4 @@ def _check_kustomize_files(inventory: Inventory) -> list[Finding]:
 
 
 def _manifests_below(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*") if p.suffix in YAML_SUFFIXES and p.name != "kustomization.yaml" and p.is_file()]
+    return [p for p in folder.rglob("*") if p.suffix in YAML_SUFFIXES and p.name != KUSTOMIZATION and p.is_file()]

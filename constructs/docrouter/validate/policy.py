@@ -44,7 +44,8 @@ def image_problems(doc: Document) -> list[str]:
         last = image.rsplit("/", 1)[-1]
         tag = last.rsplit(":", 1)[1] if ":" in last else ""
         if not tag or tag == "latest":
-            problems.append(f"container {container.get('name')} image {image!r} has {'tag latest' if tag else 'no tag'}")
+            problem = "tag latest" if tag else "no tag"
+            problems.append(f"container {container.get('name')} image {image!r} has {problem}")
     return problems
 
 
@@ -65,7 +66,7 @@ def max_unavailable_problems(doc: Document, hpa_minimums: dict) -> list[str]:
 
 
 POD_RULES: dict[str, tuple[Callable[[Document], list[str]], str]] = {
-    "policy/pod-security": (pod_security_problems, "meet Pod Security 'restricted' (see workload.py's security contexts)"),
+    "policy/pod-security": (pod_security_problems, "meet Pod Security 'restricted' (see workload.py)"),
     "policy/resources": (resource_problems, "set cpu and memory requests and limits on every container"),
     "policy/readiness-probe": (readiness_problems, "add a readinessProbe that checks the container can serve"),
     "policy/image-tag": (image_problems, "pin the image to a released tag or a digest"),
@@ -74,10 +75,10 @@ POD_RULES: dict[str, tuple[Callable[[Document], list[str]], str]] = {
 
 def check_policy(inventory: Inventory) -> list[Finding]:
     findings: list[Finding] = []
-    hpa_minimums = {
-        (h.namespace, (h.obj.get("spec") or {}).get("scaleTargetRef", {}).get("name")): (h.obj.get("spec") or {}).get("minReplicas", 1)
-        for h in inventory.of_kind("HorizontalPodAutoscaler")
-    }
+    hpa_minimums = {}
+    for hpa in inventory.of_kind("HorizontalPodAutoscaler"):
+        spec = hpa.obj.get("spec") or {}
+        hpa_minimums[(hpa.namespace, (spec.get("scaleTargetRef") or {}).get("name"))] = spec.get("minReplicas", 1)
     for doc in inventory.of_kind(*WORKLOAD_KINDS):
         if not pod_spec(doc):
             continue  # schema checks report a workload without a pod template

@@ -50,17 +50,16 @@ def _ingress_backends(spec: dict) -> list[tuple[str, dict]]:
 
 def _check_ingresses(inventory: Inventory) -> list[Finding]:
     services = {(d.namespace, d.name): d for d in inventory.of_kind("Service")}
-    issuers = {(d.kind, d.namespace if d.kind == "Issuer" else None, d.name) for d in inventory.of_kind("ClusterIssuer", "Issuer")}
+    issuers = {
+        (d.kind, d.namespace if d.kind == "Issuer" else None, d.name) for d in inventory.of_kind("ClusterIssuer", "Issuer")
+    }
     findings = []
     for doc in inventory.of_kind("Ingress"):
         for where, backend in _ingress_backends(doc.obj.get("spec") or {}):
             problem = _backend_problem(services, doc.namespace, backend.get("service"))
             if problem:
-                findings.append(
-                    object_finding(
-                        doc, "ref/ingress-backend", f"{where}: {problem}", "point the backend at an existing Service and one of its ports"
-                    )
-                )
+                fix = "point the backend at an existing Service and one of its ports"
+                findings.append(object_finding(doc, "ref/ingress-backend", f"{where}: {problem}", fix))
         for annotation, kind in ISSUER_ANNOTATIONS.items():
             name = doc.annotations.get(annotation)
             if name and (kind, doc.namespace if kind == "Issuer" else None, name) not in issuers:
@@ -102,7 +101,7 @@ def _check_hpa_targets(inventory: Inventory) -> list[Finding]:
                 object_finding(
                     doc,
                     "ref/hpa-target",
-                    f"scaleTargetRef {target.get('kind')} {doc.namespace}/{target.get('name')} ({api_version}) does not exist",
+                    f"scaleTargetRef {api_version} {target.get('kind')} {doc.namespace}/{target.get('name')} does not exist",
                     "point scaleTargetRef at the workload's apiVersion, kind and name",
                 )
             )

@@ -16,7 +16,8 @@ def check_unique(inventory: Inventory) -> list[Finding]:
     for docs in by_key.values():
         for doc in docs[1:]:
             first = docs[0]
-            scope = "the same Flux Kustomization" if first.unit == doc.unit else f"Kustomizations {first.unit} and {doc.unit}"
+            same_unit = first.unit == doc.unit
+            scope = "the same Flux Kustomization" if same_unit else f"Kustomizations {first.unit} and {doc.unit}"
             findings.append(
                 object_finding(
                     doc,

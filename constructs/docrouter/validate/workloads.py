@@ -68,5 +68,6 @@ def pods_matching(workloads: list[Document], namespace: str | None, selector: di
 
 def describe_selector(selector: dict) -> str:
     parts = [f"{k}={v}" for k, v in (selector.get("matchLabels") or {}).items()]
-    parts += [f"{e.get('key')} {e.get('operator')} {e.get('values') or ''}".strip() for e in selector.get("matchExpressions") or []]
+    for expression in selector.get("matchExpressions") or []:
+        parts.append(f"{expression.get('key')} {expression.get('operator')} {expression.get('values') or ''}".strip())
     return ", ".join(parts) or "(empty)"
