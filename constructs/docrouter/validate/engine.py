@@ -1,0 +1,41 @@
+"""Run every check on one environment and return its findings, most severe first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from ..config import Environment
+from .config_references import check_config_references
+from .drift import check_drift
+from .flux_references import check_flux_references
+from .inventory import Inventory, load_inventory
+from .model import SEVERITY_ORDER, Finding, file_finding
+from .policy import check_policy
+from .references import check_references
+from .schema import check_schemas
+from .uniqueness import check_unique
+
+CHECKS: tuple[Callable[[Inventory], list[Finding]], ...] = (
+    check_schemas,
+    check_unique,
+    check_references,
+    check_config_references,
+    check_flux_references,
+    check_policy,
+)
+
+
+def validate_environment(root: Path, env: Environment, with_drift: bool = True) -> list[Finding]:
+    inventory = load_inventory(root, env)
+    findings = list(inventory.findings)
+    for check in CHECKS:
+        try:
+            findings += check(inventory)
+        except Exception as exc:  # noqa: BLE001 - odd input shapes must give a finding, never a traceback
+            message = f"{check.__name__} stopped on {type(exc).__name__}: {exc}"
+            fix = "fix the schema errors reported for this environment first; if none, report this as a bug"
+            findings.append(file_finding("internal/check-failed", f"dist/{env.name}", message, fix))
+    if with_drift:
+        findings += check_drift(root, env)
+    return sorted(findings, key=lambda f: (SEVERITY_ORDER.index(f.severity), f.rule, f.file, f.document or 0, f.object))

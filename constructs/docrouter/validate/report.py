@@ -1,0 +1,43 @@
+"""Findings as text (grouped per environment, one line each) or JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+from .model import ERROR, SEVERITY_ORDER, Finding
+
+
+def counts(findings: list[Finding]) -> dict[str, int]:
+    return {severity: sum(1 for f in findings if f.severity == severity) for severity in SEVERITY_ORDER}
+
+
+def format_line(finding: Finding) -> str:
+    subject = finding.object or "-"
+    where = finding.where or "-"
+    return f"{finding.severity.upper():7} {finding.rule:28} {subject}  {where}: {finding.message}. Fix: {finding.fix}"
+
+
+def as_text(results: dict[str, list[Finding]]) -> str:
+    lines = []
+    for env, findings in results.items():
+        tally = counts(findings)
+        summary = ", ".join(f"{n} {severity}" for severity, n in tally.items() if n) or "no findings"
+        lines.append(f"== {env}: {summary}")
+        lines += [f"  {format_line(f)}" for f in findings]
+    total = sum(counts(f)[ERROR] for f in results.values())
+    lines.append(f"validate: {'FAILED, ' + str(total) + ' error(s)' if total else 'OK'} in {', '.join(results)}")
+    return "\n".join(lines)
+
+
+def as_json(results: dict[str, list[Finding]]) -> str:
+    errors = sum(counts(f)[ERROR] for f in results.values())
+    document = {
+        "ok": errors == 0,
+        "errors": errors,
+        "environments": {
+            env: {"counts": counts(findings), "findings": [asdict(f) for f in findings]}
+            for env, findings in results.items()
+        },
+    }
+    return json.dumps(document, indent=2)

@@ -1,0 +1,58 @@
+"""Every rule id `make validate` reports, with what it means. Ids are stable: tests and exemptions use them."""
+
+from __future__ import annotations
+
+RULES: dict[str, str] = {
+    "parse/unreadable": "the file could not be read",
+    "parse/too-large": "the file exceeds the size cap",
+    "parse/binary": "the file holds binary data",
+    "parse/encoding": "the file is not UTF-8",
+    "parse/invalid-yaml": "the file is not valid YAML",
+    "parse/yaml-alias": "the file uses YAML anchors/aliases (rejected: they can expand exponentially)",
+    "parse/duplicate-key": "a mapping repeats a key (the later value would silently win)",
+    "parse/empty-document": "an empty YAML document (ignored by Flux)",
+    "parse/not-an-object": "a document is not a mapping",
+    "parse/list-kind": "a `kind: List` document",
+    "parse/missing-field": "apiVersion, kind or metadata.name is missing",
+    "parse/missing-namespace": "a namespaced object has no namespace",
+    "parse/not-yaml": "a file without a .yaml/.yml extension where manifests live",
+    "schema/unknown-field": "a field the schema does not define",
+    "schema/invalid": "a value the schema rejects",
+    "schema/no-schema": "no schema for this apiVersion/kind",
+    "schema/crd-skipped": "CRD_SCHEMAS folder not found: custom resources were not schema-checked",
+    "unique/duplicate": "two objects with the same group/kind/namespace/name",
+    "ref/service-selector": "a Service selector matches no pod template",
+    "ref/ingress-backend": "an Ingress backend names a missing Service or port",
+    "ref/configmap": "a referenced ConfigMap (or key) does not exist",
+    "ref/secret": "a referenced Secret is neither a SOPS file nor declared external",
+    "ref/storage-class": "a storage class is neither defined nor a provider default",
+    "ref/pdb-selector": "a PodDisruptionBudget selector matches no pod template",
+    "ref/networkpolicy-selector": "a NetworkPolicy podSelector matches no pod template",
+    "ref/hpa-target": "a HorizontalPodAutoscaler targets a missing workload",
+    "ref/cluster-issuer": "an Ingress names a missing (Cluster)Issuer",
+    "ref/kustomize-resource": "a kustomization.yaml lists a missing file",
+    "ref/kustomize-unlisted": "a manifest no kustomization.yaml lists (Flux would not apply it)",
+    "ref/flux-depends-on": "a Flux dependsOn names a missing Kustomization, or the chain has a cycle",
+    "ref/flux-path": "a Flux Kustomization path does not exist",
+    "policy/pod-security": "the pod does not meet Pod Security 'restricted'",
+    "policy/resources": "a container lacks cpu/memory requests or limits",
+    "policy/readiness-probe": "a long-running container has no readiness probe",
+    "policy/image-tag": "an image is not pinned (no tag, or latest)",
+    "policy/max-unavailable": "a multi-replica Deployment may take pods down during a rollout",
+    "policy/plain-secret": "a Secret holds plain-text data (not SOPS-encrypted)",
+    "policy/exemption": "an exemption annotation without a reason, or naming an unknown rule",
+    "drift/added": "a file in dist/ that synth does not produce (hand-added)",
+    "drift/removed": "a file synth produces that is missing from dist/",
+    "drift/changed": "a file in dist/ that differs from a fresh synth (hand-edited)",
+    "drift/synth-failed": "synth itself failed, so drift could not be checked",
+    "internal/check-failed": "a check could not finish on this input (reported instead of crashing)",
+}
+
+# Only these families may be exempted: parse, schema, uniqueness and drift errors always break a deploy.
+EXEMPTIBLE_PREFIXES = ("ref/", "policy/")
+EXEMPTION_PREFIX = "validate.docrouter.dev/exempt-"
+
+
+def exemption_annotation(rule: str) -> str:
+    """`policy/image-tag` → `validate.docrouter.dev/exempt-policy-image-tag`."""
+    return EXEMPTION_PREFIX + rule.replace("/", "-")

@@ -1,0 +1,112 @@
+"""`python main.py validate` on the real repository, its JSON report, drift and CRD schemas."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ENVIRONMENTS, REPO
+from docrouter.config import load_environment
+from docrouter.validate.engine import validate_environment
+
+SHARED_SCHEMAS = REPO.parent / "shared" / "schemas"
+
+
+def run_validate(*args: str, crd_schemas: str | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
+    if crd_schemas is not None:
+        env["CRD_SCHEMAS"] = crd_schemas
+    return subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "validate", *args], capture_output=True, text=True, env=env, timeout=60
+    )
+
+
+def test_real_repository_passes():
+    result = run_validate()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.rstrip().endswith(f"OK in {', '.join(ENVIRONMENTS)}")
+
+
+def test_json_report_shape():
+    result = run_validate("--format", "json", "--env", "kind", crd_schemas="/nonexistent/schemas")
+    report = json.loads(result.stdout)
+    assert result.returncode == 0 and report["ok"] is True and report["errors"] == 0
+    kind = report["environments"]["kind"]
+    assert set(kind["counts"]) == {"error", "warning", "exempt", "info"}
+    finding = kind["findings"][0]
+    assert set(finding) == {"severity", "rule", "object", "file", "message", "fix", "document"}
+    skipped = [f for f in kind["findings"] if f["rule"] == "schema/crd-skipped"]
+    assert skipped and "skipped: CRD_SCHEMAS folder /nonexistent/schemas not found" in skipped[0]["message"]
+
+
+def test_broken_fixture_exits_1_with_one_line_per_finding():
+    root = REPO / "tests" / "fixtures" / "validate" / "ref-service-selector"
+    result = run_validate("--root", str(root), "--env", "kind", "--no-drift")
+    assert result.returncode == 1
+    (line,) = [line for line in result.stdout.splitlines() if line.strip().startswith("ERROR")]
+    assert "ref/service-selector" in line and "Service demo/web" in line and "Fix:" in line
+
+
+def test_hand_edits_in_dist_are_drift(tmp_path):
+    shutil.copytree(REPO / "dist" / "kind", tmp_path / "dist" / "kind")
+    apps = tmp_path / "dist" / "kind" / "apps" / "doc-router"
+    service = apps / "service-frontend.yaml"
+    service.write_text(service.read_text().replace("port: 3000", "port: 3001"))
+    (apps / "deployment-worker.yaml").unlink()
+    (apps / "configmap-extra.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: doc-router}\n")
+    drift = {(f.rule, f.file) for f in validate_environment(tmp_path, load_environment("kind")) if f.rule.startswith("drift/")}
+    assert drift == {
+        ("drift/changed", "dist/kind/apps/doc-router/service-frontend.yaml"),
+        ("drift/removed", "dist/kind/apps/doc-router/deployment-worker.yaml"),
+        ("drift/added", "dist/kind/apps/doc-router/configmap-extra.yaml"),
+    }
+
+
+def kind_errors_with_crd_schemas(root: Path, monkeypatch: pytest.MonkeyPatch) -> set[tuple[str, str]]:
+    monkeypatch.setenv("CRD_SCHEMAS", str(SHARED_SCHEMAS))
+    findings = validate_environment(root, load_environment("kind"), with_drift=False)
+    return {(f.rule, f.object) for f in findings if f.severity == "error"}
+
+
+@pytest.mark.skipif(not SHARED_SCHEMAS.is_dir(), reason="no CRD schemas beside the checkout")
+def test_custom_resources_are_checked_strictly_against_crd_schemas(tmp_path, monkeypatch):
+    shutil.copytree(REPO / "dist" / "kind", tmp_path / "dist" / "kind")
+    issuer = tmp_path / "dist/kind/infrastructure/configs/cluster-scoped/clusterissuer-letsencrypt-prod.yaml"
+    issuer.write_text(issuer.read_text().replace("    email:", "    emial:"))
+    release = tmp_path / "dist/kind/infrastructure/controllers/cert-manager/helmrelease-cert-manager.yaml"
+    release.write_text(release.read_text().replace("apiVersion: helm.toolkit.fluxcd.io/v2", "apiVersion: helm.toolkit.fluxcd.io/v2beta9"))
+    assert kind_errors_with_crd_schemas(tmp_path, monkeypatch) == {
+        ("schema/unknown-field", "ClusterIssuer letsencrypt-prod"),
+        ("schema/no-schema", "HelmRelease cert-manager/cert-manager"),
+    }
+
+
+@pytest.mark.skipif(not SHARED_SCHEMAS.is_dir(), reason="no CRD schemas beside the checkout")
+def test_flux_kustomizations_with_oci_source_map_paths_into_dist(tmp_path, monkeypatch):
+    """Kind's Kustomizations name ./apps inside an OCIRepository artifact of dist/kind."""
+    shutil.copytree(REPO / "dist" / "kind", tmp_path / "dist" / "kind")
+    clusters = tmp_path / "clusters" / "kind"
+    clusters.mkdir(parents=True)
+    layers = [("infra-controllers", "infrastructure/controllers"), ("infra-configs", "infrastructure/configs"),
+              ("database", "database"), ("pre-deploy", "pre-deploy"), ("apps", "apps")]
+    for index, (name, path) in enumerate(layers):
+        depends = f"  dependsOn:\n  - name: {layers[index - 1][0]}\n" if index else ""
+        (clusters / f"{name}.yaml").write_text(
+            f"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n"
+            f"  namespace: flux-system\nspec:\n  interval: 10m\n  sourceRef:\n    kind: OCIRepository\n    name: doc-router\n"
+            f"  path: ./{path}\n  prune: true\n{depends}"
+            "  decryption:\n    provider: sops\n    secretRef:\n      name: sops-age\n"
+        )
+    (clusters / "source.yaml").write_text(
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: doc-router\n  namespace: flux-system\n"
+        "spec:\n  interval: 1m\n  url: oci://kind-registry:5000/doc-router\n  ref:\n    tag: local\n  insecure: true\n"
+    )
+    assert kind_errors_with_crd_schemas(tmp_path, monkeypatch) == set()
+    infos = {f.object for f in validate_environment(tmp_path, load_environment("kind"), with_drift=False)}
+    assert "Secret flux-system/sops-age" in infos
