@@ -12,6 +12,11 @@ PRE = "dist/production/pre-deploy/doc-router"
 DB = "dist/production/database/mongodb"
 
 
+def min_available_two(pdb):
+    pdb["spec"].pop("maxUnavailable", None)
+    pdb["spec"]["minAvailable"] = 2
+
+
 def _env(old, new):
     (report,) = diff_manifests(old, new).envs
     return report
@@ -113,10 +118,6 @@ def test_scale_to_zero_and_removed_pdb_are_capacity_risks():
 
 
 def test_replicas_below_pdb_min_available():
-    def min_available_two(pdb):
-        pdb["spec"].pop("maxUnavailable", None)
-        pdb["spec"]["minAvailable"] = 2
-
     base = edit(production(), f"{APPS}/poddisruptionbudget-frontend.yaml", min_available_two)
     new = edit(base, f"{APPS}/deployment-frontend.yaml", lambda d: d["spec"].update(replicas=1))
     (risk,) = _env(base, new).risks
@@ -206,3 +207,11 @@ def test_replica_change_without_template_change_has_no_rollout():
     (change,) = env.changes
     assert [(f.path, f.old, f.new) for f in change.fields] == [("spec.replicas", 2, 3)]
     assert env.rollouts[change.key].startswith("no rollout")
+
+
+def test_hpa_min_replicas_below_pdb_min_available_flags_its_deployment():
+    base = edit(production(), f"{APPS}/poddisruptionbudget-backend.yaml", min_available_two)
+    new = edit(base, f"{APPS}/horizontalpodautoscaler-backend.yaml", lambda d: d["spec"].update(minReplicas=1))
+    (risk,) = _env(base, new).risks
+    assert (risk.id, risk.object.label()) == ("capacity", "Deployment doc-router/backend")
+    assert "1 (HPA minReplicas)" in risk.reason

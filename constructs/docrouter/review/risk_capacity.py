@@ -53,6 +53,12 @@ def _replica_risks(key: ObjectKey, old: dict, new: dict) -> list[RiskFlag]:
     return flags
 
 
+def _hpa_target(hpa: ObjectKey, new: dict[ObjectKey, Manifest]) -> ObjectKey | None:
+    target = (new[hpa].body.get("spec") or {}).get("scaleTargetRef") or {}
+    key = ObjectKey(hpa.env, str(target.get("kind")), hpa.namespace, str(target.get("name")))
+    return key if key in new else None
+
+
 def capacity_risks(changes: list[ObjectChange], old: dict, new: dict) -> list[RiskFlag]:
     flags = []
     for change in changes:
@@ -61,10 +67,12 @@ def capacity_risks(changes: list[ObjectChange], old: dict, new: dict) -> list[Ri
             flags.append(RiskFlag("capacity", key, "PodDisruptionBudget removed: voluntary disruptions (node drains, "
                                   "upgrades) may take down every pod at once.", "Keep the PDB, or confirm the "
                                   "workload may be fully disrupted."))
-        if change.status == REMOVED or key.kind not in WORKLOAD_KINDS:
+        if change.status == CHANGED and key.kind == "HorizontalPodAutoscaler":
+            key = _hpa_target(key, new)  # a lower minReplicas is a replica drop of its workload
+        if change.status == REMOVED or key is None or key.kind not in WORKLOAD_KINDS:
             continue
         flags += _replica_risks(key, old, new)
-        if change.status == CHANGED:
+        if change.status == CHANGED and change.key.kind in WORKLOAD_KINDS:
             before, after = _max_unavailable(old[key].body), _max_unavailable(new[key].body)
             if before is not None and after is not None and _is_zero(before) and not _is_zero(after):
                 flags.append(RiskFlag("capacity", key, f"rolling update maxUnavailable raised from {before} to "
