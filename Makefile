@@ -50,8 +50,12 @@ HEAD ?=
 FORMAT ?= terminal
 TO ?=
 YES ?=
+# OUT=<file> writes the report there; FAIL_ON_RISK=1 exits 2 on any risk flag (the PR check uses both).
+OUT ?=
+FAIL_ON_RISK ?=
 diff: $(STAMP) ## Per-object diff of dist/ with risk flags (BASE=<ref> HEAD=<ref> FORMAT=markdown|json)
-	$(PY) main.py diff $(if $(BASE),--base $(BASE)) $(if $(HEAD),--head $(HEAD)) --format $(FORMAT)
+	$(PY) main.py diff $(if $(BASE),--base $(BASE)) $(if $(HEAD),--head $(HEAD)) --format $(FORMAT) \
+		$(if $(OUT),--output $(OUT)) $(if $(FAIL_ON_RISK),--fail-on-risk)
 
 history: $(STAMP) ## Revisions that changed dist/$(ENV) (ENV=production)
 	$(PY) main.py history --env $(ENV)

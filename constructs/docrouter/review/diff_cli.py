@@ -1,0 +1,61 @@
+"""`make diff` / `python main.py diff`: per-object diff of two revisions with risk flags."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .core import diff_manifests
+from .git import GitError
+from .manifests import ManifestError
+from .model import Report
+from .render_json import render_json
+from .render_markdown import render_markdown
+from .render_terminal import render_terminal
+from .revisions import SynthFailed, committed_tree, default_base, synthesized_tree, synthesized_tree_at
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+RISK_EXIT = 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base", help="base revision (default: merge-base with origin/main, else HEAD)")
+    parser.add_argument("--head", help="head revision (default: a fresh synth of the working tree)")
+    parser.add_argument("--format", choices=("terminal", "markdown", "json"), default="terminal")
+    parser.add_argument("--output", help="write the report to this file instead of stdout")
+    parser.add_argument("--fail-on-risk", action="store_true", help=f"exit {RISK_EXIT} when any risk flag is present")
+    parser.add_argument("--repo", default=str(REPO_ROOT), help=argparse.SUPPRESS)
+
+
+def build_report(repo: Path, base: str | None, head: str | None) -> Report:
+    """With --head both revisions are synthesized from their own sources; otherwise the
+    committed dist/ at base is compared with a fresh synth of the working tree."""
+    base = base or default_base(repo)
+    if head:
+        return diff_manifests(synthesized_tree_at(repo, base), synthesized_tree_at(repo, head), base, head)
+    return diff_manifests(committed_tree(repo, base), synthesized_tree(repo), base, "working tree")
+
+
+def render(report: Report, fmt: str, colour: bool) -> str:
+    if fmt == "markdown":
+        return render_markdown(report)
+    if fmt == "json":
+        return render_json(report)
+    return render_terminal(report, colour=colour)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        report = build_report(Path(args.repo), args.base, args.head)
+    except (GitError, SynthFailed, ManifestError) as exc:
+        print(f"diff failed: {exc}", file=sys.stderr)
+        return 1
+    colour = not args.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    text = render(report, args.format, colour)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return RISK_EXIT if args.fail_on_risk and report.risks else 0

@@ -1,0 +1,42 @@
+"""In-memory manifest trees for review tests: the committed dist/ plus edits."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import yaml
+
+from conftest import REPO
+from docrouter.review.manifests import read_folder
+from docrouter.synth import to_yaml
+
+APPS = "dist/production/apps/doc-router"
+BASE_TREE = read_folder(REPO / "dist", "dist")
+
+
+def production() -> dict[str, str]:
+    return {p: t for p, t in BASE_TREE.items() if p.startswith("dist/production/")}
+
+
+def edit(tree: dict[str, str], path: str, change: Callable[[dict], None]) -> dict[str, str]:
+    body = yaml.safe_load(tree[path])
+    change(body)
+    return {**tree, path: to_yaml(body)}
+
+
+def add(tree: dict[str, str], path: str, body: dict) -> dict[str, str]:
+    return {**tree, path: to_yaml(body)}
+
+
+def pvc(name: str, size: str = "10Gi", storage_class: str = "gp3") -> dict:
+    return {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": name, "namespace": "doc-router"},
+            "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": storage_class,
+                     "resources": {"requests": {"storage": size}}}}
+
+
+def secret(name: str, data: dict, sops: bool) -> dict:
+    body = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": "doc-router"},
+            "type": "Opaque", "stringData": data}
+    if sops:
+        body["sops"] = {"mac": "ENC[AES256_GCM,data:mac,type:str]", "lastmodified": "2026-01-01T00:00:00Z"}
+    return body

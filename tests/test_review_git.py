@@ -1,0 +1,163 @@
+"""make diff / history / rollback on a throwaway git repository with scripted commits.
+
+One repository per module (real synth takes ~2 s): tests that only read it run
+first; the rollback tests that add commits run after them, in file order.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO
+from docrouter.review.history import revisions
+from docrouter.review.rollback import RollbackRefused, rollback
+
+SOURCES = (".gitignore", "main.py", "pyproject.toml", "cdk8s.yaml", "constructs", "dist")
+PROD_CONFIG = "constructs/docrouter/environments/production.yaml"
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
+
+
+def _main(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "main.py", *args], cwd=repo, capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin:/usr/local/bin", "NO_COLOR": "1",
+                               "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"})
+
+
+def _edit_config(repo: Path, env: str, change) -> None:
+    path = repo / f"constructs/docrouter/environments/{env}.yaml"
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def _commit_synth(repo: Path, message: str) -> str:
+    result = _main(repo, "synth")
+    assert result.returncode == 0, result.stderr
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", message)
+    return _git(repo, "rev-parse", "HEAD").strip()
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("gitops") / "repo"
+    root.mkdir()
+    for name in SOURCES:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        else:
+            shutil.copy2(source, root / name)
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "config", "user.name", "Test Author")
+    _git(root, "config", "user.email", "test@example.com")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "Initial platform")
+    commits = {"initial": _git(root, "rev-parse", "HEAD").strip()}
+    _edit_config(root, "production", lambda c: c["backend"].update(image_tag="0.2.0"))
+    commits["bump"] = _commit_synth(root, "Deploy backend 0.2.0 to production")
+    _edit_config(root, "production", lambda c: c["frontend"].update(replicas=3))
+    commits["scale"] = _commit_synth(root, "Scale production frontend to 3")
+    return {"path": root, **commits}
+
+
+def test_diff_between_two_commits_synthesizes_each(repo):
+    result = _main(repo["path"], "diff", "--base", repo["initial"], "--head", repo["bump"], "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    envs = {e["env"]: e for e in data["environments"]}
+    assert envs["staging"]["objects"] == [] and envs["kind"]["objects"] == []
+    production = envs["production"]
+    objects = {(o["status"], o["kind"], o["name"]) for o in production["objects"]}
+    assert ("changed", "Deployment", "backend") in objects
+    assert {(i["object"]["name"], i["new"].rsplit(":", 1)[1]) for i in production["images"] if i["new"]} >= {("backend", "0.2.0")}
+    assert production["risks"] == []
+
+
+def test_diff_of_working_tree_flags_risk_and_fails_on_request(repo):
+    root = repo["path"]
+    _edit_config(root, "production", lambda c: c["ingress"].update(host="new.docrouter.example.com"))
+    try:
+        plain = _main(root, "diff")
+        failing = _main(root, "diff", "--fail-on-risk", "--format", "markdown")
+    finally:
+        _git(root, "checkout", "--", PROD_CONFIG)
+    assert plain.returncode == 0, plain.stderr
+    assert "[ingress] production: Ingress doc-router/doc-router" in plain.stdout
+    assert "diff HEAD → working tree" in plain.stdout
+    assert failing.returncode == 2 and "`ingress`" in failing.stdout
+
+
+def test_history_lists_revisions_newest_first_with_images(repo):
+    found = revisions(repo["path"], "production")
+    assert [(r.number, r.commit, r.subject) for r in found] == [
+        (3, repo["scale"], "Scale production frontend to 3"),
+        (2, repo["bump"], "Deploy backend 0.2.0 to production"),
+        (1, repo["initial"], "Initial platform"),
+    ]
+    assert "doc-router-backend:0.2.0" in found[0].images and "doc-router-backend:0.1.0" in found[2].images
+    assert found[0].author == "Test Author"
+    result = _main(repo["path"], "history", "--env", "staging")
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0 and len(lines) == 2 and lines[1].split()[0] == "1" and "Initial platform" in lines[1]
+
+
+def _refused(repo: dict, env: str, to: str) -> str:
+    with pytest.raises(RollbackRefused) as info:
+        rollback(repo["path"], env, to, lambda report: True)
+    return str(info.value)
+
+
+def test_rollback_refuses_unknown_revision_and_missing_environment(repo):
+    assert "unknown revision 'nope'" in _refused(repo, "production", "nope")
+    assert "unknown revision '9'" in _refused(repo, "production", "9")
+    assert "did not exist" in _refused(repo, "qa", repo["initial"])
+
+
+def test_rollback_refuses_on_dirty_tree(repo):
+    scratch = repo["path"] / "scratch.txt"
+    scratch.write_text("work in progress")
+    try:
+        assert "uncommitted changes" in _refused(repo, "production", "1")
+    finally:
+        scratch.unlink()
+
+
+def test_rollback_cancelled_changes_nothing(repo):
+    head = _git(repo["path"], "rev-parse", "HEAD")
+    assert "cancelled" in str(pytest.raises(RollbackRefused, rollback, repo["path"], "production", "1",
+                                            lambda report: False).value)
+    assert _git(repo["path"], "rev-parse", "HEAD") == head and _git(repo["path"], "status", "--porcelain") == ""
+
+
+def test_rollback_commits_the_old_revision_and_synth_agrees(repo):
+    root = repo["path"]
+    result = _main(root, "rollback", "--env", "production", "--to", "1", "--yes")
+    assert result.returncode == 0, result.stderr
+    assert "doc-router-backend:0.2.0 → ghcr.io/analytiq-hub/doc-router-backend:0.1.0" in result.stdout
+    assert _git(root, "log", "-1", "--format=%s").startswith("Roll back production to revision 1")
+    assert _git(root, "diff", "--stat", repo["initial"], "HEAD", "--", "dist", "constructs") == ""
+    assert _main(root, "synth").returncode == 0
+    assert _git(root, "status", "--porcelain") == ""  # the drift check passes
+    assert revisions(root, "production")[0].number == 4
+
+
+def test_rollback_refuses_when_shared_code_changed(repo):
+    root = repo["path"]
+    workload = root / "constructs/docrouter/workload.py"
+    workload.write_text(workload.read_text().replace('spec["revisionHistoryLimit"] = 5', 'spec["revisionHistoryLimit"] = 7'))
+    _commit_synth(root, "Keep more ReplicaSets")
+    head = _git(root, "rev-parse", "HEAD")
+    message = _refused(repo, "production", "2")
+    assert "shared construct code changed" in message and "Keep more ReplicaSets" in message
+    assert _git(root, "rev-parse", "HEAD") == head and _git(root, "status", "--porcelain") == ""
