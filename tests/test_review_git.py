@@ -19,7 +19,7 @@ from conftest import REPO
 from docrouter.review.history import revisions
 from docrouter.review.rollback import RollbackRefused, rollback
 
-SOURCES = (".gitignore", "main.py", "pyproject.toml", "cdk8s.yaml", "constructs", "dist")
+SOURCES = (".gitignore", "main.py", "pyproject.toml", "cdk8s.yaml", "constructs", "dist", "clusters")
 PROD_CONFIG = "constructs/docrouter/environments/production.yaml"
 
 

@@ -40,8 +40,9 @@ def run_synth(args: argparse.Namespace) -> int:
     names = [args.env] if args.env else environment_names()
     envs = [load_environment(name) for name in names]  # all valid before anything is written
     allow_shrink = os.environ.get("ALLOW_SHRINK", "") not in ("", "0")
-    # clusters/ is written next to the real dist/ only; --out is for throwaway copies.
-    out, clusters = (Path(args.out), None) if args.out else (default_dist(), REPO_ROOT / "clusters")
+    # With --out (throwaway copies), clusters/ is written only where --clusters-out says.
+    out = Path(args.out) if args.out else default_dist()
+    clusters = Path(args.clusters_out) if args.clusters_out else (None if args.out else REPO_ROOT / "clusters")
     for path in synthesize(envs, out, clusters=clusters, allow_shrink=allow_shrink):
         print(f"synthesized {path}")
     return 0
@@ -50,6 +51,7 @@ def run_synth(args: argparse.Namespace) -> int:
 def _synth_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env", help="one environment (default: all of them)")
     parser.add_argument("--out", help="folder to write environments into (default: dist/)")
+    parser.add_argument("--clusters-out", help="folder for clusters/<env>/ (default: clusters/, or none with --out)")
 
 
 def build_parser() -> argparse.ArgumentParser:

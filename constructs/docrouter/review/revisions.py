@@ -32,17 +32,18 @@ def committed_tree(repo: Path, ref: str) -> dict[str, str]:
 
 
 def synth_into(checkout: Path, out: Path, env: str | None = None) -> None:
-    command = [sys.executable, "main.py", "synth", "--out", str(out)] + (["--env", env] if env else [])
+    command = [sys.executable, "main.py", "synth", "--out", str(out / "dist"), "--clusters-out", str(out / "clusters")]
+    command += ["--env", env] if env else []
     result = subprocess.run(command, cwd=checkout, capture_output=True, text=True)
     if result.returncode != 0:
         raise SynthFailed(f"synth in {checkout} failed:\n{result.stdout}{result.stderr}".strip())
 
 
 def synthesized_tree(checkout: Path) -> dict[str, str]:
-    """A fresh synth of checkout's sources; clusters/ is taken as it is in the checkout."""
+    """A fresh synth of checkout's sources: dist/ and clusters/ both."""
     with tempfile.TemporaryDirectory(prefix="docrouter-synth-") as out:
         synth_into(checkout, Path(out))
-        return read_folder(Path(out), "dist") | read_folder(checkout / "clusters", "clusters")
+        return read_folder(Path(out) / "dist", "dist") | read_folder(Path(out) / "clusters", "clusters")
 
 
 def synthesized_tree_at(repo: Path, ref: str) -> dict[str, str]:

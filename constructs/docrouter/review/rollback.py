@@ -1,8 +1,8 @@
 """Restore one environment to an earlier revision as a new commit, like `helm rollback`.
 
 What is restored: dist/<env>/, clusters/<env>/ (if present) and the environment's own
-sources — constructs/docrouter/environments/<env>.yaml and any file under constructs/
-inside a folder named <env> (e.g. its SOPS secrets). Shared construct code is NOT
+sources — constructs/docrouter/environments/<env>.yaml, its SOPS secrets under
+secrets/<env>/, and any file under constructs/ inside a folder named <env>. Shared construct code is NOT
 reverted. Before committing, <env> is synthesized from the restored sources and
 compared with the restored dist/<env>/: if they differ, shared code changed since
 that revision, the drift check would fail, and the rollback is refused (with the
@@ -58,9 +58,9 @@ def resolve_target(repo: Path, env: str, to: str) -> Target:
 
 def env_sources(repo: Path, commit: str, env: str) -> list[str]:
     """The environment's own source files at commit and at HEAD."""
-    listed = git(repo, "ls-tree", "-r", "--name-only", commit, "--", "constructs")
-    listed += git(repo, "ls-tree", "-r", "--name-only", "HEAD", "--", "constructs")
-    own = {p for p in listed.splitlines() if env in p.split("/")[:-1]}
+    listed = git(repo, "ls-tree", "-r", "--name-only", commit, "--", "constructs", "secrets")
+    listed += git(repo, "ls-tree", "-r", "--name-only", "HEAD", "--", "constructs", "secrets")
+    own = {p for p in listed.splitlines() if env in p.split("/")[:-1]}  # includes secrets/<env>/...
     return sorted(own | {ENV_CONFIG.format(env=env)})
 
 
@@ -83,8 +83,11 @@ def synth_mismatches(repo: Path, commit: str, env: str) -> list[str]:
     """Files where a synth of the restored sources differs from dist/<env>/ at commit."""
     with tempfile.TemporaryDirectory(prefix="docrouter-rollback-") as out:
         synth_into(repo, Path(out), env)
-        fresh = read_folder(Path(out) / env, f"dist/{env}")
-    old = files_at(repo, commit, (f"dist/{env}",))
+        fresh = read_folder(Path(out) / "dist" / env, f"dist/{env}")
+        fresh |= read_folder(Path(out) / "clusters" / env, f"clusters/{env}")
+    old = files_at(repo, commit, (f"dist/{env}", f"clusters/{env}"))
+    # clusters/<env>/flux-system/ is written by `flux bootstrap`, not by synth.
+    old = {p: text for p, text in old.items() if not p.startswith(f"clusters/{env}/flux-system/")}
     return sorted(p for p in fresh.keys() | old.keys() if fresh.get(p) != old.get(p))
 
 
