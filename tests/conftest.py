@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,18 @@ class Manifests:
             if o["kind"] in ("Deployment", "StatefulSet", "Job", "DaemonSet"):
                 result.append((o, o["spec"]["template"]))
         return result
+
+
+def copy_sources(root: Path, names: tuple[str, ...]) -> Path:
+    """Copy the repository's committed sources into root, as a fresh clone would have them."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        else:
+            shutil.copy2(source, root / name)
+    return root
 
 
 _cache: dict[str, Manifests] = {}

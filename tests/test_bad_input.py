@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, copy_sources
 from docrouter.checks import SynthError, check_crd_layering, check_no_plain_secrets, check_unique
 from docrouter.config import ConfigError, load_environment
 from docrouter.sops_files import sops_secret_files
@@ -129,15 +129,7 @@ def test_sops_files_are_copied_byte_for_byte_and_checked(tmp_path):
 
 def fresh_copy(tmp_path: Path) -> Path:
     """The repository's committed sources in a new folder, as a fresh clone would have them."""
-    root = tmp_path / "clone"
-    root.mkdir()
-    for name in SOURCES:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        else:
-            shutil.copy2(source, root / name)
-    return root
+    return copy_sources(tmp_path / "clone", SOURCES)
 
 
 def run_main(root: Path, *args: str) -> subprocess.CompletedProcess:

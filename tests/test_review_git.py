@@ -7,7 +7,6 @@ first; the rollback tests that add commits run after them, in file order.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, copy_sources
 from docrouter.review.history import revisions
 from docrouter.review.rollback import RollbackRefused, rollback
 
@@ -50,14 +49,7 @@ def _commit_synth(repo: Path, message: str) -> str:
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> dict:
-    root = tmp_path_factory.mktemp("gitops") / "repo"
-    root.mkdir()
-    for name in SOURCES:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        else:
-            shutil.copy2(source, root / name)
+    root = copy_sources(tmp_path_factory.mktemp("gitops") / "repo", SOURCES)
     _git(root, "init", "-q", "-b", "main")
     _git(root, "config", "user.name", "Test Author")
     _git(root, "config", "user.email", "test@example.com")
