@@ -17,7 +17,7 @@ export CRD_SCHEMAS
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help venv synth test e2e crd-schemas clean validate diff history rollback \
-	kind-up kind-secrets kind-deploy kind-status kind-down secrets-edit
+	kind-up kind-secrets kind-deploy kind-status kind-down secrets-init secrets-edit
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -81,6 +81,10 @@ kind-down: $(STAMP) ## Delete the Kind cluster and the registry
 	$(PY) main.py kind down --cluster $(KIND_CLUSTER)
 
 SECRET ?=
+FORCE ?=
+secrets-init: $(STAMP) ## Create ENV's encrypted secrets with generated credentials (FORCE=1 replaces them)
+	$(PY) main.py secrets init --env "$(ENV)" $(if $(FORCE),--force)
+
 secrets-edit: $(STAMP) ## Edit ENV's SOPS-encrypted secrets with sops (SECRET=mongodb-credentials for the other)
 	$(PY) main.py secrets edit --env "$(ENV)" $(if $(SECRET),--secret $(SECRET))
 

@@ -67,7 +67,13 @@ class Manifests:
         return result
 
 
-def copy_sources(root: Path, names: tuple[str, ...]) -> Path:
+# What synth reads and writes: a fresh clone of these must reproduce dist/ and clusters/.
+SYNTH_SOURCES = (
+    "main.py", "cdk8s.yaml", "pyproject.toml", "requirements.txt", "constructs", "secrets", ".sops.yaml", "dist", "clusters",
+)
+
+
+def copy_sources(root: Path, names: tuple[str, ...] = SYNTH_SOURCES) -> Path:
     """Copy the repository's committed sources into root, as a fresh clone would have them."""
     root.mkdir(parents=True, exist_ok=True)
     for name in names:

@@ -215,7 +215,7 @@ def test_secrets_without_env_file_says_how_to_create_it(stubs, repo):
 @pytest.mark.parametrize(
     "content, message",
     [
-        ("ADMIN_EMAIL=a@b.c\n", "set ADMIN_PASSWORD"),
+        ("ADMIN_PASSWORD=x\n", "set ADMIN_EMAIL"),
         ("ADMIN_EMAIL=a@b.c\nADMIN_PASSWORD=x\nOPENAI_KEY=x\n", ".env.kind:3: unknown key OPENAI_KEY"),
         ("ADMIN_EMAIL=a@b.c\nADMIN_PASSWORD=x\nMONGODB_URI=mongodb://x\n", "Remove MONGODB_URI from .env.kind"),
         ("ADMIN_EMAIL=a@b.c\nADMIN_EMAIL=d@e.f\n", "ADMIN_EMAIL is set twice"),

@@ -6,7 +6,9 @@ import pytest
 
 from docrouter import constants as c
 from docrouter.app import backend_url
+from docrouter.checks import is_sops_encrypted
 from docrouter.config import InClusterMongoDB
+from docrouter.secrets.init import secrets_of
 
 APP_DEPLOYMENTS = ("frontend", "backend", "worker")
 
@@ -245,9 +247,10 @@ def test_only_the_backend_and_frontend_accept_traffic_from_ingress_nginx(manifes
 
 
 def test_no_plain_text_secrets_and_no_latest_tags(manifests):
-    for obj in manifests.objects:
-        if obj["kind"] == "Secret":
-            assert "sops" in obj and all(v.startswith("ENC[") for v in obj.get("data", {}).values())
+    shipped = [o for o in manifests.objects + manifests.flux if o["kind"] == "Secret"]
+    assert all(is_sops_encrypted(o) for o in shipped)
+    expected = [] if manifests.env.provider == "kind" else secrets_of(manifests.env)
+    assert sorted(o["metadata"]["name"] for o in shipped) == sorted(expected)
     for owner, template in manifests.pod_templates():
         for container in containers(template):
             image = container["image"]

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, copy_sources
+from conftest import REPO, SYNTH_SOURCES, copy_sources
 from docrouter.review.history import revisions
 from docrouter.review.rollback import RollbackRefused, rollback
 
-SOURCES = (".gitignore", "main.py", "pyproject.toml", "cdk8s.yaml", "constructs", "dist", "clusters")
+SOURCES = (".gitignore", *SYNTH_SOURCES)
 PROD_CONFIG = "constructs/docrouter/environments/production.yaml"
 
 

@@ -1,7 +1,8 @@
-"""`main.py secrets edit` with a stub sops, the runner, and the files that must list every key."""
+"""`main.py secrets init|edit` (a stub sops for edit), the runner, and the files that must list every key."""
 
 from __future__ import annotations
 
+import base64
 import re
 import sys
 from pathlib import Path
@@ -16,78 +17,123 @@ from docrouter.kind.cluster import NODE_IMAGE
 from docrouter.kind.workspace import ARTIFACT_TAG, REGISTRY_NAME, REGISTRY_PORT, SOURCE_NAME
 from docrouter.runner import CommandError, run
 from docrouter.secrets.catalog import APP_SECRET_KEYS, SECRETS
+from docrouter.secrets.sopsfile import decrypt_document, generate_identity
+from docrouter.secrets.values import CHANGE_ME, mongodb_uri
 from stub_tools import StubTools
 
-CIPHERTEXT = "stringData:\n    ADMIN_EMAIL: ENC[AES256_GCM,data:xx]\nsops:\n    age: []\n"
+@pytest.fixture(scope="module")
+def key() -> tuple[str, str]:
+    return generate_identity()
 
 
 @pytest.fixture
-def repo(tmp_path) -> Path:
+def repo(tmp_path, key) -> Path:
+    """A checkout whose .sops.yaml has a real recipient for staging and the placeholder for production."""
     root = tmp_path / "repo"
     root.mkdir()
-    config = (REPO / ".sops.yaml").read_text()
-    (root / ".sops.yaml").write_text(config.replace("REPLACE_WITH_STAGING_AGE_PUBLIC_KEY", "age1staging"))
+    rules = [
+        {"path_regex": r"secrets/staging/.*\.sops\.yaml$", "encrypted_regex": "^(data|stringData)$", "age": key[1]},
+        {"path_regex": r"secrets/production/.*\.sops\.yaml$", "encrypted_regex": "^(data|stringData)$",
+         "age": "REPLACE_WITH_PRODUCTION_AGE_PUBLIC_KEY"},
+    ]
+    (root / ".sops.yaml").write_text(yaml.safe_dump({"creation_rules": rules}))
     return root
 
 
-def edit(stubs: StubTools, repo: Path, *args: str):
-    return stubs.main("secrets", "edit", *args, "--root", str(repo))
+def secrets_cli(stubs: StubTools, repo: Path, command: str, *args: str):
+    return stubs.main("secrets", command, *args, "--root", str(repo))
 
 
-def test_edit_creates_the_file_from_the_template_then_opens_it(tmp_path, repo):
-    stubs = StubTools(tmp_path)
-    stubs.rule("sops --config", stdout=CIPHERTEXT)
-    result = edit(stubs, repo, "--env", "staging")
+def decrypted(path: Path, key) -> dict:
+    return decrypt_document(path.read_text(), [key[0]])["stringData"]
+
+
+APP = "secrets/staging/doc-router/doc-router-secrets.sops.yaml"
+DB = "secrets/staging/mongodb/mongodb-credentials.sops.yaml"
+
+
+# --- make secrets-init ---------------------------------------------------------------
+
+
+def test_init_creates_every_secret_with_generated_credentials_that_agree(tmp_path, repo, key):
+    result = secrets_cli(StubTools(tmp_path, tools=()), repo, "init", "--env", "staging")
     assert result.returncode == 0, result.stderr
-    target = repo / "secrets/staging/doc-router/doc-router-secrets.sops.yaml"
-    calls = stubs.records()
-    assert len(calls) == 2
-    encrypt, open_editor = calls
-    plain = encrypt["argv"][-1]
-    assert encrypt["argv"] == [
-        "sops", "--config", str(repo / ".sops.yaml"), "encrypt", "--filename-override", str(target),
-        "--input-type", "yaml", "--output-type", "yaml", plain,
-    ]
-    assert open_editor["argv"] == ["sops", "--config", str(repo / ".sops.yaml"), "edit", str(target)]
-    assert target.read_text() == CIPHERTEXT
-    assert not Path(plain).exists()  # the plaintext is gone
-    template = yaml.safe_load(encrypt["files"][plain])
-    assert template["metadata"] == {"name": c.APP_SECRET_NAME, "namespace": c.APP_NAMESPACE}
-    assert list(template["stringData"]) == [key.name for key in APP_SECRET_KEYS]
-    assert template["stringData"]["MONGODB_URI"].startswith("mongodb://docrouter:<app-password>@mongodb-0.")
+    app, db = decrypted(repo / APP, key), decrypted(repo / DB, key)
+    assert list(app) == [k.name for k in APP_SECRET_KEYS if k.required]  # optional keys are left out
+    assert list(db) == list(c.MONGODB_SECRET_KEYS)
+    assert app["MONGODB_URI"] == mongodb_uri(load_environment("staging").mongodb.replicas, db["app-password"])
+    assert app["ADMIN_EMAIL"] == CHANGE_ME and "fill in ADMIN_EMAIL" in result.stdout
+    generated = [app["NEXTAUTH_SECRET"], app["FASTAPI_SECRET"], app["ADMIN_PASSWORD"], *db.values()]
+    assert len(set(generated)) == len(generated) and all(len(v) >= 32 for v in generated)
+    assert base64.b64decode(db["keyfile"], validate=True)  # mongod needs base64 characters
+    assert not [p for p in repo.rglob(".*.sops.yaml.*")]  # no temporary files left behind
+
+
+def test_init_leaves_existing_secrets_alone_unless_forced(tmp_path, repo, key):
+    stubs = StubTools(tmp_path, tools=())
+    secrets_cli(stubs, repo, "init", "--env", "staging")
+    before = {p: (repo / p).read_bytes() for p in (APP, DB)}
+    result = secrets_cli(stubs, repo, "init", "--env", "staging")
+    assert result.returncode == 0 and "every Secret exists already" in result.stdout
+    assert {p: (repo / p).read_bytes() for p in (APP, DB)} == before
+    assert secrets_cli(stubs, repo, "init", "--env", "staging", "--force").returncode == 0
+    assert decrypted(repo / DB, key)["app-password"] != decrypt_document(before[DB].decode(), [key[0]])["stringData"]["app-password"]
+
+
+def test_init_refuses_to_pair_a_new_secret_with_an_old_one(tmp_path, repo):
+    stubs = StubTools(tmp_path, tools=())
+    secrets_cli(stubs, repo, "init", "--env", "staging")
+    (repo / APP).unlink()
+    kept = (repo / DB).read_bytes()
+    result = secrets_cli(stubs, repo, "init", "--env", "staging")
+    assert result.returncode == 1
+    assert "doc-router-secrets.sops.yaml is missing" in result.stderr and "FORCE=1" in result.stderr
+    assert not (repo / APP).exists() and (repo / DB).read_bytes() == kept
+
+
+# --- make secrets-edit ---------------------------------------------------------------
+
+
+def test_edit_creates_missing_secrets_then_opens_the_file_in_sops(tmp_path, repo, key):
+    stubs = StubTools(tmp_path)
+    result = secrets_cli(stubs, repo, "edit", "--env", "staging")
+    assert result.returncode == 0, result.stderr
+    assert stubs.calls() == [f"sops --config {repo}/.sops.yaml edit {repo / APP}"]
+    assert set(decrypted(repo / APP, key)) >= {"MONGODB_URI", "ADMIN_EMAIL"} and (repo / DB).is_file()
 
 
 def test_edit_opens_an_existing_file_without_recreating_it(tmp_path, repo):
     stubs = StubTools(tmp_path)
-    target = repo / "secrets/staging/mongodb/mongodb-credentials.sops.yaml"
-    target.parent.mkdir(parents=True)
-    target.write_text(CIPHERTEXT)
-    result = edit(stubs, repo, "--env", "staging", "--secret", "mongodb-credentials")
+    secrets_cli(stubs, repo, "init", "--env", "staging")
+    before = (repo / DB).read_bytes()
+    result = secrets_cli(stubs, repo, "edit", "--env", "staging", "--secret", "mongodb-credentials")
     assert result.returncode == 0, result.stderr
-    assert stubs.calls() == [f"sops --config {repo}/.sops.yaml edit {target}"]
+    assert stubs.calls() == [f"sops --config {repo}/.sops.yaml edit {repo / DB}"]
+    assert (repo / DB).read_bytes() == before
 
 
+@pytest.mark.parametrize("command", ["init", "edit"])
 @pytest.mark.parametrize(
-    "args, message",
+    "env_name, message",
     [
-        (("--env", "production"), "still has the placeholder REPLACE_WITH_PRODUCTION_AGE_PUBLIC_KEY"),
-        (("--env", "kind"), "edit .env.kind and run `make kind-secrets`"),
-        (("--env", ""), "make secrets-edit ENV=staging"),
-        (("--env", "nowhere"), "unknown environment"),
+        ("production", "still has the placeholder REPLACE_WITH_PRODUCTION_AGE_PUBLIC_KEY"),
+        ("kind", "edit .env.kind and run `make kind-secrets`"),
+        ("", "make secrets-{command} ENV=staging"),
+        ("nowhere", "unknown environment"),
     ],
 )
-def test_edit_refuses_with_a_clear_message(tmp_path, repo, args, message):
+def test_init_and_edit_refuse_with_a_clear_message(tmp_path, repo, command, env_name, message):
     stubs = StubTools(tmp_path)
-    result = edit(stubs, repo, *args)
+    result = secrets_cli(stubs, repo, command, "--env", env_name)
     assert result.returncode == 1
-    assert message in result.stderr
+    assert message.format(command=command) in result.stderr
     assert stubs.calls() == []
     assert not (repo / "secrets").exists()
 
 
 def test_edit_without_sops_says_how_to_install_it(tmp_path, repo):
     stubs = StubTools(tmp_path, tools=())
-    result = edit(stubs, repo, "--env", "staging")
+    result = secrets_cli(stubs, repo, "edit", "--env", "staging")
     assert result.returncode == 1
     assert "sops is not installed" in result.stderr and "https://github.com/getsops/sops" in result.stderr
 
@@ -117,7 +163,9 @@ def test_template_md_lists_every_key_with_whether_it_is_required():
     for name, (namespace, keys) in SECRETS.items():
         assert f"## `{name}` (namespace `{namespace}`)" in text
         for key in keys:
-            assert re.search(rf"\| `{key.name}` \| {'required' if key.required else 'optional'} \|", text), key.name
+            generated = "yes" if key.generated else "(no|built)"
+            row = rf"\| `{key.name}` \| {'required' if key.required else 'optional'} \| {generated} \|"
+            assert re.search(row, text), key.name
 
 
 def test_env_kind_example_lists_every_key_but_the_built_mongodb_uri():
@@ -131,6 +179,8 @@ def test_sops_config_has_one_rule_per_encrypted_environment():
     expected = [env for env in ENVIRONMENTS if env != "kind"]
     assert sorted(rule["path_regex"] for rule in rules) == sorted(rf"secrets/{env}/.*\.sops\.yaml$" for env in expected)
     assert all(rule["encrypted_regex"] == "^(data|stringData)$" for rule in rules)
+    # Each environment has its own recipients: a staging key must not open production secrets.
+    assert len({rule["age"] for rule in rules}) == len(rules)
 
 
 def test_nothing_secret_for_kind_is_tracked():

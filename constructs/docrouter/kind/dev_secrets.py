@@ -11,9 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-import secrets
 from pathlib import Path
-from urllib.parse import quote
 
 import yaml
 
@@ -21,14 +19,14 @@ from .. import constants as c
 from ..config import load_environment
 from ..preflight import require
 from ..runner import run
-from ..secrets.catalog import APP_SECRET_KEYS, MONGODB_SECRET_KEYS
+from ..secrets.catalog import APP_SECRET_KEYS
+from ..secrets.values import generated_keys, mongodb_uri, random_value
 from .cluster import require_cluster_context
 from .envfile import EnvFileError, read_env_file
 from .workspace import Workspace
 
 AGE_SECRET_NAME = c.AGE_SECRET_NAME
 AGE_SECRET_KEY = c.AGE_SECRET_KEY
-APP_PASSWORD_PLACEHOLDER = "<app-password>"
 FIELD_MANAGER = "docrouter-kind-secrets"
 
 
@@ -60,7 +58,7 @@ def apply_dev_secrets(ws: Workspace) -> None:
 def app_secret_values(own: dict[str, str], generated: dict[str, str], db_replicas: int | None) -> dict[str, str]:
     values = dict(own)
     for key in APP_SECRET_KEYS:
-        if key.generated_for_kind and key.name not in values:
+        if key.generated and key.name not in values:
             values[key.name] = generated[key.name]
     if db_replicas is not None:
         if "MONGODB_URI" in own:
@@ -75,23 +73,12 @@ def app_secret_values(own: dict[str, str], generated: dict[str, str], db_replica
     return {key.name: values[key.name] for key in APP_SECRET_KEYS if key.name in values}
 
 
-def mongodb_uri(replicas: int, app_password: str) -> str:
-    from ..mongodb import connection_uri_template  # imports cdk8s: only when needed
-
-    template = connection_uri_template(replicas)
-    if APP_PASSWORD_PLACEHOLDER not in template:
-        raise ValueError(f"connection_uri_template no longer contains {APP_PASSWORD_PLACEHOLDER}: {template}")
-    return template.replace(APP_PASSWORD_PLACEHOLDER, quote(app_password, safe=""))
-
-
 def generated_values(path: Path) -> dict[str, str]:
     """Random credentials, made once per cluster and kept; missing ones are added."""
     values = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    wanted = [key.name for key in (*APP_SECRET_KEYS, *MONGODB_SECRET_KEYS) if key.generated_for_kind]
-    missing = [name for name in wanted if name not in values]
+    missing = [name for name in generated_keys() if name not in values]
     for name in missing:
-        # keyfile: base64 as mongod requires; passwords: hex, safe in URIs and shell scripts.
-        values[name] = base64.b64encode(os.urandom(96)).decode() if name == "keyfile" else secrets.token_hex(24)
+        values[name] = random_value(name)
     if missing:
         write_private(path, json.dumps(values, indent=2, sort_keys=True) + "\n")
         print(f"Generated {', '.join(missing)} into {path} (kept for re-runs).")

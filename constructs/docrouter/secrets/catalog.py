@@ -17,16 +17,17 @@ class SecretKey:
     name: str
     description: str
     required: bool
-    # `make kind-secrets` generates a random value once when .env.kind leaves it empty.
-    generated_for_kind: bool = False
+    # A random value is generated for it: by `make secrets-init` for a new encrypted
+    # environment, and by `make kind-secrets` (once) when .env.kind leaves it empty.
+    generated: bool = False
 
 
 APP_SECRET_KEYS = (
-    SecretKey("MONGODB_URI", "MongoDB connection string; for Kind it is built from the in-cluster database", True),
-    SecretKey("NEXTAUTH_SECRET", "random string that signs NextAuth session cookies", True, generated_for_kind=True),
-    SecretKey("FASTAPI_SECRET", "random string that signs the backend's API tokens", True, generated_for_kind=True),
+    SecretKey("MONGODB_URI", "MongoDB connection string (built from the app password when MongoDB runs in the cluster)", True),
+    SecretKey("NEXTAUTH_SECRET", "random string that signs NextAuth session cookies", True, generated=True),
+    SecretKey("FASTAPI_SECRET", "random string that signs the backend's API tokens", True, generated=True),
     SecretKey("ADMIN_EMAIL", "e-mail of the administrator account created on first start", True),
-    SecretKey("ADMIN_PASSWORD", "password of that administrator account", True),
+    SecretKey("ADMIN_PASSWORD", "password of that administrator account", True, generated=True),
     SecretKey("AUTH_GITHUB_ID", "client id of the GitHub OAuth app (sign-in with GitHub)", False),
     SecretKey("AUTH_GITHUB_SECRET", "client secret of that GitHub OAuth app", False),
     SecretKey("AUTH_GOOGLE_ID", "client id of the Google OAuth client (sign-in with Google)", False),
@@ -51,7 +52,7 @@ _MONGODB_DESCRIPTIONS = {
     "search-password": f"password of the search process's MongoDB user `{c.MONGODB_SEARCH_USER}`",
 }
 MONGODB_SECRET_KEYS = tuple(
-    SecretKey(name, _MONGODB_DESCRIPTIONS[name], True, generated_for_kind=True) for name in c.MONGODB_SECRET_KEYS
+    SecretKey(name, _MONGODB_DESCRIPTIONS[name], True, generated=True) for name in c.MONGODB_SECRET_KEYS
 )
 
 # Secret name → (namespace, keys).

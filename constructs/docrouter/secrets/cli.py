@@ -1,4 +1,4 @@
-"""`python main.py secrets edit --env <env> [--secret <name>]` (make secrets-edit ENV=<env>)."""
+"""`python main.py secrets edit|init --env <env>` (make secrets-edit / make secrets-init)."""
 
 from __future__ import annotations
 
@@ -10,23 +10,36 @@ from .. import constants as c
 from ..preflight import PreflightError
 from ..runner import CommandError
 from .catalog import SECRETS
-from .edit import SecretsError, edit
+from .edit import edit
+from .init import SecretsError, init
+from .sopsfile import SopsError
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     commands = parser.add_subparsers(dest="secrets_command", required=True)
-    sub = commands.add_parser("edit", help="open (or create) an environment's SOPS-encrypted Secret in sops")
+    sub = commands.add_parser("edit", help="open an environment's SOPS-encrypted Secret in sops (created first if missing)")
     sub.add_argument("--env", required=True, help="environment, e.g. staging")
     sub.add_argument("--secret", default=c.APP_SECRET_NAME, choices=sorted(SECRETS), help=f"default: {c.APP_SECRET_NAME}")
-    sub.add_argument("--root", type=Path, default=REPO_ROOT, help="checkout holding .sops.yaml and secrets/ (default: this one)")
+    add_root(sub)
+    sub = commands.add_parser("init", help="create an environment's encrypted Secrets with generated credentials")
+    sub.add_argument("--env", required=True, help="environment, e.g. staging")
+    sub.add_argument("--force", action="store_true", help="replace existing files (every credential changes)")
+    add_root(sub)
+
+
+def add_root(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", type=Path, default=REPO_ROOT, help="checkout holding .sops.yaml and secrets/ (default: this one)")
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        edit(args.root.resolve(), args.env, args.secret)
-    except (SecretsError, PreflightError, CommandError) as exc:
-        print(f"secrets edit: {exc}", file=sys.stderr)
+        if args.secrets_command == "init":
+            init(args.root.resolve(), args.env, force=args.force)
+        else:
+            edit(args.root.resolve(), args.env, args.secret)
+    except (SecretsError, SopsError, PreflightError, CommandError) as exc:
+        print(f"secrets {args.secrets_command}: {exc}", file=sys.stderr)
         return 1
     return 0
