@@ -190,7 +190,7 @@ def test_nothing_secret_for_kind_is_tracked():
 
 def test_kind_node_image_runs_the_kind_environments_kubernetes_version():
     version = load_environment("kind").kubernetes_version
-    assert NODE_IMAGE.startswith(f"kindest/node:v{version}.")
+    assert re.fullmatch(rf"kindest/node:v{re.escape(version)}\.\d+@sha256:[0-9a-f]{{64}}", NODE_IMAGE), NODE_IMAGE
 
 
 def test_flux_source_for_kind_points_at_the_registry_the_loop_pushes_to():

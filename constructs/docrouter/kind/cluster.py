@@ -9,8 +9,9 @@ from ..runner import probe, run
 from .registry import connect_registry, ensure_registry_running, remove_registry_unless_used
 from .workspace import Workspace
 
-# Kind node image for Kubernetes 1.33 (environments/kind.yaml kubernetes_version; a test keeps them in step).
-NODE_IMAGE = "kindest/node:v1.33.1"
+# Kind node image for Kubernetes 1.33 (environments/kind.yaml kubernetes_version; a test keeps them in step),
+# as published with kind v0.29.0. Kind asks for the digest: node images are built for a kind release.
+NODE_IMAGE = "kindest/node:v1.33.1@sha256:050072256b9a903bd914c0b2866828150cb229cea0efe5892e2b644d5dd3b34f"
 LOOP_TOOLS = ("docker", "kind", "kubectl", "flux")
 
 
