@@ -80,6 +80,15 @@ def test_plain_secret_is_refused():
     check_no_plain_secrets("kind", [obj("Secret", "s", "doc-router")])  # no values: nothing to leak
 
 
+def test_a_plain_secret_in_clusters_is_refused_too(monkeypatch):
+    import docrouter.synth as synth
+
+    leaked = obj("Secret", "slack-webhook", "flux-system", stringData={"address": "https://hooks.slack.com/x"})
+    monkeypatch.setattr(synth, "cluster_objects", lambda env, layers: {"slack-webhook.yaml": leaked})
+    with pytest.raises(SynthError, match="environment 'staging': Secret flux-system/slack-webhook has plain-text data"):
+        synth.render_clusters(load_environment("staging"), {})
+
+
 def test_custom_resource_in_the_layer_of_its_crd_installer_is_refused():
     issuer = obj("ClusterIssuer", "letsencrypt-prod", api_version="cert-manager.io/v1")
     release = obj("HelmRelease", "cert-manager", "cert-manager", api_version="helm.toolkit.fluxcd.io/v2")

@@ -111,7 +111,11 @@ def render(env: Environment) -> dict[str, Content]:
 def render_clusters(env: Environment, dist_files: dict[str, Content]) -> dict[str, str]:
     """File name under clusters/<env>/ → content, for the layers present in dist_files."""
     present = sorted({p.rsplit("/", 1)[0] for p in dist_files if p.endswith(f"/{KUSTOMIZATION}")})
-    return {name: f"{GENERATED_BY}\n{to_yaml(obj)}" for name, obj in cluster_objects(env, present).items()}
+    objects = cluster_objects(env, present)
+    # clusters/ is committed too: the same guards as for dist/.
+    check_no_plain_secrets(env.name, objects.values())
+    check_configmaps_hold_no_credentials(env.name, objects.values())
+    return {name: f"{GENERATED_BY}\n{to_yaml(obj)}" for name, obj in objects.items()}
 
 
 def count_objects(folder: Path) -> int:
