@@ -1,9 +1,9 @@
-"""Stand-ins for docker, kind, kubectl, flux, age-keygen, sops and git.
+"""Stand-ins for docker, kind, kubectl, flux, sops and git.
 
 Each stub appends its argv and stdin to calls.jsonl and answers by the first rule
-whose command line prefix matches: stdout, exit code, and optionally a file it
-writes (as `age-keygen -o PATH` does). Without a rule it prints nothing and
-succeeds. PATH holds only the stubs (and node), so no real tool can run in a test.
+whose command line prefix matches: stdout and exit code. Without a rule it
+prints nothing and succeeds. PATH holds only the stubs (and node), so no real
+tool can run in a test.
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Optional
 
 MAIN = Path(__file__).resolve().parents[1] / "main.py"
-ALL_TOOLS = ("docker", "kind", "kubectl", "flux", "age-keygen", "sops", "git")
+ALL_TOOLS = ("docker", "kind", "kubectl", "flux", "sops", "git")
 
 STUB = '''#!{python}
 import json, os, shlex, sys
@@ -32,8 +31,6 @@ with open(here / "calls.jsonl", "a") as log:
 line = shlex.join(argv)
 for rule in json.loads((here / "rules.json").read_text()):
     if line.startswith(rule["command"]):
-        if rule["writes_after"]:
-            Path(argv[argv.index(rule["writes_after"]) + 1]).write_text(rule["file_text"])
         sys.stdout.write(rule["stdout"])
         sys.exit(rule["exit"])
 '''
@@ -54,18 +51,9 @@ class StubTools:
             (self.bin / "node").symlink_to(node)
         self._save()
 
-    def rule(
-        self,
-        command: str,
-        stdout: str = "",
-        exit: int = 0,
-        writes_after: Optional[str] = None,
-        file_text: str = "",
-    ) -> None:
+    def rule(self, command: str, stdout: str = "", exit: int = 0) -> None:
         """First matching rule wins, so add specific rules before general ones."""
-        self.rules.append(
-            {"command": command, "stdout": stdout, "exit": exit, "writes_after": writes_after, "file_text": file_text}
-        )
+        self.rules.append({"command": command, "stdout": stdout, "exit": exit})
         self._save()
 
     def _save(self) -> None:

@@ -1,7 +1,7 @@
 """End to end on a real Kind cluster: up → secrets → deploy → HTTP through the ingress → down.
 
 Runs in `make test` and `make e2e`, and skips with a one-line reason unless Docker
-answers and kind, kubectl, flux and age-keygen are installed. Every step has a time
+answers and kind, kubectl and flux are installed. Every step has a time
 limit, so a half-installed tool fails the test instead of hanging it. It uses its own
 cluster (doc-router-e2e) and a scratch copy of dist/kind and clusters/kind.
 """
@@ -24,7 +24,7 @@ from conftest import REPO
 
 pytestmark = pytest.mark.e2e
 CLUSTER = "doc-router-e2e"
-TOOLS = ("docker", "kind", "kubectl", "flux", "age-keygen")
+TOOLS = ("docker", "kind", "kubectl", "flux")
 MINUTE = 60
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
@@ -19,6 +20,7 @@ from .. import constants as c
 from ..config import load_environment
 from ..preflight import require
 from ..runner import run
+from ..secrets.sopsfile import generate_identity
 from ..secrets.catalog import APP_SECRET_KEYS
 from ..secrets.values import generated_keys, mongodb_uri, random_value
 from .cluster import require_cluster_context
@@ -31,7 +33,7 @@ FIELD_MANAGER = "docrouter-kind-secrets"
 
 
 def apply_dev_secrets(ws: Workspace) -> None:
-    require(("kubectl", "age-keygen"))
+    require(("kubectl",))
     env = load_environment("kind")
     own_values = read_env_file(ws.env_file, {key.name for key in APP_SECRET_KEYS})
     in_cluster_db = env.mongodb.mode == "in-cluster"
@@ -89,9 +91,11 @@ def ensure_age_key(path: Path) -> str:
     if path.is_file():
         print(f"Using the existing age key {path}.")
     else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        run(["age-keygen", "-o", str(path)])
-        path.chmod(0o600)
+        # Same file format as `age-keygen -o`, without needing the age tools installed.
+        identity, recipient = generate_identity()
+        created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        write_private(path, f"# created: {created}\n# public key: {recipient}\n{identity}\n")
+        print(f"Created the age key {path} (public key {recipient}).")
     return path.read_text(encoding="utf-8")
 
 
