@@ -17,6 +17,7 @@ from .checks import SynthError, is_sops_encrypted
 from .layers import layer_for_secret_namespace
 from .preflight import PreflightError
 from .secrets.rules import creation_rule
+from .secrets.sopsfile import recipients_of
 
 SECRETS_DIR = Path(__file__).resolve().parents[2] / "secrets"
 SUFFIX = ".sops.yaml"
@@ -59,7 +60,7 @@ def check_recipients(env: str, where: str, root: Path, source: Path, doc: dict) 
         rule = creation_rule(root, source.relative_to(root).as_posix())
     except PreflightError as exc:
         raise SynthError(f"{where}: {exc}") from None
-    found = sorted(str(s.get("recipient")) for s in doc["sops"]["age"])
+    found = sorted(recipients_of(doc))
     if found != sorted(rule.recipients):
         raise SynthError(
             f"{where}: is encrypted for {', '.join(found)}, but .sops.yaml names {', '.join(sorted(rule.recipients))} "
