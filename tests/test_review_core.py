@@ -88,12 +88,16 @@ def test_forced_job_template_change_is_recreated_not_failed():
     assert risk.id == "immutable-field" and "delete it and re-create it" in risk.reason
 
 
+def renamed(base: dict, old_path: str, new_path: str, name: str) -> dict:
+    """The tree with the object at old_path renamed to `name` and moved to new_path."""
+    body = yaml.safe_load(base[old_path])
+    body["metadata"]["name"] = name
+    return add({p: t for p, t in base.items() if p != old_path}, new_path, body)
+
+
 def test_job_with_a_new_name_is_add_and_remove_only():
     base = production()
-    body = yaml.safe_load(base[f"{PRE}/job-migrate-0-1-0.yaml"])
-    body["metadata"]["name"] = "migrate-0-2-0"
-    new = {p: t for p, t in base.items() if not p.endswith("job-migrate-0-1-0.yaml")}
-    env = _env(base, add(new, f"{PRE}/job-migrate-0-2-0.yaml", body))
+    env = _env(base, renamed(base, f"{PRE}/job-migrate-0-1-0.yaml", f"{PRE}/job-migrate-0-2-0.yaml", "migrate-0-2-0"))
     assert _statuses(env) == {("added", "Job doc-router/migrate-0-2-0"), ("removed", "Job doc-router/migrate-0-1-0")}
     assert env.risks == []
 
@@ -175,10 +179,7 @@ def test_network_policy_removed():
 
 def test_rename_is_flagged_as_delete_and_create():
     base = production()
-    body = yaml.safe_load(base[f"{APPS}/service-frontend.yaml"])
-    body["metadata"]["name"] = "web"
-    new = {p: t for p, t in base.items() if not p.endswith("service-frontend.yaml")}
-    env = _env(base, add(new, f"{APPS}/service-web.yaml", body))
+    env = _env(base, renamed(base, f"{APPS}/service-frontend.yaml", f"{APPS}/service-web.yaml", "web"))
     (risk,) = env.risks
     assert (risk.id, risk.object.label()) == ("rename", "Service doc-router/web")
     assert "renamed from frontend" in risk.reason and "deletes the old" in risk.reason

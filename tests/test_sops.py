@@ -18,12 +18,19 @@ import yaml
 
 from conftest import ENVIRONMENTS, REPO
 from docrouter import constants as c
-from docrouter.checks import SOPS_VALUE, SynthError, is_sops_encrypted
+from docrouter.checks import SynthError, is_sops_encrypted
 from docrouter.config import load_environment
 from docrouter.secrets.catalog import SECRETS
 from docrouter.secrets.init import secret_path, secrets_of
 from docrouter.secrets.rules import creation_rule
-from docrouter.secrets.sopsfile import SopsError, decrypt_document, encrypt_document, generate_identity, recipients_of
+from docrouter.secrets.sopsfile import (
+    ENC_VALUE,
+    SopsError,
+    decrypt_document,
+    encrypt_document,
+    generate_identity,
+    recipients_of,
+)
 from docrouter.sops_files import sops_secret_files
 
 REGEX = "^(data|stringData)$"
@@ -63,7 +70,7 @@ def test_only_values_under_the_encrypted_keys_are_ciphertext(key):
     text = encrypted(key)
     doc = yaml.safe_load(text)
     assert doc["metadata"] == {"name": "doc-router-secrets", "namespace": "doc-router"}
-    assert all(SOPS_VALUE.match(v) for v in doc["stringData"].values())
+    assert all(ENC_VALUE.match(v) for v in doc["stringData"].values())
     assert "s3cret" not in text and "a@example.com" not in text
     assert recipients_of(doc) == [key[1]]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", doc["sops"]["lastmodified"])

@@ -6,6 +6,8 @@ import re
 from collections import Counter
 from typing import Iterable
 
+from .secrets.sopsfile import ENC_VALUE
+
 # API groups whose CRDs come from a controller in dist/, and the object that installs them.
 CRD_INSTALLERS = {
     "cert-manager.io": ("HelmRelease", "cert-manager"),
@@ -28,20 +30,16 @@ def api_group(obj: dict) -> str:
     return api_version.split("/")[0] if "/" in api_version else ""
 
 
-# A value as sops writes it (aes/cipher.go); an empty string would stay plain, so it does not match.
-SOPS_VALUE = re.compile(r"^ENC\[AES256_GCM,data:[A-Za-z0-9+/=]+,iv:[A-Za-z0-9+/=]+,tag:[A-Za-z0-9+/=]+,type:[a-z0-9]+\]$")
-
-
 def is_sops_encrypted(obj: dict) -> bool:
     """True when a Secret carries SOPS metadata (a MAC, a date, age recipients) and every value is ciphertext."""
     meta = obj.get("sops")
-    if not isinstance(meta, dict) or not SOPS_VALUE.match(str(meta.get("mac", ""))) or not meta.get("lastmodified"):
+    if not isinstance(meta, dict) or not ENC_VALUE.match(str(meta.get("mac", ""))) or not meta.get("lastmodified"):
         return False
     recipients = meta.get("age")
     if not recipients or not all(isinstance(r, dict) and r.get("recipient") and r.get("enc") for r in recipients):
         return False
     values = {**(obj.get("data") or {}), **(obj.get("stringData") or {})}
-    return all(isinstance(v, str) and SOPS_VALUE.match(v) for v in values.values())
+    return all(isinstance(v, str) and ENC_VALUE.match(v) for v in values.values())
 
 
 def check_no_plain_secrets(env: str, objects: Iterable[dict]) -> None:

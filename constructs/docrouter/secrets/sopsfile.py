@@ -34,7 +34,9 @@ FORMAT_VERSION = "3.9.4"  # the sops release whose file format this writes
 DATA_KEY_BYTES = 32
 IV_BYTES = 32  # sops' nonce size (aes/cipher.go)
 TAG_BYTES = 16
-ENC_VALUE = re.compile(r"^ENC\[AES256_GCM,data:(.*),iv:(.+),tag:(.+),type:(str|int|bool)\]$")
+# A value as sops writes it (aes/cipher.go). An empty string stays plain, so it never matches.
+_B64 = "[A-Za-z0-9+/=]+"
+ENC_VALUE = re.compile(rf"^ENC\[AES256_GCM,data:({_B64}),iv:({_B64}),tag:({_B64}),type:([a-z0-9]+)\]$")
 Scalar = str | int | bool
 
 
@@ -200,7 +202,9 @@ def decrypt_value(value: Scalar, key: bytes, aad: str) -> Scalar:
         return raw == "True"
     if kind == "int":
         return int(raw)
-    return raw
+    if kind == "str":
+        return raw
+    raise SopsError(f"value at '{aad}' has type {kind}; only str, int and bool are supported")
 
 
 class _Dumper(yaml.SafeDumper):
