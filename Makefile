@@ -8,15 +8,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-12)
 ENV ?=
-# Where CRD JSON schemas ({group}/{kind}_{version}.json) are read from; `make crd-schemas` fills it.
-CRD_SCHEMAS ?= .cache/crd-schemas
+# Where CRD JSON schemas ({group}/{kind}_{version}.json) are read from: the team's shared folder
+# beside the checkout when it exists (CI has it), else what `make crd-schemas` downloads.
+CRD_SCHEMAS ?= $(if $(wildcard ../shared/schemas),$(abspath ../shared/schemas),.cache/crd-schemas)
 
 # jsii (under cdk8s) prints a large banner on Node 20; silence only that banner.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CRD_SCHEMAS
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv synth test e2e crd-schemas clean validate diff history rollback \
+.PHONY: help venv requirements synth test e2e crd-schemas clean validate diff history rollback \
 	kind-up kind-secrets kind-deploy kind-status kind-down secrets-init secrets-edit
 
 help: ## List the targets
@@ -26,11 +27,18 @@ $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (found " + sys.version.split()[0] + ")")'
 	@command -v node >/dev/null || { echo "Node.js 20+ is required (cdk8s runs on jsii): https://nodejs.org/"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-* && touch $@
 
 venv: $(STAMP) ## Create .venv with the pinned requirements
+
+# requirements.in lists what we depend on and why; requirements.txt pins the whole tree with hashes.
+PIP_TOOLS := .cache/pip-tools
+requirements: ## Re-pin requirements.txt (versions + sha256 hashes) from requirements.in
+	test -x $(PIP_TOOLS)/bin/pip-compile || { $(PYTHON) -m venv $(PIP_TOOLS) && $(PIP_TOOLS)/bin/pip install --quiet pip-tools==7.6.2; }
+	$(PIP_TOOLS)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
 
 synth: $(STAMP) ## Write dist/<env>/ for every environment (ENV=staging for one)
 	$(PY) main.py synth $(if $(ENV),--env $(ENV))
