@@ -38,7 +38,7 @@ def edit(env_dir: Path, name: str, change) -> None:
         (lambda d: d["frontend"].update(replicas="two"), "frontend.replicas", "valid integer"),
         (lambda d: d.update(replicsa=3), "replicsa", "remove this field or correct its spelling"),
         (lambda d: d["ingress"].pop("host"), "ingress.host", "add this field"),
-        (lambda d: d["frontend"].update(image_tag="latest"), "frontend.image_tag", "'latest' is not a pinned tag"),
+        (lambda d: d["frontend"].update(image_tag="latest"), "frontend.image_tag", "published doc-router release tag"),
         (lambda d: d["mongodb"].pop("storage_size"), "mongodb.storage_size", "add this field"),
         (lambda d: d["ingress"].update(tls_issuer="letsencrypt"), "ingress.tls_issuer", "letsencrypt-prod"),
     ],

@@ -185,8 +185,8 @@ def test_secrets_creates_age_key_namespaces_and_secrets(stubs, repo):
     assert "OPENAI_API_KEY" not in app  # empty means not set
     assert app["NEXTAUTH_SECRET"] == generated["NEXTAUTH_SECRET"]
     assert app["MONGODB_URI"] == (
-        f"mongodb://docrouter:{generated['app-password']}@mongodb-0.mongodb.mongodb.svc.cluster.local:27017/"
-        "?replicaSet=rs0&authSource=admin"
+        f"mongodb://docrouter:{generated['app-password']}@mongodb-0.mongodb-svc.mongodb.svc.cluster.local:27017/"
+        "?replicaSet=mongodb&authSource=admin"
     )
     assert (cache / "generated-secrets.json").stat().st_mode & 0o077 == 0
     assert "s3cret" not in " ".join(stubs.calls())  # values travel on stdin only

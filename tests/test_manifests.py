@@ -20,7 +20,9 @@ def containers(template: dict) -> list[dict]:
 
 def test_namespaces(manifests):
     names = {o["metadata"]["name"] for o in manifests.of_kind("Namespace")}
-    assert names == {c.APP_NAMESPACE, c.MONGODB_NAMESPACE, c.INGRESS_NAMESPACE, c.CERT_MANAGER_NAMESPACE}
+    expected = {c.APP_NAMESPACE, c.MONGODB_NAMESPACE, c.MONGODB_OPERATOR_NAMESPACE, c.INGRESS_NAMESPACE}
+    # cert-manager only where certificates are issued.
+    assert names == expected | ({c.CERT_MANAGER_NAMESPACE} if manifests.env.tls else set())
     mongodb = manifests.get("Namespace", c.MONGODB_NAMESPACE)
     assert mongodb["metadata"]["annotations"]["kustomize.toolkit.fluxcd.io/prune"] == "disabled"
 
@@ -134,8 +136,7 @@ def test_storage_classes():
     from conftest import manifests_for
 
     assert not manifests_for("kind").of_kind("StorageClass"), "Kind's `standard` class is the cluster's own"
-    staging = manifests_for("staging").get("StorageClass", "do-block-storage-retain")
-    assert staging["provisioner"] == "dobs.csi.digitalocean.com"
+    assert not manifests_for("staging").of_kind("StorageClass"), "DOKS ships do-block-storage-retain"
     gp3 = manifests_for("production").get("StorageClass", "gp3")
     assert gp3["provisioner"] == "ebs.csi.aws.com"
     assert gp3["parameters"]["encrypted"] == "true"
@@ -164,22 +165,25 @@ def test_helm_charts_are_pinned(manifests):
 
 def test_mongodb_storage_and_retention(manifests):
     if not isinstance(manifests.env.mongodb, InClusterMongoDB):
-        assert not manifests.of_kind("StatefulSet")
+        assert not manifests.of_kind("MongoDBCommunity")
         return
-    sts = manifests.get("StatefulSet", "mongodb", c.MONGODB_NAMESPACE)
-    spec = sts["spec"]
-    assert spec["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Retain", "whenScaled": "Retain"}
-    assert sts["metadata"]["annotations"]["kustomize.toolkit.fluxcd.io/prune"] == "disabled"
-    claims = {t["metadata"]["name"]: t["spec"] for t in spec["volumeClaimTemplates"]}
-    assert claims["data"]["storageClassName"] == manifests.env.storage.name
-    assert claims["data"]["resources"]["requests"]["storage"] == manifests.env.mongodb.storage_size
-    names = [ct["name"] for ct in spec["template"]["spec"]["containers"]]
-    assert names == ["mongod", "mongot", "bootstrap"]
-    mongod = spec["template"]["spec"]["containers"][0]["command"]
-    assert "--replSet" in mongod and "--keyFile" in mongod
-    assert any(arg.startswith("mongotHost=") for arg in mongod)
-    headless = manifests.get("Service", "mongodb", c.MONGODB_NAMESPACE)
-    assert headless["spec"]["clusterIP"] == "None" and spec["serviceName"] == "mongodb"
+    db = manifests.get("MongoDBCommunity", c.MONGODB_NAME, c.MONGODB_NAMESPACE)
+    assert db["metadata"]["annotations"]["kustomize.toolkit.fluxcd.io/prune"] == "disabled"
+    sts = db["spec"]["statefulSet"]["spec"]
+    assert sts["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Retain", "whenScaled": "Retain"}
+    claims = {t["metadata"]["name"]: t["spec"] for t in sts["volumeClaimTemplates"]}
+    # The operator's volume names (MongoDBCommunity.DataVolumeName/LogsVolumeName): others would add volumes.
+    assert set(claims) == {"data-volume", "logs-volume"}
+    assert {claim["storageClassName"] for claim in claims.values()} == {manifests.env.storage.name}
+    assert claims["data-volume"]["resources"]["requests"]["storage"] == manifests.env.mongodb.storage_size
+    mongod = next(ct for ct in sts["template"]["spec"]["containers"] if ct["name"] == "mongod")
+    assert mongod["resources"]["limits"]["memory"] == manifests.env.mongodb.resources.limits.memory
+    search = manifests.get("MongoDBSearch", c.MONGODB_NAME, c.MONGODB_NAMESPACE)
+    (cluster,) = search["spec"]["clusters"]
+    assert cluster["persistence"]["single"] == {
+        "storage": manifests.env.mongodb.search_storage_size,
+        "storageClass": manifests.env.storage.name,
+    }
 
 
 def test_migration_job_is_named_after_the_backend_version(manifests):
@@ -190,7 +194,6 @@ def test_migration_job_is_named_after_the_backend_version(manifests):
     (container,) = job["spec"]["template"]["spec"]["containers"]
     assert container["command"] == ["python3", "migrate.py"] and container["image"].endswith(f":{tag}")
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
-    assert "ttlSecondsAfterFinished" not in job["spec"], "Flux would re-create and re-run a deleted Job"
 
 
 def test_restricted_security_context_on_every_pod(manifests):

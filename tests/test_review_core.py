@@ -55,12 +55,12 @@ def test_removed_pvc_is_a_prune_data_risk():
     assert "Flux prunes it" in env.risks[0].reason
 
 
-def test_removed_statefulset_with_prune_disabled_says_it_stays_orphaned():
+def test_removed_database_with_prune_disabled_says_it_stays_orphaned():
     base = production()
-    new = {p: t for p, t in base.items() if not p.endswith("statefulset-mongodb.yaml")}
+    new = {p: t for p, t in base.items() if not p.endswith("mongodbcommunity-mongodb.yaml")}
     env = _env(base, new)
     (risk,) = [r for r in env.risks if r.id == "prune-data"]
-    assert risk.object.label() == "StatefulSet mongodb/mongodb" and "prune: disabled" in risk.reason
+    assert risk.object.label() == "MongoDBCommunity mongodb/mongodb" and "prune: disabled" in risk.reason
 
 
 def test_selector_change_fails_the_apply_and_names_the_force_annotation():
@@ -75,14 +75,18 @@ def test_selector_change_fails_the_apply_and_names_the_force_annotation():
 
 def test_statefulset_service_name_change_warns_about_data_loss():
     base = production()
-    new = edit(base, f"{DB}/statefulset-mongodb.yaml", lambda d: d["spec"].update(serviceName="mongo"))
+    sts = {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "cache", "namespace": "mongodb"},
+           "spec": {"serviceName": "cache", "replicas": 1, "selector": {"matchLabels": {"app": "cache"}},
+                    "template": {"metadata": {"labels": {"app": "cache"}}, "spec": {"containers": []}}}}
+    base = add(base, f"{DB}/statefulset-cache.yaml", sts)
+    new = edit(base, f"{DB}/statefulset-cache.yaml", lambda d: d["spec"].update(serviceName="mongo"))
     (risk,) = _env(base, new).risks
     assert risk.id == "immutable-field" and "spec.serviceName" in risk.reason and "Data-loss warning" in risk.action
 
 
 def test_forced_job_template_change_is_recreated_not_failed():
     base = production()
-    new = edit(base, f"{PRE}/job-migrate-0-1-0.yaml",
+    new = edit(base, f"{PRE}/job-migrate-v43-0-0.yaml",
                lambda d: d["spec"]["template"]["spec"]["containers"][0].update(command=["python3", "other.py"]))
     (risk,) = _env(base, new).risks
     assert risk.id == "immutable-field" and "delete it and re-create it" in risk.reason
@@ -97,8 +101,8 @@ def renamed(base: dict, old_path: str, new_path: str, name: str) -> dict:
 
 def test_job_with_a_new_name_is_add_and_remove_only():
     base = production()
-    env = _env(base, renamed(base, f"{PRE}/job-migrate-0-1-0.yaml", f"{PRE}/job-migrate-0-2-0.yaml", "migrate-0-2-0"))
-    assert _statuses(env) == {("added", "Job doc-router/migrate-0-2-0"), ("removed", "Job doc-router/migrate-0-1-0")}
+    env = _env(base, renamed(base, f"{PRE}/job-migrate-v43-0-0.yaml", f"{PRE}/job-migrate-0-2-0.yaml", "migrate-0-2-0"))
+    assert _statuses(env) == {("added", "Job doc-router/migrate-0-2-0"), ("removed", "Job doc-router/migrate-v43-0-0")}
     assert env.risks == []
 
 
@@ -194,7 +198,7 @@ def test_image_bump_lists_tags_and_explains_rollout():
     env = _env(base, new)
     assert env.risks == []
     assert [(i.object.name, i.old.rsplit(":", 1)[1], i.new.rsplit(":", 1)[1]) for i in env.images] == [
-        ("backend", "0.1.0", "0.2.0"), ("frontend", "0.1.0", "0.2.0")]
+        ("backend", "v43.0.0", "0.2.0"), ("frontend", "v43.0.0", "0.2.0")]
     frontend = env.rollouts[ObjectKey("production", "Deployment", "doc-router", "frontend")]
     assert frontend.startswith("2 replicas, maxSurge 1, maxUnavailable 0: start 1 new pod → wait ready → stop 1 old pod")
     assert "peak 3 pods, extra capacity needed: 250m CPU, 512Mi memory" in frontend

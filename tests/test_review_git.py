@@ -56,8 +56,8 @@ def repo(tmp_path_factory) -> dict:
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", "Initial platform")
     commits = {"initial": _git(root, "rev-parse", "HEAD").strip()}
-    _edit_config(root, "production", lambda c: c["backend"].update(image_tag="0.2.0"))
-    commits["bump"] = _commit_synth(root, "Deploy backend 0.2.0 to production")
+    _edit_config(root, "production", lambda c: c["backend"].update(image_tag="v42.0.6"))
+    commits["bump"] = _commit_synth(root, "Deploy backend v42.0.6 to production")
     _edit_config(root, "production", lambda c: c["frontend"].update(replicas=3))
     commits["scale"] = _commit_synth(root, "Scale production frontend to 3")
     return {"path": root, **commits}
@@ -72,13 +72,13 @@ def test_diff_between_two_commits_synthesizes_each(repo):
     production = envs["production"]
     objects = {(o["status"], o["kind"], o["name"]) for o in production["objects"]}
     assert ("changed", "Deployment", "backend") in objects
-    assert {(i["object"]["name"], i["new"].rsplit(":", 1)[1]) for i in production["images"] if i["new"]} >= {("backend", "0.2.0")}
+    assert {(i["object"]["name"], i["new"].rsplit(":", 1)[1]) for i in production["images"] if i["new"]} >= {("backend", "v42.0.6")}
     assert production["risks"] == []
 
 
 def test_diff_of_working_tree_flags_risk_and_fails_on_request(repo):
     root = repo["path"]
-    _edit_config(root, "production", lambda c: c["ingress"].update(host="new.docrouter.example.com"))
+    _edit_config(root, "production", lambda c: c["ingress"].update(host="new.docrouter.ai"))
     try:
         plain = _main(root, "diff")
         failing = _main(root, "diff", "--fail-on-risk", "--format", "markdown")
@@ -94,10 +94,10 @@ def test_history_lists_revisions_newest_first_with_images(repo):
     found = revisions(repo["path"], "production")
     assert [(r.number, r.commit, r.subject) for r in found] == [
         (3, repo["scale"], "Scale production frontend to 3"),
-        (2, repo["bump"], "Deploy backend 0.2.0 to production"),
+        (2, repo["bump"], "Deploy backend v42.0.6 to production"),
         (1, repo["initial"], "Initial platform"),
     ]
-    assert "doc-router-backend:0.2.0" in found[0].images and "doc-router-backend:0.1.0" in found[2].images
+    assert "doc-router-backend:v42.0.6" in found[0].images and "doc-router-backend:v43.0.0" in found[2].images
     assert found[0].author == "Test Author"
     result = _main(repo["path"], "history", "--env", "staging")
     lines = result.stdout.splitlines()
@@ -136,7 +136,7 @@ def test_rollback_commits_the_old_revision_and_synth_agrees(repo):
     root = repo["path"]
     result = _main(root, "rollback", "--env", "production", "--to", "1", "--yes")
     assert result.returncode == 0, result.stderr
-    assert "doc-router-backend:0.2.0 → ghcr.io/analytiq-hub/doc-router-backend:0.1.0" in result.stdout
+    assert "doc-router-backend:v42.0.6 → ghcr.io/analytiq-hub/doc-router-backend:v43.0.0" in result.stdout
     assert _git(root, "log", "-1", "--format=%s").startswith("Roll back production to revision 1")
     assert _git(root, "diff", "--stat", repo["initial"], "HEAD", "--", "dist", "constructs") == ""
     assert _main(root, "synth").returncode == 0

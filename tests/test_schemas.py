@@ -51,7 +51,10 @@ def test_custom_resources_match_their_crd_schemas(env):
         pytest.skip(f"CRD schemas not found (CRD_SCHEMAS={os.environ.get('CRD_SCHEMAS')!r}); run `make crd-schemas`")
     m = manifests_for(env)
     custom = [o for o in m.objects if is_custom(o)] + m.flux
-    assert {o["kind"] for o in custom} >= {"HelmRelease", "HelmRepository", "ClusterIssuer", "Kustomization"}
+    expected = {"HelmRelease", "HelmRepository", "Kustomization"} | ({"ClusterIssuer"} if m.env.tls else set())
+    if m.env.mongodb.mode == "in-cluster":
+        expected |= {"MongoDBCommunity", "MongoDBSearch"}
+    assert {o["kind"] for o in custom} >= expected
     for obj in custom:
         group, version = obj["apiVersion"].split("/")
         path = schemas / group / f"{obj['kind'].lower()}_{version}.json"
@@ -87,7 +90,9 @@ def test_flux_kustomizations_point_at_existing_paths_in_order(env):
     assert len(kustomizations) == len(by_parent), "dependsOn must form one chain"
     names = [k["metadata"]["name"] for k in kustomizations]
     assert names[0] == "infra-controllers" and names[-1] == "apps"
-    assert names.index("infra-configs") < names.index("pre-deploy") < names.index("apps")
+    assert names.index("infra-controllers") < names.index("pre-deploy") < names.index("apps")
+    if "infra-configs" in names:
+        assert names.index("infra-controllers") < names.index("infra-configs") < names.index("pre-deploy")
     for previous, current in zip(kustomizations, kustomizations[1:]):
         assert current["spec"]["dependsOn"] == [{"name": previous["metadata"]["name"]}]
     for k in kustomizations:

@@ -77,13 +77,13 @@ def kind_errors_with_crd_schemas(root: Path, monkeypatch: pytest.MonkeyPatch) ->
 @pytest.mark.skipif(not SHARED_SCHEMAS.is_dir(), reason="no CRD schemas beside the checkout")
 def test_custom_resources_are_checked_strictly_against_crd_schemas(tmp_path, monkeypatch):
     shutil.copytree(REPO / "dist" / "kind", tmp_path / "dist" / "kind")
-    issuer = tmp_path / "dist/kind/infrastructure/configs/cluster-scoped/clusterissuer-letsencrypt-prod.yaml"
-    issuer.write_text(issuer.read_text().replace("    email:", "    emial:"))
-    release = tmp_path / "dist/kind/infrastructure/controllers/cert-manager/helmrelease-cert-manager.yaml"
+    database = tmp_path / "dist/kind/database/mongodb/mongodbcommunity-mongodb.yaml"
+    database.write_text(database.read_text().replace("  members:", "  memebers:"))
+    release = tmp_path / "dist/kind/infrastructure/controllers/ingress-nginx/helmrelease-ingress-nginx.yaml"
     release.write_text(release.read_text().replace("apiVersion: helm.toolkit.fluxcd.io/v2", "apiVersion: helm.toolkit.fluxcd.io/v2beta9"))
     assert kind_errors_with_crd_schemas(tmp_path, monkeypatch) == {
-        ("schema/unknown-field", "ClusterIssuer letsencrypt-prod"),
-        ("schema/no-schema", "HelmRelease cert-manager/cert-manager"),
+        ("schema/unknown-field", "MongoDBCommunity mongodb/mongodb"),
+        ("schema/no-schema", "HelmRelease ingress-nginx/ingress-nginx"),
     }
 
 
@@ -93,8 +93,8 @@ def test_flux_kustomizations_with_oci_source_map_paths_into_dist(tmp_path, monke
     shutil.copytree(REPO / "dist" / "kind", tmp_path / "dist" / "kind")
     clusters = tmp_path / "clusters" / "kind"
     clusters.mkdir(parents=True)
-    layers = [("infra-controllers", "infrastructure/controllers"), ("infra-configs", "infrastructure/configs"),
-              ("database", "database"), ("pre-deploy", "pre-deploy"), ("apps", "apps")]
+    layers = [("infra-controllers", "infrastructure/controllers"), ("database", "database"),
+              ("pre-deploy", "pre-deploy"), ("apps", "apps")]
     for index, (name, path) in enumerate(layers):
         depends = f"  dependsOn:\n  - name: {layers[index - 1][0]}\n" if index else ""
         (clusters / f"{name}.yaml").write_text(

@@ -112,6 +112,8 @@ class Backend(AppWorkload):
                     "--host", "0.0.0.0",
                     "--port", str(c.BACKEND_PORT),
                     "--workers", str(cfg.uvicorn_workers),
+                    # X-Forwarded-* are honoured from any peer: only ingress-nginx (which sets them
+                    # from the real connection) and the frontend may connect (NetworkPolicy "backend").
                     "--proxy-headers", "--forwarded-allow-ips", "*",
                 ),
                 working_dir=c.BACKEND_WORKDIR,
@@ -121,10 +123,19 @@ class Backend(AppWorkload):
                 pod_annotations=config_annotation(env),
                 readiness=http_probe("/docs", "http", period=10),
                 liveness=http_probe("/docs", "http", period=20, timeout=10),
+                startup=BACKEND_STARTUP,
+                writable_sizes={"tmp": DOCUMENT_TMP_SIZE},
                 autoscaling=cfg.autoscaling,
             ),
         )
 
+
+# Uploads (up to the Ingress's 100m body limit) are converted to PDF with LibreOffice in /tmp:
+# room for the file, its conversion and LibreOffice's profile.
+DOCUMENT_TMP_SIZE = "1Gi"
+# doc-router's chart waits 60 s before liveness; a startup probe allows up to 5 minutes
+# (30 × 10 s) without delaying liveness once the app is up.
+BACKEND_STARTUP = {**http_probe("/docs", "http", period=10), "failureThreshold": 30}
 
 # The worker serves no port; these probes check that its main process is the worker.
 WORKER_ALIVE = ["python3", "-c", "import sys; sys.exit(b'worker.py' not in open('/proc/1/cmdline','rb').read())"]
@@ -151,6 +162,7 @@ class Worker(AppWorkload):
                 pod_annotations=config_annotation(env),
                 readiness=exec_probe(WORKER_ALIVE, period=15),
                 liveness=exec_probe(WORKER_ALIVE, period=30),
+                writable_sizes={"tmp": DOCUMENT_TMP_SIZE},
             ),
         )
 

@@ -12,6 +12,8 @@ from .secrets.sopsfile import ENC_VALUE
 CRD_INSTALLERS = {
     "cert-manager.io": ("HelmRelease", "cert-manager"),
     "acme.cert-manager.io": ("HelmRelease", "cert-manager"),
+    "mongodbcommunity.mongodb.com": ("HelmRelease", "mongodb-kubernetes"),
+    "mongodb.com": ("HelmRelease", "mongodb-kubernetes"),
 }
 
 

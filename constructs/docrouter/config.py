@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Annotated, Literal, Optional, Union
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .providers import PROVIDERS, ShippedStorageClass
 
 ENVIRONMENTS_DIR = Path(__file__).parent / "environments"
 
@@ -21,15 +23,31 @@ ENVIRONMENTS_DIR = Path(__file__).parent / "environments"
 Quantity = Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$")]
 
 
-def _pinned_tag(tag: str) -> str:
-    if tag == "latest":
-        raise ValueError("'latest' is not a pinned tag; use a released version such as 1.4.2")
-    return tag
+# doc-router's release workflow (.github/workflows/release.yml, triggered by tags
+# 'v[0-9]*.[0-9]*.[0-9]*') pushes images tagged exactly like the git tag; only stable
+# vX.Y.Z releases are accepted here. A digest may follow to pin the exact image.
+RELEASE_TAG = r"v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
+ImageTag = Annotated[str, Field(pattern=rf"^{RELEASE_TAG}(@sha256:[0-9a-f]{{64}})?$")]
+
+# RFC 2606 / RFC 6761 names that can never be ours. Let's Encrypt (boulder policy.ValidEmail)
+# refuses example.com/.net/.org contacts and issues only for names under a public suffix.
+RESERVED_EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
+RESERVED_TLDS = ("example", "test", "invalid", "localhost", "local")
 
 
-# An OCI tag that pins a release: never `latest`, never empty.
-ImageTag = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"), AfterValidator(_pinned_tag)]
+def reserved_domain(domain: str) -> str | None:
+    """Why a domain cannot be used publicly, or None."""
+    domain = domain.lower().rstrip(".")
+    for reserved in RESERVED_EMAIL_DOMAINS:
+        if domain == reserved or domain.endswith("." + reserved):
+            return f"{reserved} is reserved for documentation (RFC 2606)"
+    if domain.rsplit(".", 1)[-1] in RESERVED_TLDS:
+        return f".{domain.rsplit('.', 1)[-1]} is a reserved top-level domain (RFC 2606/6761)"
+    return None
+
+
 DnsName = Annotated[str, Field(pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")]
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 
 class ConfigError(Exception):
@@ -97,8 +115,9 @@ class Ingress(Frozen):
 class StorageClass(Frozen):
     """Where MongoDB's volumes come from.
 
-    With `provisioner` set, synth creates this StorageClass; without it, the cluster
-    already provides a class of this name (Kind's `standard`).
+    Without `provisioner`, `name` must be a class the provider ships (providers.py), e.g.
+    DOKS `do-block-storage-retain`; with it, synth creates the class, and refuses a name the
+    provider already uses unless every immutable field matches what the provider created.
     """
 
     name: DnsName
@@ -109,7 +128,20 @@ class StorageClass(Frozen):
     allow_volume_expansion: bool = True
 
 
+class Migration(Frozen):
+    """The database migration Job run before each rollout (layer pre-deploy).
+
+    A Job never runs twice under one name. After a failed migration, fix the cause and
+    raise `attempt` in a PR: the Job gets a new name, Flux prunes the failed one and runs
+    the new one, so nothing is ever deleted by hand.
+    """
+
+    attempt: int = Field(default=1, ge=1, le=99)
+
+
 class InClusterMongoDB(Frozen):
+    """MongoDB Community run by MongoDB's operator: a replica set plus mongot (search)."""
+
     mode: Literal["in-cluster"]
     replicas: int = Field(default=1, ge=1, le=7)
     storage_size: Quantity
@@ -149,7 +181,8 @@ class Environment(Frozen):
     # Kubernetes minor version the cluster runs; manifests are validated against it.
     kubernetes_version: str = Field(pattern=r"^1\.[0-9]{2}$")
     app_env: str = Field(min_length=1, description="ENV the app runs with (dev, stage, prod)")
-    acme_email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    # Let's Encrypt account contact (expiry notices); required when the Ingress has TLS.
+    acme_email: Optional[Email] = None
     ingress: Ingress
     frontend: Frontend
     backend: Backend
@@ -159,6 +192,45 @@ class Environment(Frozen):
     s3: S3
     cors_origins_extra: list[str] = Field(default_factory=list)
     notifications: Optional[Notifications] = None
+    migration: Migration = Migration()
+
+    @model_validator(mode="after")
+    def _public_names_for_tls(self) -> "Environment":
+        if not self.tls:
+            return self
+        if self.acme_email is None:
+            raise ValueError("acme_email is required when ingress.tls_issuer is set: Let's Encrypt needs a contact")
+        for field, domain in (("acme_email", self.acme_email.rsplit("@", 1)[1]), ("ingress.host", self.ingress.host)):
+            why = reserved_domain(domain)
+            if why:
+                raise ValueError(
+                    f"{field} uses {domain}: {why}, so Let's Encrypt refuses it and the ClusterIssuer or "
+                    "certificate never becomes Ready; use a domain your team owns"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _storage_fits_provider(self) -> "Environment":
+        shipped = PROVIDERS[self.provider].storage_classes
+        storage = self.storage
+        if storage.provisioner is None:
+            if storage.name not in shipped:
+                raise ValueError(
+                    f"storage.name '{storage.name}' is not a StorageClass {self.provider} ships "
+                    f"({', '.join(sorted(shipped))}); use one of those, or set storage.provisioner to define it"
+                )
+        elif storage.name in shipped:
+            theirs = shipped[storage.name]
+            ours = ShippedStorageClass(
+                storage.provisioner, storage.reclaim_policy, storage.volume_binding_mode, dict(storage.parameters)
+            )
+            if ours != theirs:
+                raise ValueError(
+                    f"storage.name '{storage.name}' is a StorageClass {self.provider} already ships with different "
+                    f"immutable fields ({theirs}); the API server would reject the change. Remove storage.provisioner "
+                    "and its settings to use the shipped class, or pick another name"
+                )
+        return self
 
     @property
     def tls(self) -> bool:
@@ -204,13 +276,19 @@ def _describe(name: str, path: Path, exc: ValidationError) -> str:
     for error in exc.errors():
         # Drop discriminator tags (e.g. 'in-cluster') so the field path reads like the YAML.
         loc = [str(part) for part in error["loc"] if part not in ("in-cluster", "external")]
-        field = ".".join(loc) or "(file)"
-        lines.append(f"  - field '{field}': {error['msg']} (got {error.get('input')!r}). Fix: {_hint(error)}")
+        if not loc:
+            # A rule across several fields: its message names the fields and the fix.
+            lines.append(f"  - {error['msg'].removeprefix('Value error, ')}")
+            continue
+        field = ".".join(loc)
+        lines.append(f"  - field '{field}': {error['msg']} (got {error.get('input')!r}). Fix: {_hint(field, error)}")
     return "\n".join(lines)
 
 
-def _hint(error: dict) -> str:
+def _hint(field: str, error: dict) -> str:
     kind = error["type"]
+    if field.endswith("image_tag"):
+        return "use a published doc-router release tag such as v43.0.0, optionally pinned as v43.0.0@sha256:<digest>"
     if kind == "extra_forbidden":
         return "remove this field or correct its spelling (unknown fields are rejected)"
     if kind == "missing":

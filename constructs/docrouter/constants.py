@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .operated import community_pod_labels, search_pod_labels
+
 # --- Namespaces -----------------------------------------------------------------
 APP_NAMESPACE = "doc-router"
 MONGODB_NAMESPACE = "mongodb"
@@ -32,22 +34,42 @@ APP_SECRET_NAME = "doc-router-secrets"
 TLS_SECRET_NAME = "doc-router-tls"
 INGRESS_CLASS = "nginx"
 
-# --- MongoDB ------------------------------------------------------------------------
+# --- MongoDB: run by MongoDB Controllers for Kubernetes (MCK) ---------------------------
+# Facts read from mongodb/mongodb-kubernetes at tag 1.10.0 (the chart version pinned below).
+# One name for the MongoDBCommunity, the MongoDBSearch that indexes it, and the replica set.
 MONGODB_NAME = "mongodb"
-MONGODB_IMAGE = "mongodb/mongodb-community-server:8.2.1-ubi9"
-MONGOT_IMAGE = "mongodb/mongodb-community-search:0.53.0"
+# Server version: >= 8.2.0 is required for search (searchcontroller/community_search_source.go);
+# 8.3.4 is what the operator's own guide deploys (docs/search/01-search-community-deploy).
+MONGODB_VERSION = "8.3.4"
 MONGODB_PORT = 27017
+# Labels of the pods the operator creates (operated.py says where they were read).
+MONGODB_POD_LABELS = community_pod_labels(MONGODB_NAME)
+MONGOT_POD_LABELS = search_pod_labels(MONGODB_NAME)
+# Headless Service of the replica set members (MongoDBCommunity.ServiceName()).
+MONGODB_SERVICE = MONGODB_POD_LABELS["app"]
+# mongod reaches mongot over gRPC on 27028 (MongotDefaultGrpcPort); 27027 is the legacy
+# wire protocol, used only when forced by annotation; 8080 is the health check (kubelet).
 MONGOT_GRPC_PORT = 27028
-MONGOT_HEALTH_PORT = 8080
-MONGODB_REPLICA_SET = "rs0"
-# uid of the `mongod` user in the community-server image.
-MONGODB_UID = 999
-# Secret (SOPS-encrypted, see secrets/) with keys listed in MONGODB_SECRET_KEYS.
+# Container names in the operator's StatefulSet; resources are set per container name.
+MONGOD_CONTAINER = "mongod"
+MONGODB_AGENT_CONTAINER = "mongodb-agent"
+MONGOT_CONTAINER = "mongot"
+# One SOPS-encrypted Secret holds every MongoDB user's password, one key per user;
+# the operator derives SCRAM credentials and its own keyfile from them.
 MONGODB_SECRET_NAME = "mongodb-credentials"
-MONGODB_SECRET_KEYS = ("keyfile", "root-password", "app-password", "search-password")
-MONGODB_ROOT_USER = "root"
+MONGODB_ADMIN_USER = "admin"
 MONGODB_APP_USER = "docrouter"
-MONGODB_SEARCH_USER = "mongot"
+# mongot's sync-source user; the operator's default name (MongotDefaultSyncSourceUsername).
+MONGODB_SEARCH_USER = "search-sync-source"
+MONGODB_USER_PASSWORD_KEYS = {
+    MONGODB_ADMIN_USER: "admin-password",
+    MONGODB_APP_USER: "app-password",
+    MONGODB_SEARCH_USER: "search-password",
+}
+MONGODB_SECRET_KEYS = tuple(MONGODB_USER_PASSWORD_KEYS.values())
+# The operator itself runs apart from the database, so the database namespace's
+# deny-by-default policies never stand between the operator and the API server.
+MONGODB_OPERATOR_NAMESPACE = "mongodb-operator"
 
 # --- Third-party controllers (Helm charts reconciled by Flux) --------------------------
 
@@ -74,6 +96,21 @@ CERT_MANAGER_CHART = HelmChart(
     repository_url="https://charts.jetstack.io",
     version="v1.19.1",
     namespace=CERT_MANAGER_NAMESPACE,
+)
+
+MONGODB_OPERATOR_CHART = HelmChart(
+    name="mongodb-kubernetes",
+    repository_name="mongodb",
+    repository_url="https://mongodb.github.io/helm-charts",
+    version="1.10.0",
+    namespace=MONGODB_OPERATOR_NAMESPACE,
+)
+METRICS_SERVER_CHART = HelmChart(
+    name="metrics-server",
+    repository_name="metrics-server",
+    repository_url="https://kubernetes-sigs.github.io/metrics-server/",
+    version="3.13.0",
+    namespace="kube-system",
 )
 
 CLUSTER_ISSUERS = {

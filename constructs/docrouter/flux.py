@@ -14,6 +14,7 @@ from typing import Any
 from .config import Environment
 from . import constants as c
 from .constants import FLUX_NAMESPACE
+from .infrastructure import helm_charts
 from .layers import LAYERS
 
 AGE_SECRET = c.AGE_SECRET_NAME
@@ -47,6 +48,8 @@ def kustomizations(env: Environment, present_layers: list[str]) -> list[dict[str
         }
         if layer.force:
             spec["force"] = True
+        if layer.health_checks:
+            spec["healthCheckExprs"] = [dict(check) for check in layer.health_checks]
         if previous:
             spec["dependsOn"] = [{"name": previous}]
         if layer.secret_namespaces or layer.name == "apps":
@@ -83,13 +86,17 @@ def notifications(env: Environment) -> list[dict[str, Any]]:
             "eventSeverity": "error",
             "eventSources": [
                 {"kind": "Kustomization", "name": "*"},
-                {"kind": "HelmRelease", "name": "*", "namespace": "ingress-nginx"},
-                {"kind": "HelmRelease", "name": "*", "namespace": "cert-manager"},
+                *({"kind": "HelmRelease", "name": "*", "namespace": ns} for ns in helm_namespaces(env)),
             ],
             "summary": f"doc-router {env.name}",
         },
     )
     return [provider, alert]
+
+
+def helm_namespaces(env: Environment) -> list[str]:
+    """Namespaces of the environment's HelmReleases (their failures are alerted too)."""
+    return sorted({chart.namespace for chart, _ in helm_charts(env)})
 
 
 def cluster_objects(env: Environment, present_layers: list[str]) -> dict[str, dict[str, Any]]:

@@ -1,7 +1,9 @@
 """Cluster-wide pieces: namespaces, storage, and the third-party controllers.
 
-ingress-nginx and cert-manager are Helm charts reconciled by Flux's helm-controller;
-their CRDs come with the release, so anything using those CRDs lives in a later layer.
+ingress-nginx, cert-manager, the MongoDB operator and metrics-server are Helm charts
+reconciled by Flux's helm-controller, each only where the environment needs it (no TLS:
+no cert-manager). Their CRDs come with the release, so anything using those CRDs lives in
+a later layer.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from constructs import Construct
 from . import constants as c
 from .config import Environment
 from .k8s import api_object
+from .providers import PROVIDERS
 
 HELM_INTERVAL = "1h"
 
 
 class Namespaces(Construct):
-    """The four namespaces. doc-router and mongodb enforce Pod Security "restricted"."""
+    """The namespaces this environment uses. doc-router and mongodb enforce Pod Security "restricted"."""
 
     def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
         super().__init__(scope, id)
@@ -26,13 +29,14 @@ class Namespaces(Construct):
             "pod-security.kubernetes.io/enforce": "restricted",
             "pod-security.kubernetes.io/warn": "restricted",
         }
-        namespaces = {
-            c.APP_NAMESPACE: (restricted, None),
+        namespaces: dict[str, tuple[dict, dict | None]] = {c.APP_NAMESPACE: (restricted, None)}
+        if env.mongodb.mode == "in-cluster":
             # Holds the database: Flux must never delete it, even if it leaves dist/.
-            c.MONGODB_NAMESPACE: (restricted, c.PRUNE_DISABLED),
-            c.INGRESS_NAMESPACE: ({}, None),
-            c.CERT_MANAGER_NAMESPACE: ({}, None),
-        }
+            namespaces[c.MONGODB_NAMESPACE] = (restricted, c.PRUNE_DISABLED)
+            namespaces[c.MONGODB_OPERATOR_NAMESPACE] = ({}, None)
+        namespaces[c.INGRESS_NAMESPACE] = ({}, None)
+        if env.tls:
+            namespaces[c.CERT_MANAGER_NAMESPACE] = ({}, None)
         for name, (extra_labels, annotations) in namespaces.items():
             api_object(
                 self,
@@ -45,13 +49,13 @@ class Namespaces(Construct):
 
 
 class StorageClass(Construct):
-    """The class MongoDB's volumes use; only synthesized when the config names a provisioner."""
+    """The class MongoDB's volumes use, when the provider does not ship it (see providers.py)."""
 
     def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
         super().__init__(scope, id)
         storage = env.storage
         if storage.provisioner is None:
-            return  # provided by the cluster (e.g. Kind's `standard`)
+            return  # shipped by the provider (checked by the config model)
         body: dict[str, Any] = {"provisioner": storage.provisioner}
         if storage.parameters:
             body["parameters"] = dict(storage.parameters)
@@ -112,11 +116,16 @@ class HelmController(Construct):
 
 
 def ingress_nginx_values(env: Environment) -> dict[str, Any]:
-    """ingress-nginx chart values for the environment's provider."""
+    """ingress-nginx chart values for the environment's provider.
+
+    Clients' X-Forwarded-* headers are never trusted (use-forwarded-headers stays off):
+    nginx sets them from the connection it sees, and the real client address reaches it
+    through proxy protocol (DigitalOcean) or externalTrafficPolicy Local (AWS NLB, Kind).
+    """
     controller: dict[str, Any] = {
         "ingressClassResource": {"name": c.INGRESS_CLASS, "default": True},
         "replicaCount": 1 if env.provider == "kind" else 2,
-        "config": {"use-forwarded-headers": "true"},
+        "config": {},
         "metrics": {"enabled": True},
     }
     if env.provider == "kind":
@@ -135,6 +144,7 @@ def ingress_nginx_values(env: Environment) -> dict[str, Any]:
             }
         )
     elif env.provider == "aws":
+        # NLB with instance targets and Local traffic policy keeps the client's source address.
         controller["service"] = {
             "type": "LoadBalancer",
             "externalTrafficPolicy": "Local",
@@ -144,10 +154,21 @@ def ingress_nginx_values(env: Environment) -> dict[str, Any]:
             },
         }
     elif env.provider == "digitalocean":
+        # The DO load balancer is TCP: proxy protocol carries the client address (as upstream
+        # ingress-nginx's provider/do manifest does). The hostname annotation makes in-cluster
+        # clients (cert-manager's HTTP-01 self-check) go through the LB too, so they speak
+        # proxy protocol instead of hitting nginx directly.
+        controller["config"]["use-proxy-protocol"] = "true"
         controller["service"] = {
             "type": "LoadBalancer",
-            "annotations": {"service.beta.kubernetes.io/do-loadbalancer-name": f"doc-router-{env.name}"},
+            "annotations": {
+                "service.beta.kubernetes.io/do-loadbalancer-name": f"doc-router-{env.name}",
+                "service.beta.kubernetes.io/do-loadbalancer-enable-proxy-protocol": "true",
+                "service.beta.kubernetes.io/do-loadbalancer-hostname": env.ingress.host,
+            },
         }
+    if not controller["config"]:
+        del controller["config"]
     return {"controller": controller}
 
 
@@ -155,15 +176,53 @@ def cert_manager_values(env: Environment) -> dict[str, Any]:
     return {"crds": {"enabled": True, "keep": True}, "replicaCount": 1, "prometheus": {"enabled": False}}
 
 
+def mongodb_operator_values() -> dict[str, Any]:
+    """MongoDB Controllers for Kubernetes, reduced to what we use (helm_chart/values.yaml at 1.10.0)."""
+    return {
+        "operator": {
+            # Runs in its own namespace, reconciles only the database namespace.
+            "watchNamespace": c.MONGODB_NAMESPACE,
+            "watchedResources": ["mongodbcommunity", "mongodbsearch"],
+            "enableClusterMongoDBRoles": False,
+            # The webhook validates only MongoDB/OpsManager kinds (pkg/webhook/setup.go), which we never create.
+            "webhook": {"registerConfiguration": False, "installClusterRole": False},
+            # No usage reports to MongoDB from our clusters.
+            "telemetry": {"enabled": False},
+        }
+    }
+
+
+def metrics_server_values(env: Environment) -> dict[str, Any]:
+    # Kind's kubelets serve self-signed certificates.
+    return {"args": ["--kubelet-insecure-tls"]} if env.provider == "kind" else {}
+
+
+def needs_metrics_server(env: Environment) -> bool:
+    """An HPA reads the resource metrics API: install metrics-server where the provider does not."""
+    return env.backend.autoscaling is not None and not PROVIDERS[env.provider].ships_metrics_server
+
+
+def helm_charts(env: Environment) -> list[tuple[c.HelmChart, dict[str, Any]]]:
+    """The third-party controllers this environment needs, with their values."""
+    charts = [(c.INGRESS_NGINX_CHART, ingress_nginx_values(env))]
+    if env.tls:
+        charts.append((c.CERT_MANAGER_CHART, cert_manager_values(env)))
+    if env.mongodb.mode == "in-cluster":
+        charts.append((c.MONGODB_OPERATOR_CHART, mongodb_operator_values()))
+    if needs_metrics_server(env):
+        charts.append((c.METRICS_SERVER_CHART, metrics_server_values(env)))
+    return charts
+
+
 class Controllers(Construct):
-    """Layer 1: namespaces, storage and the controllers that install CRDs."""
+    """Layer 1: namespaces, storage and the controllers that install CRDs (only those this environment uses)."""
 
     def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
         super().__init__(scope, id)
         Namespaces(self, "namespaces", env=env)
         StorageClass(self, "storage", env=env)
-        HelmController(self, "ingress-nginx", chart=c.INGRESS_NGINX_CHART, values=ingress_nginx_values(env))
-        HelmController(self, "cert-manager", chart=c.CERT_MANAGER_CHART, values=cert_manager_values(env))
+        for chart, values in helm_charts(env):
+            HelmController(self, chart.name, chart=chart, values=values)
 
 
 class ClusterIssuers(Construct):
@@ -174,6 +233,8 @@ class ClusterIssuers(Construct):
 
     def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
         super().__init__(scope, id)
+        if not env.tls:
+            return  # no certificates to issue, and cert-manager is not installed
         for name, server in c.CLUSTER_ISSUERS.items():
             api_object(
                 self,

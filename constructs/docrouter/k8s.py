@@ -92,12 +92,17 @@ def pod_security_context(uid: int) -> dict[str, Any]:
     }
 
 
-def writable_volumes(paths: dict[str, str]) -> tuple[list[dict], list[dict]]:
+DEFAULT_WRITABLE_SIZE = "256Mi"
+
+
+def writable_volumes(paths: dict[str, str], sizes: Optional[dict[str, str]] = None) -> tuple[list[dict], list[dict]]:
     """emptyDir volumes (and their mounts) for each path a process must write to.
 
     The root filesystem is read-only, so every writable path is listed explicitly.
+    `sizes` overrides the default limit per volume name (the pod is evicted above it).
     """
-    volumes = [{"name": name, "emptyDir": {"sizeLimit": "256Mi"}} for name in paths]
+    sizes = sizes or {}
+    volumes = [{"name": name, "emptyDir": {"sizeLimit": sizes.get(name, DEFAULT_WRITABLE_SIZE)}} for name in paths]
     mounts = [{"name": name, "mountPath": path} for name, path in paths.items()]
     return volumes, mounts
 

@@ -17,7 +17,7 @@ from .app import DocRouterApp
 from .config import Environment, InClusterMongoDB
 from .constants import APP_NAMESPACE, MONGODB_NAMESPACE
 from .infrastructure import ClusterIssuers, Controllers
-from .migration import PreDeploy
+from .migration import MIGRATION_WAIT_SECONDS, PreDeploy
 from .mongodb import MongoDB
 
 
@@ -33,6 +33,8 @@ class Layer:
     secret_namespaces: tuple[str, ...] = ()
     # Flux re-creates objects whose immutable fields changed (only the migration layer).
     force: bool = False
+    # How Flux's wait judges custom resources that report a phase instead of conditions.
+    health_checks: tuple[dict[str, str], ...] = ()
 
 
 def _database(scope: Construct, env: Environment) -> None:
@@ -45,29 +47,42 @@ LAYERS: tuple[Layer, ...] = (
         "infra-controllers",
         "infrastructure/controllers",
         lambda s, e: Controllers(s, "controllers", env=e),
-        "namespaces, storage class, ingress-nginx and cert-manager (Helm)",
+        "namespaces, storage class, ingress-nginx, cert-manager, the MongoDB operator, metrics-server (Helm)",
         timeout="10m",  # Helm installs, CRDs, a cloud load balancer
     ),
     Layer(
         "infra-configs",
         "infrastructure/configs",
         lambda s, e: ClusterIssuers(s, "issuers", env=e),
-        "Let's Encrypt ClusterIssuers (need cert-manager's CRDs)",
+        "Let's Encrypt ClusterIssuers (need cert-manager's CRDs; TLS environments only)",
     ),
     Layer(
         "database",
         "database",
         _database,
-        "MongoDB replica set with mongot search (in-cluster only)",
-        timeout="10m",  # volume provisioning and replica set start-up
+        "MongoDBCommunity and MongoDBSearch for the operator (in-cluster only)",
+        timeout="15m",  # volume provisioning, replica set start-up, mongot's first sync
         secret_namespaces=(MONGODB_NAMESPACE,),
+        # Both report status.phase Pending/Running/Failed (api/mongodb/v1/status/phase.go), no conditions.
+        health_checks=tuple(
+            {
+                "apiVersion": api_version,
+                "kind": kind,
+                "current": "has(status.phase) && status.phase == 'Running'",
+                "failed": "has(status.phase) && status.phase == 'Failed'",
+            }
+            for api_version, kind in (
+                ("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity"),
+                ("mongodb.com/v1", "MongoDBSearch"),
+            )
+        ),
     ),
     Layer(
         "pre-deploy",
         "pre-deploy",
         lambda s, e: PreDeploy(s, "pre-deploy", env=e),
         "app configuration and the database migration Job",
-        timeout="16m",  # the Job's activeDeadlineSeconds is 15m
+        timeout=f"{MIGRATION_WAIT_SECONDS // 60}m",  # outlasts the Job's activeDeadlineSeconds
         secret_namespaces=(APP_NAMESPACE,),
         force=True,
     ),

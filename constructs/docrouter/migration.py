@@ -2,9 +2,10 @@
 
 Flux applies this layer, waits for the Job to finish, and only then rolls out the
 apps layer (Flux's "running jobs" pattern). The Job is named after the backend
-version: a new version gets a new Job (the old one is pruned), and re-applying the
-same version changes nothing, so the immutable Job template never blocks an apply.
-migrate.py is idempotent, so a re-run (e.g. after a failed attempt) is safe.
+version and the environment's `migration.attempt`: a new version, or a raised attempt
+after a failure, gets a new Job (the old one is pruned); re-applying the same version
+changes nothing, so the immutable Job template never blocks an apply.
+migrate.py is idempotent, so a re-run is safe.
 """
 
 from __future__ import annotations
@@ -19,10 +20,20 @@ from .network import INTERNET_PEER, mongodb_egress, network_policy, tcp
 from .workload import APP_ENV_FROM, HOME_IN_TMP
 
 MIGRATION = "migrate"
+# Retries inside one attempt (pod failures), and the attempt's hard deadline.
+MIGRATION_BACKOFF_LIMIT = 2
+MIGRATION_DEADLINE_SECONDS = 600
+# Flux's wait must outlast the Job's deadline, so a slow migration fails as the Job's own
+# failure (readable in its pod) and not as a Flux timeout. layers.py derives the timeout.
+MIGRATION_WAIT_SECONDS = MIGRATION_DEADLINE_SECONDS + 120
+# Finished Jobs are deleted after a week. Flux then re-creates the Job at its next apply,
+# which re-runs the idempotent migration once; a shorter TTL would re-run it every interval.
+MIGRATION_TTL_SECONDS = 7 * 24 * 3600
 
 
-def migration_job_name(backend_tag: str) -> str:
-    name = f"{MIGRATION}-{slug(backend_tag)}"
+def migration_job_name(backend_tag: str, attempt: int) -> str:
+    version = backend_tag.split("@", 1)[0]  # the digest does not fit a name; the tag says the version
+    name = f"{MIGRATION}-{slug(version)}" + (f"-retry{attempt}" if attempt > 1 else "")
     if len(name) > 63:
         raise ValueError(
             f"migration Job name '{name}' (from backend.image_tag) exceeds 63 characters; use a shorter image tag"
@@ -50,16 +61,16 @@ class MigrationJob(Construct):
             self,
             api_version="batch/v1",
             kind="Job",
-            name=migration_job_name(version),
+            name=migration_job_name(version, env.migration.attempt),
             namespace=c.APP_NAMESPACE,
             labels=job_labels,
             # Belt and braces: if the template ever changes under the same name, Flux re-creates the Job.
             annotations=dict(c.FORCE_ENABLED),
             body={
                 "spec": {
-                    "backoffLimit": 3,
-                    "activeDeadlineSeconds": 900,
-                    # No ttlSecondsAfterFinished: a deleted Job would be re-created (and re-run) by Flux.
+                    "backoffLimit": MIGRATION_BACKOFF_LIMIT,
+                    "activeDeadlineSeconds": MIGRATION_DEADLINE_SECONDS,
+                    "ttlSecondsAfterFinished": MIGRATION_TTL_SECONDS,
                     "template": {
                         "metadata": {"labels": job_labels},
                         "spec": pod_spec(

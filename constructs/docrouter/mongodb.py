@@ -1,101 +1,109 @@
-"""Layer "database": MongoDB Community (replica set, keyfile auth) with mongot search.
+"""Layer "database": MongoDB Community with search, run by MongoDB's own operator.
 
-Each member pod runs three containers:
-- `mongod`: the database, replica set `rs0`, keyfile authentication;
-- `mongot`: the search process (Atlas Search / Vector Search for Community), which
-  syncs from the local mongod and answers it over gRPC on localhost;
-- `bootstrap`: initiates the replica set and creates the users, idempotently.
-Volumes come from volumeClaimTemplates and are kept when the StatefulSet is deleted
-or scaled down; Flux never prunes the StatefulSet (it holds the data).
+We declare what we want; MongoDB Controllers for Kubernetes (installed in the controllers
+layer, see infrastructure.py) does the rest: replica set initiation, users and their
+SCRAM credentials, the keyfile, scaling, version upgrades and mongot's configuration.
+
+- `MongoDBCommunity` mongodb: the replica set (StatefulSet `mongodb`, pods `app: mongodb-svc`).
+- `MongoDBSearch` mongodb: mongot, syncing from that replica set as `search-sync-source`.
+- User passwords come from the SOPS-encrypted Secret `mongodb-credentials` (secrets/).
+
+Pod security: the operator's default contexts (managedSecurityContext=false) already meet
+"restricted": runAsNonRoot, uid 2000, seccomp RuntimeDefault, no privilege escalation, all
+capabilities dropped, read-only root (pkg/kube/podtemplatespec DefaultPodSecurityContext,
+pkg/kube/container DefaultSecurityContext at 1.10.0), so the namespace keeps enforcing it.
+TLS between mongod and mongot is off: both stay inside the namespace, behind the policies below.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
-import yaml
 from constructs import Construct
 
 from . import constants as c
-from .config import Environment, InClusterMongoDB, ResourceAmounts, Resources
 from .app import BACKEND, FRONTEND, WORKER
-from .k8s import api_object, container, exec_probe, labels, pod_spec, selector_labels
+from .config import Environment, InClusterMongoDB
+from .k8s import api_object, labels, resources, selector_labels
 from .migration import MIGRATION
-from .network import namespace_baseline, namespace_selector, network_policy, tcp
+from .network import KUBE_API_EGRESS, namespace_baseline, namespace_selector, network_policy, tcp
 
-SCRIPTS = Path(__file__).parent / "scripts"
-SERVICE_DNS = f"{c.MONGODB_NAME}.{c.MONGODB_NAMESPACE}.svc.cluster.local"
-SEARCH_CONFIG = "mongodb-search-config"
-BOOTSTRAP_CONFIG = "mongodb-bootstrap"
-HELPER_RESOURCES = Resources(
-    requests=ResourceAmounts(cpu="50m", memory="128Mi"),
-    limits=ResourceAmounts(cpu="250m", memory="384Mi"),
-)
+# The agent beside each mongod only applies configuration; the operator's defaults are small.
+AGENT_RESOURCES = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}}
+LOGS_VOLUME_SIZE = "2Gi"
+# Roles of the app's user: it creates its databases, collections and (search) indexes.
+APP_ROLES = ("readWriteAnyDatabase", "dbAdminAnyDatabase")
+USER_ROLES = {
+    c.MONGODB_ADMIN_USER: ("root",),
+    c.MONGODB_APP_USER: APP_ROLES,
+    # Built in from MongoDB 8.2 (the operator's guide, 01_0310_create_mongodb_community_resource.sh).
+    c.MONGODB_SEARCH_USER: ("searchCoordinator",),
+}
+
+
+def service_dns() -> str:
+    return f"{c.MONGODB_SERVICE}.{c.MONGODB_NAMESPACE}.svc.cluster.local"
 
 
 def member_host(ordinal: int) -> str:
-    return f"{c.MONGODB_NAME}-{ordinal}.{SERVICE_DNS}:{c.MONGODB_PORT}"
+    """Pod DNS name the operator gives each member (searchcontroller HostSeeds uses the same)."""
+    return f"{c.MONGODB_NAME}-{ordinal}.{service_dns()}:{c.MONGODB_PORT}"
 
 
 def connection_uri_template(replicas: int) -> str:
-    """What MONGODB_URI in doc-router-secrets looks like for this in-cluster database."""
+    """What MONGODB_URI in doc-router-secrets looks like: the operator's hosts and replica set name."""
     hosts = ",".join(member_host(i) for i in range(replicas))
     return (
         f"mongodb://{c.MONGODB_APP_USER}:<app-password>@{hosts}/"
-        f"?replicaSet={c.MONGODB_REPLICA_SET}&authSource=admin"
+        f"?replicaSet={c.MONGODB_NAME}&authSource=admin"
     )
 
 
-def mongot_config() -> str:
-    config = {
-        "syncSource": {
-            "replicaSet": {
-                "hostAndPort": f"127.0.0.1:{c.MONGODB_PORT}",
-                "scramAuth": {
-                    "username": c.MONGODB_SEARCH_USER,
-                    "passwordFile": "/credentials/search-password",
-                    "authSource": "admin",
-                },
-                "tls": {"enabled": False},
-            }
-        },
-        "storage": {"dataPath": "/data/mongot"},
-        # gRPC only on localhost: mongod in the same pod is mongot's only client.
-        "server": {"grpc": {"address": f"127.0.0.1:{c.MONGOT_GRPC_PORT}", "tls": {"mode": "disabled"}}},
-        "healthCheck": {"address": f"0.0.0.0:{c.MONGOT_HEALTH_PORT}"},
-        "logging": {"verbosity": "INFO"},
+def _user(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "db": "admin",
+        "passwordSecretRef": {"name": c.MONGODB_SECRET_NAME, "key": c.MONGODB_USER_PASSWORD_KEYS[name]},
+        "scramCredentialsSecretName": f"{c.MONGODB_NAME}-{name}-scram",
+        "roles": [{"name": role, "db": "admin"} for role in USER_ROLES[name]],
     }
-    return yaml.safe_dump(config, sort_keys=False)
 
 
-def mongod_command(replicas: int) -> list[str]:
-    grpc = f"127.0.0.1:{c.MONGOT_GRPC_PORT}"
-    return [
-        "mongod",
-        "--replSet", c.MONGODB_REPLICA_SET,
-        "--bind_ip_all",
-        "--port", str(c.MONGODB_PORT),
-        "--dbpath", "/data/db",
-        "--keyFile", "/credentials/keyfile",
-        "--setParameter", f"mongotHost={grpc}",
-        "--setParameter", f"searchIndexManagementHostAndPort={grpc}",
-        "--setParameter", "skipAuthenticationToSearchIndexManagementServer=false",
-        "--setParameter", "useGrpcForSearch=true",
-    ]
+def _claim(name: str, size: str, storage_class: str) -> dict[str, Any]:
+    return {
+        "metadata": {"name": name},
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": storage_class,
+            "resources": {"requests": {"storage": size}},
+        },
+    }
 
 
-PING = ["mongosh", "--quiet", "--norc", "--eval", "db.adminCommand('ping').ok"]
+def _spread(members: int) -> dict[str, Any]:
+    """Soft spread of members over nodes and zones (never leaves a member Pending)."""
+    if members < 2:
+        return {}
+    return {
+        "topologySpreadConstraints": [
+            {
+                "labelSelector": {"matchLabels": dict(c.MONGODB_POD_LABELS)},
+                "maxSkew": 1,
+                "topologyKey": key,
+                "whenUnsatisfiable": "ScheduleAnyway",
+            }
+            for key in ("kubernetes.io/hostname", "topology.kubernetes.io/zone")
+        ]
+    }
 
 
 class MongoDB(Construct):
     def __init__(self, scope: Construct, id: str, *, env: Environment, db: InClusterMongoDB) -> None:
         super().__init__(scope, id)
         self.env, self.db = env, db
-        self.selector = selector_labels(c.MONGODB_NAME)
-        self.labels = labels(c.MONGODB_NAME, "database", c.MONGODB_IMAGE.rsplit(":", 1)[1])
-        self._config_maps()
-        self._service()
-        self._stateful_set()
+        self.labels = labels(c.MONGODB_NAME, "database", c.MONGODB_VERSION)
+        self._community()
+        self._search()
         if db.replicas > 1:
             api_object(
                 self,
@@ -104,169 +112,80 @@ class MongoDB(Construct):
                 name=c.MONGODB_NAME,
                 namespace=c.MONGODB_NAMESPACE,
                 labels=self.labels,
-                body={"spec": {"maxUnavailable": 1, "selector": {"matchLabels": self.selector}}},
+                body={"spec": {"maxUnavailable": 1, "selector": {"matchLabels": dict(c.MONGODB_POD_LABELS)}}},
             )
         self._network_policies()
 
-    def _config_maps(self) -> None:
-        data = {
-            SEARCH_CONFIG: {"mongot.yml": mongot_config()},
-            BOOTSTRAP_CONFIG: {
-                name: (SCRIPTS / name).read_text(encoding="utf-8")
-                for name in ("mongodb-bootstrap.js", "mongodb-bootstrap.sh")
-            },
-        }
-        for name, content in data.items():
-            api_object(
-                self,
-                api_version="v1",
-                kind="ConfigMap",
-                name=name,
-                namespace=c.MONGODB_NAMESPACE,
-                labels=self.labels,
-                body={"data": content},
-            )
-
-    def _service(self) -> None:
-        # Headless: gives every member a stable DNS name (mongodb-0.mongodb.mongodb.svc...).
+    def _community(self) -> None:
+        db, storage_class = self.db, self.env.storage.name
         api_object(
             self,
-            api_version="v1",
-            kind="Service",
+            api_version="mongodbcommunity.mongodb.com/v1",
+            kind="MongoDBCommunity",
             name=c.MONGODB_NAME,
             namespace=c.MONGODB_NAMESPACE,
             labels=self.labels,
+            # Deleting it deletes the StatefulSet: Flux must never prune it. The volumes are
+            # kept even then (StatefulSet PVCs are retained unless a policy says otherwise).
+            annotations=dict(c.PRUNE_DISABLED),
             body={
                 "spec": {
-                    "clusterIP": "None",
-                    # Members must resolve each other before they are ready, to form the replica set.
-                    "publishNotReadyAddresses": True,
-                    "selector": self.selector,
-                    "ports": [{"name": "mongodb", "port": c.MONGODB_PORT, "targetPort": "mongodb"}],
+                    "type": "ReplicaSet",
+                    "members": db.replicas,
+                    "version": c.MONGODB_VERSION,
+                    "security": {"authentication": {"modes": ["SCRAM"], "ignoreUnknownUsers": True}},
+                    "users": [_user(name) for name in c.MONGODB_USER_PASSWORD_KEYS],
+                    "statefulSet": {
+                        "spec": {
+                            "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Retain"},
+                            "template": {
+                                "spec": {
+                                    "containers": [
+                                        {"name": c.MONGOD_CONTAINER, "resources": resources(db.resources)},
+                                        {"name": c.MONGODB_AGENT_CONTAINER, "resources": AGENT_RESOURCES},
+                                    ],
+                                    **_spread(db.replicas),
+                                }
+                            },
+                            "volumeClaimTemplates": [
+                                _claim("data-volume", db.storage_size, storage_class),
+                                _claim("logs-volume", LOGS_VOLUME_SIZE, storage_class),
+                            ],
+                        }
+                    },
                 }
             },
         )
 
-    def _containers(self) -> tuple[list[dict], list[dict], list[dict]]:
+    def _search(self) -> None:
         db = self.db
-        credentials = {"name": "credentials", "mountPath": "/credentials", "readOnly": True}
-        tmp = {"name": "tmp", "mountPath": "/tmp"}
-        # Secret volumes are group-readable under fsGroup; mongod and mongot insist on 0400.
-        prepare = container(
-            name="prepare-credentials",
-            image=c.MONGODB_IMAGE,
-            command=["sh", "-c", "install -m 0400 /secret/keyfile /secret/search-password /credentials/"],
-            spec=HELPER_RESOURCES,
-            mounts=[
-                {"name": "secret", "mountPath": "/secret", "readOnly": True},
-                {"name": "credentials", "mountPath": "/credentials"},
-            ],
-        )
-        mongod = container(
-            name="mongod",
-            image=c.MONGODB_IMAGE,
-            command=mongod_command(db.replicas),
-            spec=db.resources,
-            ports={"mongodb": c.MONGODB_PORT},
-            mounts=[{"name": "data", "mountPath": "/data/db"}, credentials, tmp],
-            startup={"tcpSocket": {"port": "mongodb"}, "periodSeconds": 10, "failureThreshold": 60},
-            readiness=exec_probe(PING, period=10, timeout=10),
-            liveness={"tcpSocket": {"port": "mongodb"}, "periodSeconds": 20, "failureThreshold": 6},
-        )
-        mongot = container(
-            name="mongot",
-            image=c.MONGOT_IMAGE,
-            args=["--config", "/etc/mongot/mongot.yml"],
-            spec=db.search_resources,
-            ports={"health": c.MONGOT_HEALTH_PORT},
-            mounts=[
-                {"name": "search-data", "mountPath": "/data/mongot"},
-                {"name": "search-config", "mountPath": "/etc/mongot", "readOnly": True},
-                credentials,
-                tmp,
-            ],
-            readiness={"httpGet": {"path": "/health", "port": "health"}, "periodSeconds": 10},
-            liveness={"httpGet": {"path": "/health", "port": "health"}, "periodSeconds": 30, "failureThreshold": 6},
-        )
-        bootstrap_env = {
-            "REPLICA_SET": c.MONGODB_REPLICA_SET,
-            "REPLICAS": str(db.replicas),
-            "STATEFULSET": c.MONGODB_NAME,
-            "SERVICE_DNS": SERVICE_DNS,
-            "MONGODB_PORT": str(c.MONGODB_PORT),
-            "ROOT_USER": c.MONGODB_ROOT_USER,
-            "APP_USER": c.MONGODB_APP_USER,
-            "SEARCH_USER": c.MONGODB_SEARCH_USER,
-            "HOME": "/tmp",
-        }
-        bootstrap = container(
-            name="bootstrap",
-            image=c.MONGODB_IMAGE,
-            command=["sh", "/bootstrap/mongodb-bootstrap.sh"],
-            spec=HELPER_RESOURCES,
-            env=[
-                {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
-                *({"name": k, "value": v} for k, v in bootstrap_env.items()),
-            ],
-            mounts=[
-                {"name": "bootstrap", "mountPath": "/bootstrap", "readOnly": True},
-                {"name": "secret", "mountPath": "/credentials", "readOnly": True},
-                tmp,
-            ],
-            readiness=exec_probe(["test", "-f", "/tmp/bootstrap-complete"], period=10),
-        )
-        volumes = [
-            {"name": "secret", "secret": {"secretName": c.MONGODB_SECRET_NAME, "defaultMode": 0o440}},
-            {"name": "credentials", "emptyDir": {"medium": "Memory", "sizeLimit": "1Mi"}},
-            {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
-            {"name": "search-config", "configMap": {"name": SEARCH_CONFIG}},
-            {"name": "bootstrap", "configMap": {"name": BOOTSTRAP_CONFIG}},
-        ]
-        return [prepare], [mongod, mongot, bootstrap], volumes
-
-    def _stateful_set(self) -> None:
-        init, containers, volumes = self._containers()
-        storage_class = self.env.storage.name
-        claims = [
-            {
-                "metadata": {"name": name, "labels": self.selector},
-                "spec": {
-                    "accessModes": ["ReadWriteOnce"],
-                    "storageClassName": storage_class,
-                    "resources": {"requests": {"storage": size}},
-                },
-            }
-            for name, size in (("data", self.db.storage_size), ("search-data", self.db.search_storage_size))
-        ]
         api_object(
             self,
-            api_version="apps/v1",
-            kind="StatefulSet",
+            api_version="mongodb.com/v1",
+            kind="MongoDBSearch",
             name=c.MONGODB_NAME,
             namespace=c.MONGODB_NAMESPACE,
-            labels=self.labels,
-            annotations=dict(c.PRUNE_DISABLED),
+            labels=labels(c.MONGODB_NAME, "search"),
             body={
                 "spec": {
-                    "replicas": self.db.replicas,
-                    "serviceName": c.MONGODB_NAME,
-                    # Members start together so the first one can initiate the whole replica set.
-                    "podManagementPolicy": "Parallel",
-                    "selector": {"matchLabels": self.selector},
-                    "updateStrategy": {"type": "RollingUpdate"},
-                    "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Retain"},
-                    "template": {
-                        "metadata": {"labels": self.labels},
-                        "spec": pod_spec(
-                            init_containers=init,
-                            containers=containers,
-                            volumes=volumes,
-                            uid=c.MONGODB_UID,
-                            spread_labels=self.selector if self.db.replicas > 1 else None,
-                            termination_grace_seconds=60,
-                        ),
+                    "source": {
+                        "mongodbResourceRef": {"name": c.MONGODB_NAME},
+                        "username": c.MONGODB_SEARCH_USER,
+                        "passwordSecretRef": {
+                            "name": c.MONGODB_SECRET_NAME,
+                            "key": c.MONGODB_USER_PASSWORD_KEYS[c.MONGODB_SEARCH_USER],
+                        },
                     },
-                    "volumeClaimTemplates": claims,
+                    # One mongot: more than one needs a load balancer in front (validateMultipleReplicasRequireLB).
+                    "clusters": [
+                        {
+                            "replicas": 1,
+                            "resourceRequirements": resources(db.search_resources),
+                            "persistence": {
+                                "single": {"storage": db.search_storage_size, "storageClass": self.env.storage.name}
+                            },
+                        }
+                    ],
                 }
             },
         )
@@ -274,7 +193,8 @@ class MongoDB(Construct):
     def _network_policies(self) -> None:
         ns = c.MONGODB_NAMESPACE
         namespace_baseline(self, ns)
-        members = {"podSelector": {"matchLabels": self.selector}}
+        members = {"podSelector": {"matchLabels": dict(c.MONGODB_POD_LABELS)}}
+        mongot = {"podSelector": {"matchLabels": dict(c.MONGOT_POD_LABELS)}}
         app_clients = [
             {
                 "namespaceSelector": namespace_selector(c.APP_NAMESPACE),
@@ -286,8 +206,24 @@ class MongoDB(Construct):
             self,
             name=c.MONGODB_NAME,
             namespace=ns,
-            pods=self.selector,
-            ingress=[{"from": [members, *app_clients], "ports": tcp(c.MONGODB_PORT)}],
-            # Replication between members.
+            pods=dict(c.MONGODB_POD_LABELS),
+            ingress=[{"from": [members, mongot, *app_clients], "ports": tcp(c.MONGODB_PORT)}],
+            egress=[
+                # Replication between members.
+                {"to": [members], "ports": tcp(c.MONGODB_PORT)},
+                # $search and search index management go to mongot over gRPC.
+                {"to": [mongot], "ports": tcp(c.MONGOT_GRPC_PORT)},
+                # The readiness probe and upgrade hook annotate their own pod through the API.
+                KUBE_API_EGRESS,
+            ],
+        )
+        network_policy(
+            self,
+            name="mongot",
+            namespace=ns,
+            pods=dict(c.MONGOT_POD_LABELS),
+            ingress=[{"from": [members], "ports": tcp(c.MONGOT_GRPC_PORT)}],
+            # mongot syncs from the replica set.
             egress=[{"to": [members], "ports": tcp(c.MONGODB_PORT)}],
         )
+

@@ -35,10 +35,16 @@ DNS_PORTS = [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
 INTERNET_PEER = {"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE_RANGES}}
 
 
+# The API server: its address differs per provider (and sits behind the `kubernetes`
+# Service's DNAT), so the rule names its ports only. Only pods that must call it get this.
+KUBE_API_EGRESS = {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"protocol": "TCP", "port": p} for p in (443, 6443)]}
+
+
 def mongodb_peer() -> dict[str, Any]:
+    """The replica set members, as the operator labels them."""
     return {
         "namespaceSelector": namespace_selector(c.MONGODB_NAMESPACE),
-        "podSelector": {"matchLabels": selector_labels(c.MONGODB_NAME)},
+        "podSelector": {"matchLabels": dict(c.MONGODB_POD_LABELS)},
     }
 
 

@@ -32,6 +32,7 @@ class WorkloadProps:
     name: object and container name; also the pod's app.kubernetes.io/name.
     port: the container's HTTP port; a Service of the same name is created when set.
     writable_paths: volume name → path backed by an emptyDir (default: /tmp only).
+    startup: probe that holds liveness back until a slow start has finished.
     autoscaling: when set, an HPA owns the replica count (min = replicas).
     """
 
@@ -48,6 +49,9 @@ class WorkloadProps:
     working_dir: Optional[str] = None
     env: tuple[dict[str, str], ...] = ()
     writable_paths: dict[str, str] = field(default_factory=lambda: {"tmp": "/tmp"})
+    # Size limit per writable volume where the default (256Mi) is too small.
+    writable_sizes: dict[str, str] = field(default_factory=dict)
+    startup: Optional[dict[str, Any]] = None
     autoscaling: Optional[Autoscaling] = None
     pod_annotations: dict[str, str] = field(default_factory=dict)
 
@@ -70,7 +74,7 @@ class AppWorkload(Construct):
 
     def _deployment(self) -> None:
         p = self.props
-        volumes, mounts = writable_volumes(p.writable_paths)
+        volumes, mounts = writable_volumes(p.writable_paths, p.writable_sizes)
         main = container(
             name=p.name,
             image=f"{p.image}:{p.version}",
@@ -83,6 +87,7 @@ class AppWorkload(Construct):
             mounts=mounts,
             readiness=p.readiness,
             liveness=p.liveness,
+            startup=p.startup,
         )
         spec: dict[str, Any] = {}
         if p.autoscaling is None:

@@ -69,7 +69,7 @@ def app_secret_values(own: dict[str, str], generated: dict[str, str], db_replica
                 "`make kind-secrets` builds the URI from its generated credentials. Remove MONGODB_URI from .env.kind."
             )
         values["MONGODB_URI"] = mongodb_uri(db_replicas, generated["app-password"])
-    missing = [key.name for key in APP_SECRET_KEYS if key.required and key.name not in values]
+    missing = [key.name for key in APP_SECRET_KEYS if key.required_on("kind") and key.name not in values]
     if missing:
         raise EnvFileError(f".env.kind: set {', '.join(missing)} (required; see .env.kind.example)")
     return {key.name: values[key.name] for key in APP_SECRET_KEYS if key.name in values}

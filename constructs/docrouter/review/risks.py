@@ -14,6 +14,8 @@ from .risk_security import security_risks
 DATA_KINDS = {
     "PersistentVolumeClaim": "its volume and the data on it",
     "StatefulSet": "its pods (and, with a Delete retention policy, their volumes)",
+    # The operator deletes the database's StatefulSet with it (owner reference).
+    "MongoDBCommunity": "the replica set's StatefulSet and pods (volumes stay, retention Retain)",
     "Namespace": "every object inside it",
     "StorageClass": "the class volumes are provisioned from",
     "CustomResourceDefinition": "every custom resource of that type, cluster-wide",

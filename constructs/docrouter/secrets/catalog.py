@@ -20,6 +20,18 @@ class SecretKey:
     # A random value is generated for it: by `make secrets-init` for a new encrypted
     # environment, and by `make kind-secrets` (once) when .env.kind leaves it empty.
     generated: bool = False
+    # Required in the cloud environments but optional on a laptop (`make kind-secrets`).
+    optional_on_kind: bool = False
+
+    def required_on(self, provider: str) -> bool:
+        return self.required and not (provider == "kind" and self.optional_on_kind)
+
+    @property
+    def requirement(self) -> str:
+        """How secrets/TEMPLATE.md and .env.kind.example describe it."""
+        if not self.required:
+            return "optional"
+        return "required (optional on Kind)" if self.optional_on_kind else "required"
 
 
 APP_SECRET_KEYS = (
@@ -37,22 +49,25 @@ APP_SECRET_KEYS = (
     SecretKey("GEMINI_API_KEY", "Google Gemini API key (LLM provider)", False),
     SecretKey("GROQ_API_KEY", "Groq API key (LLM provider)", False),
     SecretKey("MISTRAL_API_KEY", "Mistral API key (LLM provider)", False),
-    SecretKey("AWS_ACCESS_KEY_ID", "AWS access key for the S3 bucket and Textract (uploads and OCR)", False),
-    SecretKey("AWS_SECRET_ACCESS_KEY", "secret of that AWS access key", False),
+    # The app reads these two variables itself (it does not use a pod role such as IRSA);
+    # without them uploads fail, which a laptop may accept.
+    SecretKey("AWS_ACCESS_KEY_ID", "AWS access key for the S3 bucket and Textract (uploads and OCR)", True,
+              optional_on_kind=True),
+    SecretKey("AWS_SECRET_ACCESS_KEY", "secret of that AWS access key", True, optional_on_kind=True),
     SecretKey("STRIPE_SECRET_KEY", "Stripe secret key (billing; leave unset to run without billing)", False),
     SecretKey("STRIPE_WEBHOOK_SECRET", "signing secret of the Stripe webhook endpoint", False),
     SecretKey("STRIPE_PRODUCT_TAG", "tag that marks this deployment's products in Stripe", False),
     SecretKey("SES_FROM_EMAIL", "sender address of e-mails sent through Amazon SES", False),
 )
 
-_MONGODB_DESCRIPTIONS = {
-    "keyfile": "shared key the replica set members authenticate each other with (6-1024 base64 characters)",
-    "root-password": f"password of the MongoDB administrator `{c.MONGODB_ROOT_USER}`",
-    "app-password": f"password of the app's MongoDB user `{c.MONGODB_APP_USER}` (also inside MONGODB_URI)",
-    "search-password": f"password of the search process's MongoDB user `{c.MONGODB_SEARCH_USER}`",
+_MONGODB_USER_PURPOSE = {
+    c.MONGODB_ADMIN_USER: "the MongoDB administrator (role root; for operators, not the app)",
+    c.MONGODB_APP_USER: "the app's MongoDB user (also inside MONGODB_URI)",
+    c.MONGODB_SEARCH_USER: "mongot's sync-source user (role searchCoordinator)",
 }
 MONGODB_SECRET_KEYS = tuple(
-    SecretKey(name, _MONGODB_DESCRIPTIONS[name], True, generated=True) for name in c.MONGODB_SECRET_KEYS
+    SecretKey(key, f"password of `{user}`: {_MONGODB_USER_PURPOSE[user]}", True, generated=True)
+    for user, key in c.MONGODB_USER_PASSWORD_KEYS.items()
 )
 
 # Secret name → (namespace, keys).

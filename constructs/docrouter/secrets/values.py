@@ -6,8 +6,6 @@ from the in-cluster database's app password so the two Secrets always agree.
 
 from __future__ import annotations
 
-import base64
-import os
 import secrets
 from urllib.parse import quote
 
@@ -19,8 +17,8 @@ CHANGE_ME = "CHANGE-ME"
 
 
 def random_value(name: str) -> str:
-    # keyfile: base64 as mongod requires; everything else: hex, safe in URIs and shell scripts.
-    return base64.b64encode(os.urandom(96)).decode() if name == "keyfile" else secrets.token_hex(24)
+    # Hex: safe in URIs, shell scripts and YAML without quoting.
+    return secrets.token_hex(24)
 
 
 def generated_keys() -> list[str]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from .inventory import Inventory
 from .model import Document, Finding, object_finding
-from .workloads import WORKLOAD_KINDS, describe_selector, pods_matching
+from .workloads import POD_OWNER_KINDS, describe_selector, pods_matching
 
 ISSUER_ANNOTATIONS = {"cert-manager.io/cluster-issuer": "ClusterIssuer", "cert-manager.io/issuer": "Issuer"}
 
 
 def check_references(inventory: Inventory) -> list[Finding]:
-    workloads = inventory.of_kind(*WORKLOAD_KINDS)
+    workloads = inventory.of_kind(*POD_OWNER_KINDS)
     findings: list[Finding] = []
     for doc in inventory.of_kind("Service"):
         selector = (doc.obj.get("spec") or {}).get("selector")

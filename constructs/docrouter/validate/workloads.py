@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from ..operated import OPERATED_KINDS, operated_pod_labels
 from .model import Document
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod")
+# Selectors may also match pods an operator creates from a custom resource (operated.py).
+POD_OWNER_KINDS = WORKLOAD_KINDS + tuple(OPERATED_KINDS)
 LONG_RUNNING_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod")
 
 
@@ -30,6 +33,9 @@ def pod_spec(doc: Document) -> dict:
 
 
 def pod_labels(doc: Document) -> dict:
+    operated = operated_pod_labels(doc.kind, str((doc.obj.get("metadata") or {}).get("name")))
+    if operated is not None:
+        return operated
     labels = ((pod_template(doc) or {}).get("metadata") or {}).get("labels") or {}
     return labels if isinstance(labels, dict) else {}
 
