@@ -83,11 +83,13 @@ class HelmChart:
     namespace: str
 
 
+# The last 4.13.x patch (controller v1.13.7, kubernetes/ingress-nginx#14511). The project
+# stopped maintenance in March 2026: README "ingress-nginx end of maintenance" says what next.
 INGRESS_NGINX_CHART = HelmChart(
     name="ingress-nginx",
     repository_name="ingress-nginx",
     repository_url="https://kubernetes.github.io/ingress-nginx",
-    version="4.13.3",
+    version="4.13.7",
     namespace=INGRESS_NAMESPACE,
 )
 CERT_MANAGER_CHART = HelmChart(
