@@ -13,6 +13,7 @@ from constructs import Construct
 from . import constants as c
 from .config import Environment
 from .k8s import api_object
+from .network import NamespaceBaselines
 
 HELM_INTERVAL = "1h"
 
@@ -161,6 +162,7 @@ class Controllers(Construct):
     def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
         super().__init__(scope, id)
         Namespaces(self, "namespaces", env=env)
+        NamespaceBaselines(self, "network-baselines")
         StorageClass(self, "storage", env=env)
         HelmController(self, "ingress-nginx", chart=c.INGRESS_NGINX_CHART, values=ingress_nginx_values(env))
         HelmController(self, "cert-manager", chart=c.CERT_MANAGER_CHART, values=cert_manager_values(env))
