@@ -183,15 +183,34 @@ def test_operator_pods_come_from_the_custom_resources():
     assert ("TCP", runtime.MONGOT_GRPC_PORT) in by_name["mongodb-search-0-0"].ports
 
 
-def test_after_the_operator_migration_the_mongot_flows_are_proven():
-    """With operator pods and only today's policies, the new mongod ↔ mongot flows apply and fail."""
-    objects = [o for o in (yaml.safe_load(p.read_text()) for p in (REPO / "dist/production").rglob("*.yaml")
-                           if p.name != "kustomization.yaml" and not p.name.endswith(".sops.yaml"))
-               if o["kind"] != "StatefulSet"] + [MONGODB_COMMUNITY, MONGODB_SEARCH]
+def _policy(name: str, pods: dict, ingress: list | None = None, egress: list | None = None) -> dict:
+    spec = {"podSelector": {"matchLabels": pods} if pods else {}, "policyTypes": []}
+    for direction, rules in (("ingress", ingress), ("egress", egress)):
+        if rules is not None:
+            spec[direction], spec["policyTypes"] = rules, [*spec["policyTypes"], direction.capitalize()]
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": name, "namespace": "mongodb"}, "spec": spec}
+
+
+def test_operator_pods_are_held_to_the_mongod_mongot_flows():
+    """Once the database layer holds the custom resources, the mongot flows apply to the operator's pods."""
+    members, mongot = {"app": "mongodb-svc"}, {"app": "mongodb-search-0-svc"}
+    objects = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "mongodb"}},
+               MONGODB_COMMUNITY, MONGODB_SEARCH, _policy("default-deny", {}, [], [])]
     pods = pods_of("aws", objects)
     assert {"mongod-mongot", "mongot-mongod", "mongodb-replication"} <= {f.id for f in applicable_flows(pods)}
-    outcomes = {o.flow.id: o for o in prove("production", "final", objects, pods)}
-    assert not outcomes["mongod-mongot"].holds and not outcomes["app-mongodb"].holds
+    denied = {o.flow.id: o for o in prove("production", "final", objects, pods)}
+    assert not denied["mongod-mongot"].holds and "mongodb/default-deny" in denied["mongod-mongot"].message()
+
+    def peer(labels: dict, port: int, way: str) -> list:
+        return [{way: [{"podSelector": {"matchLabels": labels}}], "ports": [{"protocol": "TCP", "port": port}]}]
+    objects += [
+        _policy("members", members, peer(members, 27017, "from") + peer(mongot, 27017, "from"),
+                peer(members, 27017, "to") + peer(mongot, runtime.MONGOT_GRPC_PORT, "to")),
+        _policy("mongot", mongot, peer(members, runtime.MONGOT_GRPC_PORT, "from"), peer(members, 27017, "to")),
+    ]
+    allowed = {o.flow.id: o for o in prove("production", "final", objects, pods)}
+    assert all(allowed[f].holds for f in ("mongod-mongot", "mongot-mongod", "mongodb-replication")), allowed
 
 
 def test_engine_reports_malformed_policies_as_one_clear_error():
