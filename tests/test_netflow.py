@@ -86,6 +86,39 @@ def test_every_environment_proves_the_app_flows_in_its_last_stage():
         assert ("ingress-acme-solver" in proven) == load_environment(env).tls, env
 
 
+BASELINE = ("default-deny", "allow-dns")
+
+
+def _late_baselines(env: str, stages) -> list[str]:  # noqa: ANN001 - list of Stage
+    """Namespaces whose first pod runs before their baseline: unconfined, or under its own policy without DNS."""
+    problems = []
+    guarded = {o["metadata"]["namespace"] for o in stages[-1].objects
+               if o["kind"] == "NetworkPolicy" and o["metadata"]["name"] in BASELINE}
+    for namespace in sorted(guarded):
+        first = next(s for s in stages if any(p.namespace == namespace for p in s.pods))
+        present = {o["metadata"]["name"] for o in first.objects
+                   if o["kind"] == "NetworkPolicy" and o["metadata"].get("namespace") == namespace}
+        if missing := sorted(set(BASELINE) - present):
+            problems.append(f"{env}: namespace {namespace} gets its first pod at stage {first.label}, before its "
+                            f"{', '.join(missing)}. Fix: add it to network.BASELINE_WITH_NAMESPACE (controllers "
+                            "layer) and drop its namespace_baseline() call elsewhere")
+    return problems
+
+
+@pytest.mark.parametrize("env", environment_names())
+def test_a_namespace_baseline_arrives_no_later_than_its_first_pod(env):
+    assert not _late_baselines(env, _stages(env))
+
+
+def test_a_baseline_in_the_apps_layer_is_late():
+    tree = _tree("kind")
+    for name in BASELINE:
+        old = f"dist/kind/infrastructure/controllers/doc-router/networkpolicy-{name}.yaml"
+        tree[f"dist/kind/apps/doc-router/networkpolicy-{name}.yaml"] = tree.pop(old)
+    (problem,) = _late_baselines("kind", load_stages("kind", "kind", tree))
+    assert problem.startswith("kind: namespace doc-router gets its first pod at stage 4-pre-deploy, before its")
+
+
 def test_migration_without_dns_at_its_stage_is_caught_and_the_policy_named():
     """The first-install defect: default-deny + allow-dns arriving in the apps layer, after the Job."""
     tree = _tree("staging")
