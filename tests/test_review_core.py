@@ -178,7 +178,10 @@ def test_ingress_tls_and_host_removed():
 def test_network_policy_removed():
     base = production()
     new = {p: t for p, t in base.items() if not p.endswith("networkpolicy-backend.yaml")}
-    assert _risks(_env(base, new)) == {("network-policy", "NetworkPolicy doc-router/backend")}
+    # Without its policy the backend is still under default-deny: the engine sees the flows it loses.
+    lost = {"ingress-backend", "frontend-backend", "app-mongodb", "app-internet-https"}
+    assert _risks(_env(base, new)) == {("network-policy", "NetworkPolicy doc-router/backend")} | {
+        ("network-flow", f"NetworkFlow {flow}") for flow in lost}
 
 
 def test_rename_is_flagged_as_delete_and_create():

@@ -52,7 +52,7 @@ def test_markdown_puts_risk_flags_first_and_collapses_each_environment():
     assert text.startswith(MARKER)
     assert text.index("risk flag(s)") < text.index("<details>")
     assert "`immutable-field`" in text and "`network-policy`" in text
-    assert "<summary><b>production</b>: 0 added, 1 changed, 1 removed, ⚠️ 2 risk flag(s)</summary>" in text
+    assert "<summary><b>production</b>: 0 added, 1 changed, 1 removed, ⚠️ 6 risk flag(s)</summary>" in text
     assert "spec.selector.matchLabels.a: (absent) → b" in text
 
 
@@ -69,10 +69,10 @@ def test_markdown_too_long_keeps_risks_and_summaries_and_cuts_detail():
 
 def test_json_shape():
     data = json.loads(render_json(_risky_report()))
-    assert data["base"] == "main" and data["head"] == "pr" and data["risk_count"] == 2
+    assert data["base"] == "main" and data["head"] == "pr" and data["risk_count"] == 6
     (env,) = data["environments"]
     assert env["env"] == "production" and env["summary"] == {"added": 0, "changed": 1, "removed": 1}
-    assert {r["id"] for r in env["risks"]} == {"immutable-field", "network-policy"}
+    assert {r["id"] for r in env["risks"]} == {"immutable-field", "network-policy", "network-flow"}
     changed = next(o for o in env["objects"] if o["status"] == "changed")
     assert changed["kind"] == "Deployment" and changed["name"] == "frontend"
     assert changed["fields"] == [{"path": "spec.selector.matchLabels.a", "old": None, "new": "b",

@@ -114,6 +114,10 @@ METRICS_SERVER_CHART = HelmChart(
     version="3.13.0",
     namespace="kube-system",
 )
+# cert-manager's HTTP-01 solver pods (created in the Ingress's namespace while a certificate is issued):
+# label and listen port from cert-manager v1.19.1, pkg/apis/acme/v1/types.go and pkg/issuer/acme/http/http.go.
+ACME_HTTP01_SOLVER_LABELS = {"acme.cert-manager.io/http01-solver": "true"}
+ACME_HTTP01_SOLVER_PORT = 8089
 
 CLUSTER_ISSUERS = {
     "letsencrypt-prod": "https://acme-v02.api.letsencrypt.org/directory",

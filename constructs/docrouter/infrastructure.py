@@ -16,6 +16,7 @@ from . import constants as c
 from .config import Environment
 from .k8s import api_object
 from .providers import PROVIDERS
+from .network import NamespaceBaselines
 
 HELM_INTERVAL = "1h"
 
@@ -220,6 +221,7 @@ class Controllers(Construct):
     def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
         super().__init__(scope, id)
         Namespaces(self, "namespaces", env=env)
+        NamespaceBaselines(self, "network-baselines", env=env)
         StorageClass(self, "storage", env=env)
         for chart, values in helm_charts(env):
             HelmController(self, chart.name, chart=chart, values=values)

@@ -26,7 +26,7 @@ from .app import BACKEND, FRONTEND, WORKER
 from .config import Environment, InClusterMongoDB
 from .k8s import api_object, labels, resources, selector_labels
 from .migration import MIGRATION
-from .network import KUBE_API_EGRESS, namespace_baseline, namespace_selector, network_policy, tcp
+from .network import KUBE_API_EGRESS, namespace_selector, network_policy, tcp
 
 # The agent beside each mongod only applies configuration; the operator's defaults are small.
 AGENT_RESOURCES = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}}
@@ -191,8 +191,7 @@ class MongoDB(Construct):
         )
 
     def _network_policies(self) -> None:
-        ns = c.MONGODB_NAMESPACE
-        namespace_baseline(self, ns)
+        ns = c.MONGODB_NAMESPACE  # its default-deny and DNS policies ship with the Namespace (network.py)
         members = {"podSelector": {"matchLabels": dict(c.MONGODB_POD_LABELS)}}
         mongot = {"podSelector": {"matchLabels": dict(c.MONGOT_POD_LABELS)}}
         app_clients = [

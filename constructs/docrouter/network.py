@@ -1,8 +1,10 @@
 """NetworkPolicies: deny by default, then allow exactly the flows the app needs.
 
 Allowed: ingress-nginx → frontend/backend, frontend → backend, app pods → MongoDB,
-DNS from every pod, HTTPS to the internet for the app (LLM APIs, S3, OAuth).
+DNS from every pod, HTTPS to the internet for the app (LLM APIs, S3, OAuth), and
+ingress-nginx → cert-manager's HTTP-01 solver pods where the environment has TLS.
 The frontend reaches MongoDB too: NextAuth keeps its users and sessions there.
+What these policies must allow and deny is proven per Flux stage by docrouter.netflow.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ def network_policy(
     pods: dict[str, str],
     ingress: Optional[Iterable[dict]] = None,
     egress: Optional[Iterable[dict]] = None,
+    annotations: Optional[dict[str, str]] = None,
 ) -> None:
     types, spec = [], {"podSelector": {"matchLabels": pods} if pods else {}}
     if ingress is not None:
@@ -79,6 +82,7 @@ def network_policy(
         name=name,
         namespace=namespace,
         labels={"app.kubernetes.io/part-of": c.PART_OF},
+        annotations=annotations,
         body={"spec": spec},
     )
 
@@ -91,13 +95,24 @@ def namespace_baseline(scope: Construct, namespace: str) -> None:
     )
 
 
+class NamespaceBaselines(Construct):
+    """Deny-by-default plus DNS for each namespace that runs our pods, shipped with the Namespace
+    (controllers layer) so it is in place before the first pod there: the migration Job runs in
+    pre-deploy, long before the apps layer, and the operator's pods appear in the database layer."""
+
+    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+        super().__init__(scope, id)
+        namespaces = [c.APP_NAMESPACE] + ([c.MONGODB_NAMESPACE] if env.mongodb.mode == "in-cluster" else [])
+        for namespace in namespaces:
+            namespace_baseline(self, namespace)
+
+
 class AppNetworkPolicies(Construct):
     def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
         super().__init__(scope, id)
         ns = c.APP_NAMESPACE
         from_ingress = {"namespaceSelector": namespace_selector(c.INGRESS_NAMESPACE)}
         https_out = {"to": [INTERNET_PEER], "ports": tcp(443)}
-        namespace_baseline(self, ns)
         network_policy(
             self,
             name="frontend",
@@ -127,4 +142,15 @@ class AppNetworkPolicies(Construct):
             network_policy(
                 self, name="worker", namespace=ns, pods=selector_labels("worker"),
                 ingress=[], egress=[mongodb_egress(env), https_out],
+            )
+        if env.tls:
+            # Let's Encrypt fetches the HTTP-01 token through ingress-nginx, which proxies to the solver pod
+            # cert-manager starts in this namespace; without this, certificates are never issued.
+            network_policy(
+                self, name="acme-http01-solver", namespace=ns, pods=dict(c.ACME_HTTP01_SOLVER_LABELS),
+                ingress=[{"from": [from_ingress], "ports": tcp(c.ACME_HTTP01_SOLVER_PORT)}],
+                annotations={
+                    "validate.docrouter.dev/exempt-ref-networkpolicy-selector":
+                        "selects cert-manager's HTTP-01 solver pods, which cert-manager creates at runtime",
+                },
             )

@@ -53,7 +53,7 @@ class ObjectChange:
 
 @dataclass(frozen=True)
 class RiskFlag:
-    id: str  # stable: prune-data, immutable-field, capacity, security, ingress, network-policy, rename
+    id: str  # stable: prune-data, immutable-field, capacity, security, ingress, network-policy, network-flow, rename
     object: ObjectKey
     reason: str
     action: str

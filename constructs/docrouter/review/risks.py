@@ -1,7 +1,7 @@
 """Risk flags for one environment: what a reviewer must look at before merging.
 
 Ids are stable (tools and the PR check rely on them): prune-data, immutable-field,
-capacity, security, ingress, network-policy, rename.
+capacity, security, ingress, network-policy, network-flow, rename.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from .model import ADDED, CHANGED, REMOVED, Manifest, ObjectChange, ObjectKey, RiskFlag
 from .risk_capacity import capacity_risks
 from .risk_immutable import immutable_field_risks
+from .risk_netflow import network_flow_risks
 from .risk_security import security_risks
 
 DATA_KINDS = {
@@ -98,4 +99,5 @@ def env_risks(changes: list[ObjectChange], old: dict, new: dict) -> list[RiskFla
     flags += immutable_field_risks(changes, new)
     flags += capacity_risks(changes, old, new)
     flags += security_risks(changes, old, new)
+    flags += network_flow_risks(old, new)
     return flags

@@ -11,6 +11,7 @@ from .drift import check_drift
 from .flux_references import check_flux_references
 from .inventory import Inventory, load_inventory
 from .model import SEVERITY_ORDER, Finding, file_finding
+from .netpol_flow import check_netpol_flow
 from .policy import check_policy
 from .references import check_references
 from .schema import check_schemas
@@ -23,6 +24,7 @@ CHECKS: tuple[Callable[[Inventory], list[Finding]], ...] = (
     check_config_references,
     check_flux_references,
     check_policy,
+    check_netpol_flow,
 )
 
 

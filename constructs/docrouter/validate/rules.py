@@ -41,6 +41,7 @@ RULES: dict[str, str] = {
     "policy/max-unavailable": "a multi-replica Deployment may take pods down during a rollout",
     "policy/plain-secret": "a Secret holds plain-text data (not SOPS-encrypted)",
     "policy/exemption": "an exemption annotation without a reason, or naming an unknown rule",
+    "netpol/flow": "a required network flow is denied, or a forbidden one allowed, at some Flux stage",
     "drift/added": "a file in dist/ that synth does not produce (hand-added)",
     "drift/removed": "a file synth produces that is missing from dist/",
     "drift/changed": "a file in dist/ that differs from a fresh synth (hand-edited)",
