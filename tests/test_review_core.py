@@ -215,4 +215,4 @@ def test_hpa_min_replicas_below_pdb_min_available_flags_its_deployment():
     new = edit(base, f"{APPS}/horizontalpodautoscaler-backend.yaml", lambda d: d["spec"].update(minReplicas=1))
     (risk,) = _env(base, new).risks
     assert (risk.id, risk.object.label()) == ("capacity", "Deployment doc-router/backend")
-    assert "1 (HPA minReplicas)" in risk.reason
+    assert "1 replica (HPA minReplicas)" in risk.reason
