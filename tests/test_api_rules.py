@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from conftest import REPO, manifests_for
-from docrouter.apirules import object_problems
+from docrouter.manifest_rules import object_problems
 from docrouter.checks import SynthError
 from docrouter.config import ConfigError, load_environment
 from docrouter.synth import render
@@ -183,3 +183,13 @@ def test_a_construct_refusing_a_value_is_one_synth_error_not_a_traceback():
     storage = env.storage.model_copy(update={"name": "a" * 70})
     with pytest.raises(SynthError, match="environment 'staging': layer 'infrastructure/controllers': StorageClass name"):
         render(env.model_copy(update={"storage": storage}))
+
+
+def test_rules_follow_the_kind_and_field_not_one_pattern_for_all():
+    from docrouter.apirules import name_problem, port_problem
+
+    assert name_problem("ClusterRole", "system:controller:flux") is None  # RBAC names are path segments
+    assert name_problem("ClusterRole", "a/b") is not None
+    assert name_problem("StorageClass", "a" * 253) is None and name_problem("StorageClass", "a" * 254) is not None
+    assert name_problem("Namespace", "a.b") is not None  # a label, not a subdomain
+    assert port_problem(0, unset_allowed=True) is None and port_problem(0) is not None

@@ -236,3 +236,12 @@ def test_make_diff_passes_the_tools_exit_code_on(tmp_path):
     assert result.returncode == 2  # make can fail only with 2 ...
     assert status.read_text().strip() == "1"  # ... so the tool's own code (1 = error) is in STATUS_FILE
     assert "diff failed: unknown revision 'no-such-revision'" in result.stderr
+
+
+def test_a_huge_value_in_a_manifest_gives_short_findings(tree):
+    (tree / "dist/kind/apps/doc-router/configmap-huge.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: huge, namespace: doc-router}\n"
+        f"data: {{key: [{'v' * 1_000_000}]}}\n")
+    result = findings(tree)
+    assert {f.rule for f in result if f.severity == "error"} >= {"schema/invalid"}
+    assert all(len(f"{f.message} {f.fix}") < 1000 for f in result)

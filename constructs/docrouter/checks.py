@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from typing import Iterable
 
-from .apirules import object_problems
+from .manifest_rules import object_problems
 from .secrets.sopsfile import ENC_VALUE
 
 # API groups whose CRDs come from a controller in dist/, and the object that installs them.

@@ -223,7 +223,9 @@ def load_environment(name: str, directory: Path = ENVIRONMENTS_DIR) -> Environme
             "Fix: write `field: value` lines, like the other environment files."
         )
     if "name" in raw:
-        raise ConfigError(f"{where}: field 'name' is not allowed. Fix: remove it; the file name is the environment's name.")
+        raise ConfigError(
+            f"{where}: field 'name' is not allowed. Fix: remove it; the file name is the environment's name."
+        )
     try:
         env = Environment.model_validate({"name": name, **raw})
     except ValidationError as exc:
@@ -259,7 +261,8 @@ def _read_yaml(path: Path, where: str) -> object:
         raise ConfigError(f"{where}: {exc}. Fix: keep one of the two; YAML would silently use the last.") from None
     except (yaml.YAMLError, RecursionError) as exc:
         problem = syntax_error(exc) if isinstance(exc, yaml.YAMLError) else "nested too deeply"
-        fix = "indent with spaces, never tabs" if "\\t" in problem or "\t" in problem else "correct the YAML syntax there"
+        tab = "\\t" in problem or "\t" in problem
+        fix = "indent with spaces, never tabs" if tab else "correct the YAML syntax there"
         raise ConfigError(f"{where} is not valid YAML: {problem}. Fix: {fix}.") from None
 
 
@@ -270,7 +273,8 @@ def _describe(where: str, exc: ValidationError) -> str:
         loc = [str(part) for part in error["loc"] if part not in ("in-cluster", "external")]
         field = ".".join(loc) or "(file)"
         message = error["msg"][:200]
-        lines.append(f"{where}: field '{field[:120]}': {message} (got {_excerpt(error.get('input'))}). Fix: {_hint(error)}")
+        got = _excerpt(error.get("input"))
+        lines.append(f"{where}: field '{field[:120]}': {message} (got {got}). Fix: {_hint(error)}")
     return "\n".join(lines + _more(len(exc.errors())))
 
 

@@ -45,7 +45,8 @@ def decode(path: str, content: str | bytes) -> str:
     try:
         return content.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ManifestError(f"{path} is not UTF-8 text (byte 0x{content[exc.start]:02x} at offset {exc.start}). {FIX}") from None
+        byte = f"byte 0x{content[exc.start]:02x} at offset {exc.start}"
+        raise ManifestError(f"{path} is not UTF-8 text ({byte}). {FIX}") from None
 
 
 def parse_tree(tree: dict[str, str | bytes]) -> dict[ObjectKey, Manifest]:

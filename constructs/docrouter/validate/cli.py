@@ -27,7 +27,8 @@ def config_finding(name: str, message: str) -> Finding:
     what, _, fix = first.partition(". Fix: ")
     more = len(message.splitlines()) - 1
     what += f" (and {more} more: run `make synth ENV={name}`)" if more else ""
-    return file_finding("config/invalid", environment_file(name), what, fix.rstrip(".") or "correct the environment file")
+    fix = fix.rstrip(".") or "correct the environment file"
+    return file_finding("config/invalid", environment_file(name), what, fix)
 
 
 def run(args: argparse.Namespace) -> int:
