@@ -63,6 +63,8 @@ def set_in(path: str, value):
         ("kind", "backend.image_tag", "1.0.0-" + "a" * 55, "migration Job name"),
         # IsDNS1123Subdomain: 253 characters at most.
         ("staging", "ingress.host", ".".join(["a" * 60] * 5), "at most 253"),
+        # validateIngressRules: a host is a DNS name, never an IP address.
+        ("staging", "ingress.host", "10.0.0.1", "is an IP address"),
     ],
     ids=lambda v: v if isinstance(v, str) and len(v) < 40 else None,
 )

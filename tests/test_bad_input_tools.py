@@ -245,3 +245,14 @@ def test_a_huge_value_in_a_manifest_gives_short_findings(tree):
     result = findings(tree)
     assert {f.rule for f in result if f.severity == "error"} >= {"schema/invalid"}
     assert all(len(f"{f.message} {f.fix}") < 1000 for f in result)
+
+
+def test_thousands_of_findings_do_not_flood_the_terminal(tree):
+    from docrouter.validate.report import as_text
+
+    services = "".join(f"---\napiVersion: v1\nkind: Service\nmetadata: {{name: s{i}, namespace: doc-router}}\n"
+                       f"spec: {{selector: {{app: x{i}}}, ports: [{{port: 80}}]}}\n" for i in range(300))
+    (tree / "dist/kind/apps/doc-router/service-many.yaml").write_text(services)
+    text = as_text({"kind": findings(tree)})
+    assert "… and 280 more ref/service-selector findings (`--format json` lists all)" in text
+    assert len(text.splitlines()) < 100

@@ -10,6 +10,7 @@ transcribed from kubernetes/kubernetes (v1.33):
   ≤ its limit, compared as quantities), ValidatePersistentVolumeClaimSpec (storage request > 0),
   ValidateConfigMap and ValidateSecret (values together ≤ core.MaxSecretSize, 1 MiB),
   ValidateServiceName (DNS-1035 label), ValidateNamespaceName (DNS-1123 label)
+- pkg/apis/networking/validation/validation.go: an Ingress host is a DNS-1123 subdomain, not an IP
 - pkg/apis/autoscaling/validation/validation.go: minReplicas ≥ 1, maxReplicas ≥ minReplicas
 - pkg/apis/storage/validation/validation.go: provisioner is a qualified name; at most 512
   parameters, keys and values together under 256 KiB
@@ -21,6 +22,7 @@ what the API refuses either).
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -177,10 +179,21 @@ def environment_problems(env: object) -> list[Problem]:
     if len(job) > LABEL_VALUE_MAX:
         problems.append(Problem("backend.image_tag", f"the migration Job name '{excerpt(job)}' would be over "
                                 f"{LABEL_VALUE_MAX} characters", "use a shorter release tag such as 1.4.2"))
+    if _is_ip(env.ingress.host):  # validateIngressRules: "must be a DNS name, not an IP address"
+        problems.append(Problem("ingress.host", f"{env.ingress.host} is an IP address; an Ingress host must be a DNS "
+                                "name", "use the DNS name clients connect to"))
     if len(env.ingress.host) > DNS1123_SUBDOMAIN_MAX:
         problems.append(Problem("ingress.host", f"is {len(env.ingress.host)} characters; a host may have at most "
                                 f"{DNS1123_SUBDOMAIN_MAX}", "use the real, shorter host name"))
     return problems
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _amounts(spec: object) -> tuple[dict, dict]:
