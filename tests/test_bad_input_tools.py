@@ -89,6 +89,7 @@ def test_validate_reports_a_broken_environment_file_and_checks_the_others(clone)
     (line,) = [line for line in result.stdout.splitlines() if "config/invalid" in line]
     assert "environments/staging.yaml" in line and "byte 0xff at offset" in line and "Fix: save the file as UTF-8" in line
     assert "== kind: " in result.stdout and "== production: " in result.stdout  # the others were still checked
+    assert result.stdout.rstrip().endswith("validate: FAILED, 1 error in kind, production, staging")
     assert snapshot(clone) == before
 
 

@@ -170,7 +170,8 @@ def write_generated_files(folder: Path, files: dict[str, str]) -> None:
     """
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.yaml"):
-        if stale.name not in files and stale.read_text(encoding="utf-8").startswith(GENERATED_BY):
+        # Bytes, not text: a file we do not own may be in any encoding (or a dangling link).
+        if stale.name not in files and stale.is_file() and stale.read_bytes().startswith(GENERATED_BY.encode()):
             stale.unlink()
     for name, content in files.items():
         temporary = folder / f".{name}.synth-new"

@@ -39,7 +39,8 @@ def as_text(results: dict[str, list[Finding]]) -> str:
             for rule, count in shown.items() if count > MAX_PER_RULE
         ]
     total = sum(counts(f)[ERROR] for f in results.values())
-    lines.append(f"validate: {'FAILED, ' + str(total) + ' error(s)' if total else 'OK'} in {', '.join(results)}")
+    errors = f"{total} error" if total == 1 else f"{total} errors"
+    lines.append(f"validate: {'FAILED, ' + errors if total else 'OK'} in {', '.join(results)}")
     return "\n".join(lines)
 
 
