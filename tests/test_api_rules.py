@@ -132,6 +132,11 @@ def test_hpa_bounds_must_be_consistent():
                               lambda h: h["spec"].update(minReplicas=0, maxReplicas=-1))
     assert any("minReplicas 0 must be at least 1" in p for p in problems)
     assert any("maxReplicas -1 is below minReplicas 0" in p for p in problems)
+    assert any("maxReplicas -1 must be greater than 0" in p for p in problems)
+    problems = problems_after("production", "HorizontalPodAutoscaler", "backend",
+                              lambda h: h["spec"]["metrics"][0]["resource"]["target"].update(averageUtilization=0))
+    assert problems == ["HorizontalPodAutoscaler doc-router/backend: averageUtilization 0 must be greater than 0. "
+                        "Fix: set the utilization target to a positive percentage"]
 
 
 def test_pdb_min_available_must_stay_below_replicas():

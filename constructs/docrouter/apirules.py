@@ -11,7 +11,9 @@ transcribed from kubernetes/kubernetes (v1.33):
   ValidateConfigMap and ValidateSecret (values together ≤ core.MaxSecretSize, 1 MiB),
   ValidateServiceName (DNS-1035 label), ValidateNamespaceName (DNS-1123 label)
 - pkg/apis/networking/validation/validation.go: an Ingress host is a DNS-1123 subdomain, not an IP
-- pkg/apis/autoscaling/validation/validation.go: minReplicas ≥ 1, maxReplicas ≥ minReplicas
+- pkg/apis/autoscaling/validation/validation.go: minReplicas ≥ 1, maxReplicas > 0 and ≥ minReplicas,
+  averageUtilization > 0
+- pkg/apis/rbac/validation/validation.go: ValidateRBACName (any path segment name)
 - pkg/apis/storage/validation/validation.go: provisioner is a qualified name; at most 512
   parameters, keys and values together under 256 KiB
 

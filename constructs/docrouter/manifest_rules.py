@@ -109,6 +109,14 @@ def _hpa_problems(where: str, spec: dict) -> Iterator[Problem]:
         yield Problem(where, f"minReplicas {low} must be at least 1", "set autoscaling bounds from 1 up")
     if isinstance(low, int) and isinstance(high, int) and high < low:
         yield Problem(where, f"maxReplicas {high} is below minReplicas {low}", "raise max_replicas or lower replicas")
+    if isinstance(high, int) and high < 1:
+        yield Problem(where, f"maxReplicas {high} must be greater than 0", "set autoscaling.max_replicas to 1 or more")
+    for metric in spec.get("metrics") or []:
+        target = ((metric or {}).get("resource") or {}).get("target") or {}
+        utilization = target.get("averageUtilization")
+        if isinstance(utilization, int) and utilization < 1:
+            yield Problem(where, f"averageUtilization {utilization} must be greater than 0",
+                          "set the utilization target to a positive percentage")
 
 
 def _storage_class_problems(where: str, obj: dict) -> Iterator[Problem]:
