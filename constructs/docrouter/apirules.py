@@ -154,7 +154,8 @@ def excerpt(value: object, limit: int = 40) -> str:
 
 def environment_problems(env: object) -> list[Problem]:
     """Fields of a loaded Environment that Kubernetes would refuse once synthesized."""
-    from .config import slug  # noqa: PLC0415 - config imports this module
+    # Imported here: config imports this module, and the Job name has one definition (migration.py).
+    from .migration import migration_job_name  # noqa: PLC0415
 
     problems: list[Problem] = []
     components = [("frontend", env.frontend), ("backend", env.backend), ("worker", env.worker)]
@@ -177,10 +178,14 @@ def environment_problems(env: object) -> list[Problem]:
         if wrong:
             problems.append(Problem(f"{prefix}.image_tag", f"'{excerpt(tag)}' {wrong} (it becomes a label)",
                                     "use a shorter release tag such as 1.4.2"))
-    job = f"migrate-{slug(env.backend.image_tag)}"  # migration.migration_job_name; Jobs label pods with their name
-    if len(job) > LABEL_VALUE_MAX:
-        problems.append(Problem("backend.image_tag", f"the migration Job name '{excerpt(job)}' would be over "
-                                f"{LABEL_VALUE_MAX} characters", "use a shorter release tag such as 1.4.2"))
+    try:  # Jobs label their pods with their own name, so it is a label value too (63 characters)
+        job = migration_job_name(env.backend.image_tag)
+        wrong = label_value_problem(job)
+        message = f"the migration Job name '{excerpt(job)}' {wrong}" if wrong else None
+    except ValueError as exc:
+        message = str(exc)
+    if message:
+        problems.append(Problem("backend.image_tag", message, "use a shorter release tag such as 1.4.2"))
     if _is_ip(env.ingress.host):  # validateIngressRules: "must be a DNS name, not an IP address"
         problems.append(Problem("ingress.host", f"{env.ingress.host} is an IP address; an Ingress host must be a DNS "
                                 "name", "use the DNS name clients connect to"))
