@@ -59,11 +59,18 @@ FORMAT ?= terminal
 TO ?=
 YES ?=
 # OUT=<file> writes the report there; FAIL_ON_RISK=1 exits 2 on any risk flag (the PR check uses both).
+# The tool exits 0 (ok), 1 (error) or 2 (risk flags), but make itself can only fail with 2: STATUS_FILE=<file>
+# receives the tool's own exit code so a caller (the PR workflow) can tell an error from a risk.
 OUT ?=
 FAIL_ON_RISK ?=
+STATUS_FILE ?=
 diff: $(STAMP) ## Per-object diff of dist/ with risk flags (BASE=<ref> HEAD=<ref> FORMAT=markdown|json)
-	$(PY) main.py diff $(if $(BASE),--base $(BASE)) $(if $(HEAD),--head $(HEAD)) --format $(FORMAT) \
-		$(if $(OUT),--output $(OUT)) $(if $(FAIL_ON_RISK),--fail-on-risk)
+	@status=0; $(PY) main.py diff $(if $(BASE),--base $(BASE)) $(if $(HEAD),--head $(HEAD)) --format $(FORMAT) \
+		$(if $(OUT),--output $(OUT)) $(if $(FAIL_ON_RISK),--fail-on-risk) || status=$$?; \
+	$(if $(STATUS_FILE),echo $$status > "$(STATUS_FILE)";) \
+	case $$status in 0) ;; 2) echo "make diff: risk flags present (tool exit code 2)" >&2 ;; \
+		*) echo "make diff: the diff tool failed (exit code $$status)" >&2 ;; esac; \
+	exit $$status
 
 history: $(STAMP) ## Revisions that changed dist/$(ENV) (ENV=production)
 	$(PY) main.py history --env $(ENV)

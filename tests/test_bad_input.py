@@ -156,3 +156,29 @@ def test_one_environment_only(tmp_path):
     result = run_main(root, "synth", "--env", "staging")
     assert result.returncode == 0, result.stderr
     assert snapshot(root / "dist/staging") == snapshot(REPO / "dist/staging")
+
+
+def test_credential_guard_stays_linear_on_long_values():
+    import time
+
+    from docrouter.checks import check_configmaps_hold_no_credentials
+
+    urls = ",".join(f"https://user{i}:token{i}" for i in range(60_000))  # 2 MB of "://user:pass" without "@"
+    started = time.monotonic()
+    check_configmaps_hold_no_credentials("kind", [obj("ConfigMap", "c", "doc-router", data={"CORS": urls})])
+    assert time.monotonic() - started < 2
+    with pytest.raises(SynthError, match="key 'CORS' looks like a credential"):
+        leaked = urls + ",mongodb://root:hunter2@db:27017"
+        check_configmaps_hold_no_credentials("kind", [obj("ConfigMap", "c", "doc-router", data={"CORS": leaked})])
+
+
+def test_a_foreign_file_in_clusters_in_any_encoding_is_left_alone(tmp_path):
+    from docrouter.synth import GENERATED_BY, write_generated_files
+
+    folder = tmp_path / "clusters" / "staging"
+    folder.mkdir(parents=True)
+    (folder / "notes.yaml").write_bytes(b"# caf\xe9 (latin-1, not ours)\n")
+    (folder / "dangling.yaml").symlink_to(tmp_path / "missing.yaml")
+    (folder / "old-layer.yaml").write_text(f"{GENERATED_BY}\nkind: Kustomization\n")
+    write_generated_files(folder, {"apps.yaml": f"{GENERATED_BY}\nkind: Kustomization\n"})
+    assert sorted(p.name for p in folder.iterdir()) == ["apps.yaml", "dangling.yaml", "notes.yaml"]

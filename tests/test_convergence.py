@@ -21,7 +21,7 @@ from conftest import ENVIRONMENTS, REPO, manifests_for
 from docrouter import constants as c
 from docrouter.config import ConfigError, load_environment
 from docrouter.providers import PROVIDERS
-from docrouter.review.quantities import parse as parse_quantity
+from docrouter.quantities import parse as parse_quantity
 from docrouter.secrets.catalog import APP_SECRET_KEYS
 
 ENV_DIR = REPO / "constructs/docrouter/environments"

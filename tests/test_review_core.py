@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import yaml
 
 from docrouter.review.core import diff_manifests
@@ -222,4 +224,70 @@ def test_hpa_min_replicas_below_pdb_min_available_flags_its_deployment():
     new = edit(base, f"{APPS}/horizontalpodautoscaler-backend.yaml", lambda d: d["spec"].update(minReplicas=1))
     (risk,) = _env(base, new).risks
     assert (risk.id, risk.object.label()) == ("capacity", "Deployment doc-router/backend")
-    assert "1 (HPA minReplicas)" in risk.reason
+    assert "1 replica (HPA minReplicas)" in risk.reason
+
+
+def min_available(value):
+    def change(pdb):
+        pdb["spec"].pop("maxUnavailable", None)
+        pdb["spec"]["minAvailable"] = value
+    return change
+
+
+def test_pdb_min_available_raised_to_the_replica_count_is_a_capacity_risk():
+    base = production()
+    (risk,) = _env(base, edit(base, f"{APPS}/poddisruptionbudget-frontend.yaml", min_available(2))).risks
+    assert (risk.id, risk.object.label()) == ("capacity", "Deployment doc-router/frontend")
+    assert "minAvailable 2 with 2 replicas" in risk.reason and "node drains" in risk.reason
+    assert _env(base, edit(base, f"{APPS}/poddisruptionbudget-frontend.yaml", min_available(1))).risks == []
+    raised = edit(base, f"{APPS}/poddisruptionbudget-frontend.yaml", min_available(1))
+    assert _risks(_env(raised, edit(raised, f"{APPS}/poddisruptionbudget-frontend.yaml", min_available(5)))) == {
+        ("capacity", "Deployment doc-router/frontend")}
+
+
+def test_recreate_on_a_multi_replica_deployment_is_a_capacity_risk():
+    def recreate(deployment):
+        deployment["spec"]["strategy"] = {"type": "Recreate"}
+
+    base = production()
+    risks = _env(base, edit(base, f"{APPS}/deployment-frontend.yaml", recreate)).risks
+    assert [(r.id, r.object.label()) for r in risks] == [("capacity", "Deployment doc-router/frontend")]
+    assert "Recreate with 2 replicas: every pod stops before any new one starts" in risks[0].reason
+    single = edit(base, f"{APPS}/deployment-frontend.yaml", lambda d: d["spec"].update(replicas=1))
+    assert _env(single, edit(single, f"{APPS}/deployment-frontend.yaml", recreate)).risks == []
+
+
+def test_the_same_flag_is_reported_once_per_object_and_reason():
+    base = edit(production(), f"{APPS}/poddisruptionbudget-backend.yaml", min_available(1))
+    new = edit(base, f"{APPS}/horizontalpodautoscaler-backend.yaml", lambda d: d["spec"].update(minReplicas=1))
+    new = edit(new, f"{APPS}/deployment-backend.yaml",  # the Deployment changes too: both lead to the backend
+               lambda d: d["spec"]["template"]["metadata"].setdefault("annotations", {}).update(restart="1"))
+    risks = _env(base, new).risks
+    assert [(r.id, r.object.label()) for r in risks] == [("capacity", "Deployment doc-router/backend")]
+
+
+def test_a_rule_without_host_is_described_as_catching_every_host():
+    def add_catch_all(ingress):
+        rule = copy.deepcopy(ingress["spec"]["rules"][0])
+        rule.pop("host")
+        ingress["spec"]["rules"].append(rule)
+
+    base = edit(production(), f"{APPS}/ingress-doc-router.yaml", add_catch_all)
+    host_gone = edit(base, f"{APPS}/ingress-doc-router.yaml", lambda d: d["spec"]["rules"].pop(0))
+    reasons = [r.reason for r in _env(base, host_gone).risks if r.id == "ingress"]
+    assert any("host app.docrouter.ai no longer routed by a rule of its own: the rule with no host catches it"
+               in reason for reason in reasons), reasons
+    assert not any("404" in reason for reason in reasons)
+    catch_all_gone = edit(base, f"{APPS}/ingress-doc-router.yaml", lambda d: d["spec"]["rules"].pop())
+    (risk,) = _env(base, catch_all_gone).risks
+    assert "the rule with no host" in risk.reason and "any other host now get 404" in risk.reason
+
+
+def test_counts_use_the_singular_for_one():
+    base = edit(production(), f"{APPS}/deployment-worker.yaml", lambda d: d["spec"].update(replicas=1))
+    new = edit(base, f"{APPS}/deployment-worker.yaml",
+               lambda d: d["spec"]["template"]["metadata"].setdefault("annotations", {}).update(restart="1"))
+    env = _env(base, new)
+    rollout = env.rollouts[ObjectKey("production", "Deployment", "doc-router", "worker")]
+    assert rollout.startswith("1 replica, maxSurge 1, maxUnavailable 0: start 1 new pod → wait ready → stop 1 old pod")
+    assert "1 replicas" not in rollout and "peak 2 pods" in rollout

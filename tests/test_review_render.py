@@ -50,9 +50,9 @@ def test_plain_secret_is_a_security_risk_and_its_values_stay_hidden():
 def test_markdown_puts_risk_flags_first_and_collapses_each_environment():
     text = render_markdown(_risky_report())
     assert text.startswith(MARKER)
-    assert text.index("risk flag(s)") < text.index("<details>")
+    assert text.index("6 risk flags") < text.index("<details>")
     assert "`immutable-field`" in text and "`network-policy`" in text
-    assert "<summary><b>production</b>: 0 added, 1 changed, 1 removed, ⚠️ 6 risk flag(s)</summary>" in text
+    assert "<summary><b>production</b>: 0 added, 1 changed, 1 removed, ⚠️ 6 risk flags</summary>" in text
     assert "spec.selector.matchLabels.a: (absent) → b" in text
 
 

@@ -53,8 +53,11 @@ def test_broken_fixture_exits_1_with_one_line_per_finding():
     assert "ref/service-selector" in line and "Service demo/web" in line and "Fix:" in line
 
 
-def test_hand_edits_in_dist_are_drift(tmp_path):
+def test_hand_edits_in_dist_and_clusters_are_drift(tmp_path):
     shutil.copytree(REPO / "dist" / "kind", tmp_path / "dist" / "kind")
+    shutil.copytree(REPO / "clusters" / "kind", tmp_path / "clusters" / "kind")
+    apps_layer = tmp_path / "clusters" / "kind" / "apps.yaml"
+    apps_layer.write_text(apps_layer.read_text().replace("wait: true", "wait: false"))
     apps = tmp_path / "dist" / "kind" / "apps" / "doc-router"
     service = apps / "service-frontend.yaml"
     service.write_text(service.read_text().replace("port: 3000", "port: 3001"))
@@ -65,6 +68,7 @@ def test_hand_edits_in_dist_are_drift(tmp_path):
         ("drift/changed", "dist/kind/apps/doc-router/service-frontend.yaml"),
         ("drift/removed", "dist/kind/apps/doc-router/deployment-worker.yaml"),
         ("drift/added", "dist/kind/apps/doc-router/configmap-extra.yaml"),
+        ("drift/changed", "clusters/kind/apps.yaml"),
     }
 
 

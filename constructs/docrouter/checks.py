@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from typing import Iterable
 
+from .manifest_rules import object_problems
 from .secrets.sopsfile import ENC_VALUE
 
 # API groups whose CRDs come from a controller in dist/, and the object that installs them.
@@ -91,10 +92,22 @@ def check_crd_layering(env: str, layered: dict[str, list[dict]]) -> None:
                 )
 
 
+MAX_PROBLEMS_SHOWN = 5
+
+
+def check_api_rules(env: str, objects: Iterable[dict]) -> None:
+    """What the API server would refuse (apirules.py) stops synth, not a Flux apply after merge."""
+    problems = object_problems(objects)
+    if problems:
+        shown = "; ".join(str(p) for p in problems[:MAX_PROBLEMS_SHOWN])
+        more = f" (and {len(problems) - MAX_PROBLEMS_SHOWN} more)" if len(problems) > MAX_PROBLEMS_SHOWN else ""
+        raise SynthError(f"environment '{env}': the API server would refuse {shown}{more}")
+
+
 # Key names and value shapes that mean a credential leaked into a ConfigMap.
 CREDENTIAL_KEY = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL)", re.I)
 CREDENTIAL_VALUE = re.compile(
-    r"(://[^/\s:@]+:[^@\s<>]+@"  # user:password@ in a URI
+    r"(://[^/\s:@]{1,256}:[^@\s<>]{1,512}@"  # user:password@ in a URI (bounded: linear on long values)
     r"|AKIA[0-9A-Z]{16}"  # AWS access key id
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"
     r"|\bsk-[A-Za-z0-9_-]{16,}"  # OpenAI/Anthropic/Stripe style secret keys

@@ -81,4 +81,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"synth failed: {exc}", file=sys.stderr)
             print("dist/ was left unchanged.", file=sys.stderr)
             return 1
+        except OSError as exc:  # e.g. dist/ not writable: one line, not a traceback
+            print(f"synth failed: cannot write {exc.filename or 'the output'}: {exc.strerror or exc}. "
+                  "Fix: check the folder's permissions and free space, then run `make synth` again.", file=sys.stderr)
+            return 1
     return args.run(args)

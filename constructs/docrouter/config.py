@@ -13,14 +13,23 @@ from pathlib import Path
 from typing import Annotated, Literal, Optional, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from . import apirules, quantities
 from .providers import PROVIDERS, ShippedStorageClass
+from .safe_yaml import AliasRejected, DuplicateKey, StrictLoader, syntax_error
 
 ENVIRONMENTS_DIR = Path(__file__).parent / "environments"
 
-# A Kubernetes quantity such as 250m, 1, 0.5, 512Mi, 10Gi.
-Quantity = Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$")]
+
+def _quantity(value: str) -> str:
+    if quantities.exact(value) is None:
+        raise ValueError("not a Kubernetes quantity; write e.g. 250m or 1 (CPU), 512Mi or 10Gi (memory, storage)")
+    return value
+
+
+# A Kubernetes quantity such as 250m, 1, 0.5, 512Mi, 10Gi (apimachinery's grammar, see quantities.py).
+Quantity = Annotated[str, AfterValidator(_quantity)]
 
 
 # doc-router's release workflow (.github/workflows/release.yml, triggered by tags
@@ -28,6 +37,11 @@ Quantity = Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|
 # vX.Y.Z releases are accepted here. A digest may follow to pin the exact image.
 RELEASE_TAG = r"v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
 ImageTag = Annotated[str, Field(pattern=rf"^{RELEASE_TAG}(@sha256:[0-9a-f]{{64}})?$")]
+
+
+def release_version(image_tag: str) -> str:
+    """The release an image tag names, without its digest (labels and Job names carry this)."""
+    return image_tag.split("@", 1)[0]
 
 # RFC 2606 / RFC 6761 names that can never be ours. Let's Encrypt (boulder policy.ValidEmail)
 # refuses example.com/.net/.org contacts and issues only for names under a public suffix.
@@ -241,48 +255,128 @@ class Environment(Frozen):
         return f"{'https' if self.tls else 'http'}://{self.ingress.host}"
 
 
-def environment_names() -> list[str]:
-    """Every environment, from the files in environments/ (sorted: stable output order)."""
-    return sorted(path.stem for path in ENVIRONMENTS_DIR.glob("*.yaml"))
+# An environment file is a few kilobytes; anything near this is a mistake, refused before parsing.
+MAX_ENVIRONMENT_FILE_BYTES = 256 * 1024
+MAX_ERRORS_SHOWN = 10
+ENV_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")  # a DNS-1123 label: it names dist/<env>/ and objects
+
+
+def environment_names(directory: Path = ENVIRONMENTS_DIR) -> list[str]:
+    """Every environment, from the files in environments/ (sorted: stable output order).
+
+    A file that cannot be an environment (qa.yml, Staging.yaml, notes.txt) is an error, never skipped.
+    """
+    names = []
+    for path in sorted(p for p in directory.iterdir() if not p.name.startswith(".")):
+        stem = path.name[: -len(".yaml")] if path.name.endswith(".yaml") else path.stem
+        if path.is_file() and path.suffix == ".yaml" and ENV_NAME.fullmatch(stem):
+            names.append(stem)
+            continue
+        suggestion = slug(stem)[:63].strip("-") or "my-env"
+        raise ConfigError(
+            f"environments: {_shown(path)} is not a valid environment file name (environments are "
+            f"lower-case letters, digits and '-', in a .yaml file). "
+            f"Fix: rename the file to {suggestion}.yaml (or move it out of {_shown(directory)})."
+        )
+    return names
 
 
 def load_environment(name: str, directory: Path = ENVIRONMENTS_DIR) -> Environment:
     path = directory / f"{name}.yaml"
-    if not path.is_file():
+    where = f"environment '{name[:63]}': {_shown(path)}"
+    if not ENV_NAME.fullmatch(name) or not path.is_file():
         known = ", ".join(sorted(p.stem for p in directory.glob("*.yaml"))) or "none"
         raise ConfigError(
-            f"environment '{name}': unknown environment (known: {known}). "
-            f"Fix: pick one of those, or add {path} (see README, 'Adding an environment')."
+            f"environment '{name[:63]}': unknown environment (known: {known}). "
+            f"Fix: pick one of those, or add {_shown(path)} (see README, 'Adding an environment')."
         )
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"environment '{name}': {path} is not valid YAML: {exc}") from None
+    raw = _read_yaml(path, where)
+    if raw is None:
+        raise ConfigError(f"{where} is empty. Fix: copy an existing environment file and edit it (see README).")
     if not isinstance(raw, dict):
-        raise ConfigError(f"environment '{name}': {path} must hold a mapping of fields")
+        raise ConfigError(
+            f"{where} holds a {type(raw).__name__}, not a mapping of fields. "
+            "Fix: write `field: value` lines, like the other environment files."
+        )
     if "name" in raw:
         raise ConfigError(
-            f"environment '{name}': field 'name' is not allowed in {path}. "
-            "Fix: remove it; the file name is the environment's name."
+            f"{where}: field 'name' is not allowed. Fix: remove it; the file name is the environment's name."
         )
     try:
-        return Environment.model_validate({"name": name, **raw})
+        env = Environment.model_validate({"name": name, **raw})
     except ValidationError as exc:
-        raise ConfigError(_describe(name, path, exc)) from None
+        raise ConfigError(_describe(where, exc)) from None
+    problems = apirules.environment_problems(env)
+    if problems:
+        lines = [f"{where}: field '{p.where}': {p.message}. Fix: {p.fix}." for p in problems[:MAX_ERRORS_SHOWN]]
+        raise ConfigError("\n".join(lines + _more(len(problems))))
+    return env
 
 
-def _describe(name: str, path: Path, exc: ValidationError) -> str:
-    lines = [f"environment '{name}': invalid configuration in {path}:"]
-    for error in exc.errors():
+def _read_yaml(path: Path, where: str) -> object:
+    """The file's YAML, strictly (no aliases, no repeated keys); any problem is one ConfigError line."""
+    size = path.stat().st_size
+    if size > MAX_ENVIRONMENT_FILE_BYTES:
+        raise ConfigError(
+            f"{where} is {size} bytes, over the {MAX_ENVIRONMENT_FILE_BYTES}-byte limit for an environment file. "
+            "Fix: keep only the fields of the Environment model (environment files are a few kB)."
+        )
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{where} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}). "
+            "Fix: save the file as UTF-8."
+        ) from None
+    try:
+        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - StrictLoader is a SafeLoader
+    except AliasRejected as exc:
+        raise ConfigError(f"{where}: YAML aliases are not allowed ({exc}). Fix: write the value out in full.") from None
+    except DuplicateKey as exc:
+        raise ConfigError(f"{where}: {exc}. Fix: keep one of the two; YAML would silently use the last.") from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        problem = syntax_error(exc) if isinstance(exc, yaml.YAMLError) else "nested too deeply"
+        tab = "\\t" in problem or "\t" in problem
+        fix = "indent with spaces, never tabs" if tab else "correct the YAML syntax there"
+        raise ConfigError(f"{where} is not valid YAML: {problem}. Fix: {fix}.") from None
+
+
+def _describe(where: str, exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors()[:MAX_ERRORS_SHOWN]:
         # Drop discriminator tags (e.g. 'in-cluster') so the field path reads like the YAML.
         loc = [str(part) for part in error["loc"] if part not in ("in-cluster", "external")]
         if not loc:
             # A rule across several fields: its message names the fields and the fix.
-            lines.append(f"  - {error['msg'].removeprefix('Value error, ')}")
+            lines.append(f"{where}: {error['msg'].removeprefix('Value error, ')[:400]}")
             continue
         field = ".".join(loc)
-        lines.append(f"  - field '{field}': {error['msg']} (got {error.get('input')!r}). Fix: {_hint(field, error)}")
-    return "\n".join(lines)
+        message = error["msg"][:200]
+        got = _excerpt(error.get("input"))
+        lines.append(f"{where}: field '{field[:120]}': {message} (got {got}). Fix: {_hint(field, error)}")
+    return "\n".join(lines + _more(len(exc.errors())))
+
+
+def _more(count: int) -> list[str]:
+    return [f"  … and {count - MAX_ERRORS_SHOWN} more problems"] if count > MAX_ERRORS_SHOWN else []
+
+
+def _excerpt(value: object, limit: int = 60) -> str:
+    """A short excerpt of a value: error messages never echo more than this (repr keeps it on one line)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
+def environment_file(name: str) -> str:
+    """environments/<name>.yaml as messages show it (relative to the repository)."""
+    return _shown(ENVIRONMENTS_DIR / f"{name}.yaml")
+
+
+def _shown(path: Path) -> str:
+    """The path relative to the repository when it is inside it (short, and the same on every machine)."""
+    root = ENVIRONMENTS_DIR.parents[2]
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
 def _hint(field: str, error: dict) -> str:
@@ -299,6 +393,8 @@ def _hint(field: str, error: dict) -> str:
         return "use a value within the allowed range"
     if kind == "literal_error":
         return "use one of the values listed"
+    if kind == "string_too_long" or kind == "too_long":
+        return "shorten the value"
     return "correct the value as described"
 
 

@@ -14,7 +14,7 @@ from constructs import Construct
 
 from . import constants as c
 from .app import AppConfig
-from .config import Environment, slug
+from .config import Environment, release_version, slug
 from .k8s import api_object, container, labels, pod_spec, selector_labels, writable_volumes
 from .network import INTERNET_PEER, mongodb_egress, network_policy, tcp
 from .workload import APP_ENV_FROM, HOME_IN_TMP
@@ -32,8 +32,8 @@ MIGRATION_TTL_SECONDS = 7 * 24 * 3600
 
 
 def migration_job_name(backend_tag: str, attempt: int) -> str:
-    version = backend_tag.split("@", 1)[0]  # the digest does not fit a name; the tag says the version
-    name = f"{MIGRATION}-{slug(version)}" + (f"-retry{attempt}" if attempt > 1 else "")
+    # The release without its digest (a digest does not fit a name); a retry adds its attempt.
+    name = f"{MIGRATION}-{slug(release_version(backend_tag))}" + (f"-retry{attempt}" if attempt > 1 else "")
     if len(name) > 63:
         raise ValueError(
             f"migration Job name '{name}' (from backend.image_tag) exceeds 63 characters; use a shorter image tag"
@@ -45,7 +45,7 @@ class MigrationJob(Construct):
     def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
         super().__init__(scope, id)
         version = env.backend.image_tag
-        job_labels = labels(MIGRATION, "migration", version)
+        job_labels = labels(MIGRATION, "migration", release_version(version))
         volumes, mounts = writable_volumes({"tmp": "/tmp"})
         migrate = container(
             name=MIGRATION,

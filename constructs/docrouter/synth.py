@@ -18,6 +18,7 @@ from cdk8s import App, Chart
 from .checks import (
     SynthError,
     check_configmaps_hold_no_credentials,
+    check_api_rules,
     check_crd_layering,
     check_no_plain_secrets,
     check_unique,
@@ -73,7 +74,10 @@ def build_layers(env: Environment) -> dict[str, list[dict]]:
     layered: dict[str, list[dict]] = {}
     for layer in LAYERS:
         chart = Chart(app, layer.name, disable_resource_name_hashes=True)
-        layer.build(chart, env)
+        try:
+            layer.build(chart, env)
+        except ValueError as exc:  # a construct refusing a value: one message, not a traceback
+            raise SynthError(f"environment '{env.name}': layer '{layer.path}': {exc}") from None
         objects = [_ordered(o) for o in chart.to_json()]
         if objects:
             layered[layer.path] = objects
@@ -81,6 +85,7 @@ def build_layers(env: Environment) -> dict[str, list[dict]]:
     check_no_plain_secrets(env.name, (o for objs in layered.values() for o in objs))
     check_configmaps_hold_no_credentials(env.name, (o for objs in layered.values() for o in objs))
     check_crd_layering(env.name, layered)
+    check_api_rules(env.name, (o for objs in layered.values() for o in objs))
     return layered
 
 
@@ -115,6 +120,7 @@ def render_clusters(env: Environment, dist_files: dict[str, Content]) -> dict[st
     # clusters/ is committed too: the same guards as for dist/.
     check_no_plain_secrets(env.name, objects.values())
     check_configmaps_hold_no_credentials(env.name, objects.values())
+    check_api_rules(env.name, objects.values())
     return {name: f"{GENERATED_BY}\n{to_yaml(obj)}" for name, obj in objects.items()}
 
 
@@ -164,7 +170,8 @@ def write_generated_files(folder: Path, files: dict[str, str]) -> None:
     """
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.yaml"):
-        if stale.name not in files and stale.read_text(encoding="utf-8").startswith(GENERATED_BY):
+        # Bytes, not text: a file we do not own may be in any encoding (or a dangling link).
+        if stale.name not in files and stale.is_file() and stale.read_bytes().startswith(GENERATED_BY.encode()):
             stale.unlink()
     for name, content in files.items():
         temporary = folder / f".{name}.synth-new"

@@ -13,7 +13,7 @@ from typing import Any, Optional
 from constructs import Construct
 
 from . import constants as c
-from .config import Autoscaling, Resources
+from .config import Autoscaling, Resources, release_version
 from .k8s import api_object, container, labels, pod_spec, selector_labels, writable_volumes
 
 # Every app pod reads the same configuration: the ConfigMap and the SOPS-managed Secret.
@@ -63,7 +63,7 @@ class AppWorkload(Construct):
             raise ValueError(f"{props.name}: replicas must be at least 1, got {props.replicas}")
         self.props = props
         self.selector = selector_labels(props.name)
-        self.labels = labels(props.name, props.component, props.version)
+        self.labels = labels(props.name, props.component, release_version(props.version))
         self._deployment()
         if props.port is not None:
             self._service()

@@ -113,7 +113,9 @@ def _template_count(obj: dict) -> tuple[dict, int]:
     spec = obj.get("spec") or {}
     if obj["kind"] == "CronJob":
         return ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}, 1
-    count = 1 if obj["kind"] in ("Job", "DaemonSet") else int(spec.get("replicas", 1) or 0)
+    replicas = spec.get("replicas", 1)
+    # A damaged count (`replicas: many`) is validate's finding; the flows still need the pods.
+    count = 1 if obj["kind"] in ("Job", "DaemonSet") or not isinstance(replicas, int) else replicas
     return spec.get("template") or {}, min(count, 2)  # two pods are enough to prove pod ↔ pod of one workload
 
 

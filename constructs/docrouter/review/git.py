@@ -11,9 +11,9 @@ class GitError(Exception):
 
 
 def git(repo: Path, *args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
+    result = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, errors="replace")
     if result.returncode != 0:
-        raise GitError(f"git {' '.join(args)} failed: {result.stderr.strip()}")
+        raise GitError(f"git {' '.join(args)[:200]} failed: {result.stderr.strip()[:500]}")
     return result.stdout
 
 
@@ -40,10 +40,16 @@ def path_exists(repo: Path, commit: str, path: str) -> bool:
     return subprocess.run(["git", "cat-file", "-e", f"{commit}:{path}"], cwd=repo, capture_output=True).returncode == 0
 
 
-def files_at(repo: Path, commit: str, roots: tuple[str, ...]) -> dict[str, str]:
-    """Path → text of every file under roots at commit, read in one `git cat-file --batch`."""
-    listing = git(repo, "ls-tree", "-r", "--format=%(objectname) %(path)", commit, "--", *roots)
-    entries = [line.split(" ", 1) for line in listing.splitlines() if line]
+def files_at(repo: Path, commit: str, roots: tuple[str, ...]) -> dict[str, bytes]:
+    """Path → bytes of every YAML file under roots at commit, read in one `git cat-file --batch`.
+
+    Only regular blobs: a symbolic link (mode 120000) or a submodule is never resolved.
+    """
+    listing = git(repo, "ls-tree", "-r", "--format=%(objectmode) %(objectname) %(path)", commit, "--", *roots)
+    entries = [
+        line.split(" ", 2)[1:] for line in listing.splitlines()
+        if line.startswith("100") and line.endswith((".yaml", ".yml"))
+    ]
     if not entries:
         return {}
     batch = "".join(f"{oid}\n" for oid, _ in entries).encode()
@@ -52,6 +58,6 @@ def files_at(repo: Path, commit: str, roots: tuple[str, ...]) -> dict[str, str]:
     for _, path in entries:
         header_end = output.index(b"\n", position)
         size = int(output[position:header_end].split()[2])
-        files[path] = output[header_end + 1: header_end + 1 + size].decode("utf-8")
+        files[path] = output[header_end + 1: header_end + 1 + size]
         position = header_end + 1 + size + 1
     return files

@@ -33,7 +33,7 @@ def env_paths(env: str) -> list[str]:
 def images_at(repo: Path, commit: str, env: str) -> tuple[str, ...]:
     """Image references deployed by env at commit, as name:tag (registry path dropped)."""
     result = subprocess.run(["git", "grep", "-h", "-I", "-E", r"^\s*-?\s*image:", commit, "--", *env_paths(env)],
-                            cwd=repo, capture_output=True, text=True)
+                            cwd=repo, capture_output=True, text=True, errors="replace")
     images = set()
     for line in result.stdout.splitlines():
         reference = line.split("image:", 1)[1].strip().strip("'\"")

@@ -8,6 +8,11 @@ from typing import Any
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 
 
+def counted(number: int, noun: str) -> str:
+    """`1 replica`, `2 replicas`, `0 risk flags`: a count with its noun in the right number."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 @dataclass(frozen=True, order=True)
 class ObjectKey:
     env: str

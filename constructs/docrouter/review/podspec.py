@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..quantities import parse
 from .model import Manifest
-from .quantities import parse
 
 TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job")
 WORKLOAD_KINDS = ("Deployment", "StatefulSet")
@@ -77,5 +77,10 @@ def replica_count(workload: Manifest, objects: dict) -> tuple[int, bool]:
     spec = workload.body.get("spec") or {}
     hpa = hpa_for(workload, objects)
     if "replicas" not in spec and hpa is not None:
-        return int((hpa.body.get("spec") or {}).get("minReplicas", 1)), True
-    return int(spec.get("replicas", 1)), hpa is not None
+        return as_count((hpa.body.get("spec") or {}).get("minReplicas", 1)), True
+    return as_count(spec.get("replicas", 1)), hpa is not None
+
+
+def as_count(value: object, default: int = 1) -> int:
+    """A replica count from a manifest; a damaged value (text, a list) counts as the API default."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else default

@@ -3,7 +3,7 @@ environment, never longer than GitHub's comment limit."""
 
 from __future__ import annotations
 
-from .model import ADDED, CHANGED, REMOVED, EnvReport, Report
+from .model import ADDED, CHANGED, REMOVED, EnvReport, Report, counted
 from .values import field_line, image_line
 
 MARKER = "<!-- docrouter-diff -->"  # lets the workflow find and update its own comment
@@ -19,7 +19,7 @@ def _escape(text: str) -> str:
 def _risks(report: Report) -> list[str]:
     if not report.risks:
         return ["✅ **No risk flags.**", ""]
-    lines = [f"### ⚠️ {len(report.risks)} risk flag(s)", "", "| risk | env | object | why | what to do |",
+    lines = [f"### ⚠️ {counted(len(report.risks), 'risk flag')}", "", "| risk | env | object | why | what to do |",
              "|---|---|---|---|---|"]
     for r in report.risks:
         lines.append(f"| `{r.id}` | {r.object.env} | {_escape(r.object.label())} | {_escape(r.reason)} | "
@@ -28,7 +28,7 @@ def _risks(report: Report) -> list[str]:
 
 
 def _env_section(env: EnvReport, detail: bool) -> list[str]:
-    flag = f", ⚠️ {len(env.risks)} risk flag(s)" if env.risks else ""
+    flag = f", ⚠️ {counted(len(env.risks), 'risk flag')}" if env.risks else ""
     lines = ["<details>", f"<summary><b>{env.env}</b>: {env.summary()}{flag}</summary>", ""]
     lines += [f"- image {image_line(i)}" for i in env.images]
     for change in env.changes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import ADDED, CHANGED, REMOVED, Report
+from .model import ADDED, CHANGED, REMOVED, Report, counted
 from .values import field_line, image_line
 
 COLOURS = {"red": "31", "green": "32", "yellow": "33", "bold": "1", "dim": "2"}
@@ -15,7 +15,7 @@ def render_terminal(report: Report, colour: bool = False) -> str:
 
     lines = [paint(f"diff {report.base} → {report.head}", "bold")]
     if report.risks:
-        lines.append(paint(f"{len(report.risks)} risk flag(s):", "red"))
+        lines.append(paint(f"{counted(len(report.risks), 'risk flag')}:", "red"))
         for risk in report.risks:
             lines.append(paint(f"  [{risk.id}] {risk.object.env}: {risk.object.label()}", "red"))
             lines.append(f"      why: {risk.reason}")

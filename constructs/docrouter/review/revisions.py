@@ -13,6 +13,7 @@ from .manifests import read_folder
 
 ROOTS = ("dist", "clusters")
 DEFAULT_UPSTREAM = "origin/main"
+MAX_SYNTH_OUTPUT = 2000
 
 
 class SynthFailed(Exception):
@@ -24,7 +25,7 @@ def default_base(repo: Path) -> str:
     return merge_base(repo, "HEAD", DEFAULT_UPSTREAM) or "HEAD"
 
 
-def committed_tree(repo: Path, ref: str) -> dict[str, str]:
+def committed_tree(repo: Path, ref: str) -> dict[str, bytes]:
     commit = resolve(repo, ref)
     if commit is None:
         raise GitError(f"unknown revision '{ref}'")
@@ -34,19 +35,22 @@ def committed_tree(repo: Path, ref: str) -> dict[str, str]:
 def synth_into(checkout: Path, out: Path, env: str | None = None) -> None:
     command = [sys.executable, "main.py", "synth", "--out", str(out / "dist"), "--clusters-out", str(out / "clusters")]
     command += ["--env", env] if env else []
-    result = subprocess.run(command, cwd=checkout, capture_output=True, text=True)
+    result = subprocess.run(command, cwd=checkout, capture_output=True, text=True, errors="replace")
     if result.returncode != 0:
-        raise SynthFailed(f"synth in {checkout} failed:\n{result.stdout}{result.stderr}".strip())
+        # synth's own message is a few lines; keep only the end of anything longer (never flood the terminal).
+        output = f"{result.stdout}{result.stderr}".strip()
+        output = output if len(output) <= MAX_SYNTH_OUTPUT else "…" + output[-MAX_SYNTH_OUTPUT:]
+        raise SynthFailed(f"synth in {checkout} failed:\n{output}")
 
 
-def synthesized_tree(checkout: Path) -> dict[str, str]:
+def synthesized_tree(checkout: Path) -> dict[str, bytes]:
     """A fresh synth of checkout's sources: dist/ and clusters/ both."""
     with tempfile.TemporaryDirectory(prefix="docrouter-synth-") as out:
         synth_into(checkout, Path(out))
         return read_folder(Path(out) / "dist", "dist") | read_folder(Path(out) / "clusters", "clusters")
 
 
-def synthesized_tree_at(repo: Path, ref: str) -> dict[str, str]:
+def synthesized_tree_at(repo: Path, ref: str) -> dict[str, bytes]:
     """Synthesize ref from its own sources in a temporary worktree, so a stale dist/ cannot lie."""
     commit = resolve(repo, ref)
     if commit is None:

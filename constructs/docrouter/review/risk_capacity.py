@@ -1,9 +1,10 @@
-"""Capacity dropping: replicas to 0 or below a PDB's minAvailable, a PDB removed,
-a rolling update allowed to take pods away (maxUnavailable raised above 0)."""
+"""Capacity dropping: replicas to 0 or down to a PDB's minAvailable, a PDB removed or raised to the
+replica count, a rolling update allowed to take pods away (maxUnavailable raised above 0), a
+multi-replica Deployment switched to Recreate."""
 
 from __future__ import annotations
 
-from .model import CHANGED, REMOVED, Manifest, ObjectChange, ObjectKey, RiskFlag
+from .model import ADDED, CHANGED, REMOVED, Manifest, ObjectChange, ObjectKey, RiskFlag, counted
 from .podspec import WORKLOAD_KINDS, replica_count, selects, template_labels
 
 DEFAULT_MAX_UNAVAILABLE = "25%"
@@ -25,6 +26,15 @@ def _is_zero(value: object) -> bool:
     return str(value) in ("0", "0%")
 
 
+def _strategy(body: dict) -> str:
+    return str(((body.get("spec") or {}).get("strategy") or {}).get("type", "RollingUpdate"))
+
+
+def _min_available(pdb: Manifest) -> int | None:
+    minimum = (pdb.body.get("spec") or {}).get("minAvailable")
+    return minimum if isinstance(minimum, int) and not isinstance(minimum, bool) else None
+
+
 def _pdbs_for(workload: Manifest, objects: dict[ObjectKey, Manifest]) -> list[Manifest]:
     labels = template_labels(workload.body)
     return [
@@ -34,23 +44,63 @@ def _pdbs_for(workload: Manifest, objects: dict[ObjectKey, Manifest]) -> list[Ma
     ]
 
 
+def _workloads_for(pdb: Manifest, objects: dict[ObjectKey, Manifest]) -> list[Manifest]:
+    return [m for m in objects.values() if m.key.kind in WORKLOAD_KINDS and pdb in _pdbs_for(m, objects)]
+
+
+def _blocks_drains(replicas: int, minimum: int | None) -> bool:
+    """A PDB with minAvailable ≥ replicas allows no eviction at all: every node drain waits forever."""
+    return minimum is not None and replicas <= minimum
+
+
+def _drain_flag(workload: Manifest, pdb: Manifest, replicas: int, managed: bool, minimum: int) -> RiskFlag:
+    counted_replicas = counted(replicas, "replica") + (" (HPA minReplicas)" if managed else "")
+    return RiskFlag(
+        "capacity", workload.key,
+        f"{pdb.key.label()} minAvailable {minimum} with {counted_replicas}: no pod may be evicted, so node "
+        "drains (upgrades, scale-downs) will block.",
+        f"Keep minAvailable below the replica count ({replicas}), or raise replicas above {minimum}.")
+
+
 def _replica_risks(key: ObjectKey, old: dict, new: dict) -> list[RiskFlag]:
     workload = new[key]
     replicas, managed = replica_count(workload, new)
     before = replica_count(old[key], old)[0] if key in old else None
-    counted = f"{replicas} (HPA minReplicas)" if managed else str(replicas)
     flags = []
     if replicas == 0 and before != 0:
         flags.append(RiskFlag("capacity", key, f"replicas drop to 0 (from {before}): the workload stops serving.",
                               "Confirm the outage is intended, or keep at least 1 replica."))
     for pdb in _pdbs_for(workload, new):
-        minimum = (pdb.body.get("spec") or {}).get("minAvailable")
-        if isinstance(minimum, int) and replicas < minimum and (before is None or before >= minimum or pdb.key not in old):
-            flags.append(RiskFlag(
-                "capacity", key,
-                f"replicas {counted} are below {pdb.key.label()} minAvailable {minimum}: node drains will block.",
-                f"Raise replicas to at least {minimum} or lower minAvailable."))
+        minimum = _min_available(pdb)
+        blocked_before = before is not None and pdb.key in old and _blocks_drains(before, _min_available(old[pdb.key]))
+        fewer = before is not None and replicas < before
+        if replicas > 0 and _blocks_drains(replicas, minimum) and (fewer or not blocked_before):
+            flags.append(_drain_flag(workload, pdb, replicas, managed, minimum))
     return flags
+
+
+def _pdb_risks(change: ObjectChange, old: dict, new: dict) -> list[RiskFlag]:
+    """A PDB added or changed so that its minAvailable reaches the replicas it protects."""
+    pdb = new[change.key]
+    minimum = _min_available(pdb)
+    flags = []
+    for workload in _workloads_for(pdb, new):
+        replicas, managed = replica_count(workload, new)
+        previous = _min_available(old[change.key]) if change.key in old else None
+        if replicas > 0 and _blocks_drains(replicas, minimum) and not _blocks_drains(replicas, previous):
+            flags.append(_drain_flag(workload, pdb, replicas, managed, minimum))
+    return flags
+
+
+def _recreate_risk(key: ObjectKey, old: dict, new: dict) -> RiskFlag | None:
+    replicas, _ = replica_count(new[key], new)
+    if key.kind != "Deployment" or _strategy(old[key].body) == "Recreate" or _strategy(new[key].body) != "Recreate":
+        return None
+    if replicas < 2:
+        return None
+    return RiskFlag("capacity", key, f"strategy switched to Recreate with {counted(replicas, 'replica')}: every pod "
+                    "stops before any new one starts, so the next rollout is an outage.",
+                    "Keep RollingUpdate with maxUnavailable 0 and maxSurge ≥ 1, or confirm the downtime.")
 
 
 def _hpa_target(hpa: ObjectKey, new: dict[ObjectKey, Manifest]) -> ObjectKey | None:
@@ -67,12 +117,16 @@ def capacity_risks(changes: list[ObjectChange], old: dict, new: dict) -> list[Ri
             flags.append(RiskFlag("capacity", key, "PodDisruptionBudget removed: voluntary disruptions (node drains, "
                                   "upgrades) may take down every pod at once.", "Keep the PDB, or confirm the "
                                   "workload may be fully disrupted."))
+        if change.status in (ADDED, CHANGED) and key.kind == "PodDisruptionBudget":
+            flags += _pdb_risks(change, old, new)
         if change.status == CHANGED and key.kind == "HorizontalPodAutoscaler":
             key = _hpa_target(key, new)  # a lower minReplicas is a replica drop of its workload
         if change.status == REMOVED or key is None or key.kind not in WORKLOAD_KINDS:
             continue
         flags += _replica_risks(key, old, new)
         if change.status == CHANGED and change.key.kind in WORKLOAD_KINDS:
+            recreate = _recreate_risk(key, old, new)
+            flags += [recreate] if recreate else []
             before, after = _max_unavailable(old[key].body), _max_unavailable(new[key].body)
             if before is not None and after is not None and _is_zero(before) and not _is_zero(after):
                 flags.append(RiskFlag("capacity", key, f"rolling update maxUnavailable raised from {before} to "

@@ -4,7 +4,7 @@ Flux's force annotation the object is deleted and re-created."""
 from __future__ import annotations
 
 from .model import CHANGED, FieldChange, Manifest, ObjectChange, RiskFlag
-from .quantities import parse
+from ..quantities import parse
 
 FORCE_ANNOTATION = "kustomize.toolkit.fluxcd.io/force"
 FORCE = f"{FORCE_ANNOTATION}: enabled"

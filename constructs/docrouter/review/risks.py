@@ -57,10 +57,14 @@ def find_renames(changes: list[ObjectChange], old: dict, new: dict) -> list[tupl
     return pairs
 
 
+CATCH_ALL = ""  # a rule without `host` matches every host no other rule names
+
+
 def _hosts(body: dict) -> tuple[set[str], set[str]]:
     spec = body.get("spec") or {}
-    hosts = {r.get("host") for r in spec.get("rules") or [] if r.get("host")}
-    tls = {h for t in spec.get("tls") or [] for h in t.get("hosts") or []}
+    rules = [r for r in spec.get("rules") or [] if isinstance(r, dict)]
+    hosts = {str(r.get("host") or CATCH_ALL) for r in rules}
+    tls = {str(h) for t in spec.get("tls") or [] if isinstance(t, dict) for h in t.get("hosts") or []}
     return hosts, tls
 
 
@@ -68,9 +72,18 @@ def _ingress_risks(change: ObjectChange, old: dict, new: dict) -> list[RiskFlag]
     old_hosts, old_tls = _hosts(old[change.key].body)
     new_hosts, new_tls = _hosts(new[change.key].body) if change.status == CHANGED else (set(), set())
     flags = []
-    if old_hosts - new_hosts:
-        flags.append(RiskFlag("ingress", change.key, f"host(s) {', '.join(sorted(old_hosts - new_hosts))} no longer "
-                              "routed: requests to them get 404.", "Keep the host, or confirm clients moved away."))
+    gone = sorted(old_hosts - new_hosts - {CATCH_ALL})
+    if gone:
+        named, them = (f"host {gone[0]}", "it") if len(gone) == 1 else (f"hosts {', '.join(gone)}", "them")
+        if CATCH_ALL in new_hosts:
+            reason = f"{named} no longer routed by a rule of its own: the rule with no host catches {them} now."
+        else:
+            reason = f"{named} no longer routed: requests to {them} get 404."
+        flags.append(RiskFlag("ingress", change.key, reason, "Keep the host, or confirm clients moved away."))
+    if CATCH_ALL in old_hosts and CATCH_ALL not in new_hosts:
+        flags.append(RiskFlag("ingress", change.key, "the rule with no host (it caught every host no other rule names) "
+                              "is removed: requests for any other host now get 404.",
+                              "Keep the catch-all rule, or confirm every client uses a listed host."))
     if (old_tls - new_tls) & new_hosts:
         flags.append(RiskFlag("ingress", change.key, f"TLS removed for {', '.join(sorted((old_tls - new_tls) & new_hosts))}:"
                               " served over plain HTTP or with the controller's default certificate.",
@@ -100,4 +113,5 @@ def env_risks(changes: list[ObjectChange], old: dict, new: dict) -> list[RiskFla
     flags += capacity_risks(changes, old, new)
     flags += security_risks(changes, old, new)
     flags += network_flow_risks(old, new)
-    return flags
+    # One object can be reached twice (a Deployment and its HPA both changed): report each flag once.
+    return list(dict.fromkeys(flags))

@@ -64,7 +64,7 @@ def env_sources(repo: Path, commit: str, env: str) -> list[str]:
     return sorted(own | {ENV_CONFIG.format(env=env)})
 
 
-def env_tree(repo: Path, commit: str, env: str) -> dict[str, str]:
+def env_tree(repo: Path, commit: str, env: str) -> dict[str, bytes]:
     return files_at(repo, commit, tuple(env_paths(env)))
 
 

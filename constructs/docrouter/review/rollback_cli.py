@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from .git import GitError
+from .manifests import ManifestError
 from .model import Report
 from .render_terminal import render_terminal
 from .revisions import SynthFailed
@@ -40,7 +41,7 @@ def _confirm(env: str, assume_yes: bool) -> Callable[[Report], bool]:
 def run(args: argparse.Namespace) -> int:
     try:
         commit = rollback(Path(args.repo), args.env, args.to, _confirm(args.env, args.yes))
-    except (RollbackRefused, GitError, SynthFailed) as exc:
+    except (RollbackRefused, GitError, SynthFailed, ManifestError) as exc:
         print(f"rollback refused: {exc}", file=sys.stderr)
         return 1
     print(f"created {commit[:10]}: {args.env} rolled back. Push it (or open a PR) for Flux to apply it.")

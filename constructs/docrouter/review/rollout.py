@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-from .model import Manifest
+from ..quantities import format_cpu, format_memory
+from .model import Manifest, counted
 from .podspec import pod_requests, replica_count
-from .quantities import format_cpu, format_memory
 
 DEFAULT_SURGE = DEFAULT_UNAVAILABLE = "25%"
 MAX_ROUNDS_SHOWN = 3
@@ -14,15 +14,18 @@ MAX_ROUNDS_SHOWN = 3
 
 def _resolve(value: object, replicas: int, round_up: bool) -> int:
     text = str(value)
+    number = text[:-1] if text.endswith("%") else text
+    if not number.isdigit() or len(number) > 6:  # damaged input: the smallest step that can progress
+        return 1
     if text.endswith("%"):
-        share = replicas * int(text[:-1]) / 100
+        share = replicas * int(number) / 100
         return math.ceil(share) if round_up else math.floor(share)
-    return int(text)
+    return int(number)
 
 
 def _pods(count: int, age: str = "") -> str:
     age = f"{age} " if age else ""
-    return f"{count} {age}{'pod' if count == 1 else 'pods'}"
+    return counted(count, f"{age}pod")
 
 
 def rolling_rounds(replicas: int, surge: int, unavailable: int) -> tuple[list[str], int]:
@@ -56,8 +59,9 @@ def _steps_text(rounds: list[str]) -> str:
 
 def explain_rollout(deployment: Manifest, objects: dict) -> str:
     replicas, managed = replica_count(deployment, objects)
-    count = f"{replicas} replicas (HPA-managed, minReplicas)" if managed and "replicas" not in deployment.body.get(
-        "spec", {}) else f"{replicas} replicas"
+    count = counted(replicas, "replica")
+    if managed and "replicas" not in (deployment.body.get("spec") or {}):
+        count += " (HPA-managed, minReplicas)"
     strategy = (deployment.body.get("spec") or {}).get("strategy") or {}
     if strategy.get("type") == "Recreate":
         return f"{count}, Recreate: stop all {_pods(replicas)} → start {_pods(replicas, 'new')} → wait ready; " \
@@ -68,7 +72,8 @@ def explain_rollout(deployment: Manifest, objects: dict) -> str:
     surge = _resolve(surge_value, replicas, round_up=True)
     unavailable = _resolve(unavailable_value, replicas, round_up=False)
     rounds, peak = rolling_rounds(replicas, surge, unavailable)
-    text = f"{count}, maxSurge {surge_value}, maxUnavailable {unavailable_value}: {_steps_text(rounds)}; peak {peak} pods"
+    text = f"{count}, maxSurge {surge_value}, maxUnavailable {unavailable_value}: {_steps_text(rounds)}; "
+    text += f"peak {counted(peak, 'pod')}"
     extra = peak - replicas
     if extra > 0:
         cpu, memory = pod_requests(deployment.body)

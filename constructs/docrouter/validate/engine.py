@@ -35,7 +35,7 @@ def validate_environment(root: Path, env: Environment, with_drift: bool = True) 
         try:
             findings += check(inventory)
         except Exception as exc:  # noqa: BLE001 - odd input shapes must give a finding, never a traceback
-            message = f"{check.__name__} stopped on {type(exc).__name__}: {exc}"
+            message = f"{check.__name__} stopped on {type(exc).__name__}: {str(exc)[:200]}"
             fix = "fix the schema errors reported for this environment first; if none, report this as a bug"
             findings.append(file_finding("internal/check-failed", f"dist/{env.name}", message, fix))
     if with_drift:

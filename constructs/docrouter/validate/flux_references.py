@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .inventory import Inventory
-from .loading import YAML_SUFFIXES
+from .loading import YAML_SUFFIXES, walk_files
 from .model import Finding, file_finding, object_finding
 
 KUSTOMIZATION = "kustomization.yaml"
@@ -85,12 +85,21 @@ def _check_kustomize_files(inventory: Inventory) -> list[Finding]:
                 continue
             path = (folder / resource).resolve()
             listed.add(path)
-            if not path.exists():
+            if not path.is_relative_to(inventory.root.resolve()):
                 findings.append(
                     file_finding(
                         "ref/kustomize-resource",
                         display,
-                        f"lists {resource}, which does not exist",
+                        f"lists {resource[:120]}, which is outside the repository (never read)",
+                        "list only files beside the kustomization.yaml (run `make synth`)",
+                    )
+                )
+            elif not path.exists():
+                findings.append(
+                    file_finding(
+                        "ref/kustomize-resource",
+                        display,
+                        f"lists {resource[:120]}, which does not exist",
                         "run `make synth` (dist/ is generated), or remove the entry",
                     )
                 )
@@ -108,4 +117,4 @@ def _check_kustomize_files(inventory: Inventory) -> list[Finding]:
 
 
 def _manifests_below(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*") if p.suffix in YAML_SUFFIXES and p.name != KUSTOMIZATION and p.is_file()]
+    return [p for p in walk_files(folder)[0] if p.suffix in YAML_SUFFIXES and p.name != KUSTOMIZATION]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..config import Environment
 from ..layers import LAYERS
-from .loading import YAML_SUFFIXES, parse_documents, read_text
+from .loading import YAML_SUFFIXES, parse_documents, read_text, symlink_finding, walk_files
 from .model import CLUSTER_SCOPED_KINDS, WARNING, Document, Finding, file_finding
 
 KUSTOMIZE_GROUP = "kustomize.config.k8s.io"
@@ -51,7 +51,9 @@ def load_inventory(root: Path, env: Environment) -> Inventory:
     inventory = Inventory(env, root)
     dist, clusters = root / "dist" / env.name, root / "clusters" / env.name
     for folder in (dist, clusters):
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []:
+        files, links = walk_files(folder)
+        inventory.findings += [symlink_finding(inventory.display(link)) for link in links]
+        for path in files:
             _load_file(inventory, path)
     _assign_units(inventory, dist, clusters)
     return inventory

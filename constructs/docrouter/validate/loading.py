@@ -7,49 +7,51 @@ Timestamps stay strings, as they do when Kubernetes converts YAML to JSON.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import yaml
 from yaml.constructor import ConstructorError
 
+from ..safe_yaml import AliasRejected, DuplicateKey, StrictLoader
 from .model import WARNING, Finding, file_finding
 
 MAX_FILE_BYTES = 4 * 1024 * 1024  # flux bootstrap's gotk-components.yaml is well below this
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
-class AliasRejected(yaml.YAMLError):
-    pass
+def walk_files(folder: Path) -> tuple[list[Path], list[Path]]:
+    """(regular files, symbolic links) under folder, sorted, without ever following a link.
+
+    A link could point outside the repository; its target is never read, so its content is never printed.
+    """
+    files: list[Path] = []
+    links: list[Path] = []
+    if folder.is_symlink():
+        return [], [folder]
+    if not folder.is_dir():
+        return [], []
+    for current, directories, names in os.walk(folder, followlinks=False):
+        for name in [*directories, *names]:
+            path = Path(current) / name
+            if path.is_symlink():
+                links.append(path)
+            elif name in names and path.is_file():
+                files.append(path)
+    return sorted(files), sorted(links)
 
 
-class DuplicateKey(yaml.YAMLError):
-    pass
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader without aliases, duplicate keys or timestamp conversion."""
-
-    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise AliasRejected(f"alias *{event.anchor} at line {event.start_mark.line + 1}")
-        return super().compose_node(parent, index)
-
-    def construct_mapping(self, node, deep=False):  # noqa: ANN001 - PyYAML's signature
-        seen = set()
-        for key_node, _ in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
-            if key in seen:
-                raise DuplicateKey(f"key '{key}' repeated at line {key_node.start_mark.line + 1}")
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+def symlink_finding(display: str) -> Finding:
+    return file_finding(
+        "parse/symlink", display, "is a symbolic link; it is not followed (its target may be outside the repository)",
+        "replace it with the real file (run `make synth` for generated files)",
+    )
 
 
 def read_text(path: Path, display: str) -> tuple[str | None, list[Finding]]:
     """The file's text, or None and the finding that says why it cannot be used."""
+    if path.is_symlink():
+        return None, [symlink_finding(display)]
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -79,7 +81,7 @@ def parse_documents(text: str, display: str) -> tuple[list[tuple[int, object]], 
     documents: list[tuple[int, object]] = []
     findings: list[Finding] = []
     try:
-        for index, document in enumerate(yaml.load_all(text, Loader=_StrictLoader)):
+        for index, document in enumerate(yaml.load_all(text, Loader=StrictLoader)):
             if document is None:
                 findings.append(
                     file_finding(

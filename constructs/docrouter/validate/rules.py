@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 RULES: dict[str, str] = {
+    "config/invalid": "the environment file itself is refused (synth would stop on it)",
     "parse/unreadable": "the file could not be read",
     "parse/too-large": "the file exceeds the size cap",
     "parse/binary": "the file holds binary data",
@@ -16,6 +17,7 @@ RULES: dict[str, str] = {
     "parse/missing-field": "apiVersion, kind or metadata.name is missing",
     "parse/missing-namespace": "a namespaced object has no namespace",
     "parse/not-yaml": "a file without a .yaml/.yml extension where manifests live",
+    "parse/symlink": "a symbolic link (never followed: it could point outside the repository)",
     "schema/unknown-field": "a field the schema does not define",
     "schema/invalid": "a value the schema rejects",
     "schema/no-schema": "no schema for this apiVersion/kind",
@@ -42,9 +44,9 @@ RULES: dict[str, str] = {
     "policy/plain-secret": "a Secret holds plain-text data (not SOPS-encrypted)",
     "policy/exemption": "an exemption annotation without a reason, or naming an unknown rule",
     "netpol/flow": "a required network flow is denied, or a forbidden one allowed, at some Flux stage",
-    "drift/added": "a file in dist/ that synth does not produce (hand-added)",
-    "drift/removed": "a file synth produces that is missing from dist/",
-    "drift/changed": "a file in dist/ that differs from a fresh synth (hand-edited)",
+    "drift/added": "a file in dist/ or clusters/ that synth does not produce (hand-added)",
+    "drift/removed": "a file synth produces that is missing from dist/ or clusters/",
+    "drift/changed": "a file in dist/ or clusters/ that differs from a fresh synth (hand-edited)",
     "drift/synth-failed": "synth itself failed, so drift could not be checked",
     "internal/check-failed": "a check could not finish on this input (reported instead of crashing)",
 }
