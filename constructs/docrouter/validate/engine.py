@@ -14,6 +14,7 @@ from .model import SEVERITY_ORDER, Finding, file_finding
 from .policy import check_policy
 from .references import check_references
 from .schema import check_schemas
+from .sops_secrets import check_sops_secrets
 from .uniqueness import check_unique
 
 CHECKS: tuple[Callable[[Inventory], list[Finding]], ...] = (
@@ -23,6 +24,7 @@ CHECKS: tuple[Callable[[Inventory], list[Finding]], ...] = (
     check_config_references,
     check_flux_references,
     check_policy,
+    check_sops_secrets,
 )
 
 

@@ -41,6 +41,8 @@ RULES: dict[str, str] = {
     "policy/max-unavailable": "a multi-replica Deployment may take pods down during a rollout",
     "policy/plain-secret": "a Secret holds plain-text data (not SOPS-encrypted)",
     "policy/exemption": "an exemption annotation without a reason, or naming an unknown rule",
+    "sops/missing-secret": "a Secret the environment reads is not committed (error once .sops.yaml has real recipients)",
+    "sops/recipients": "a SOPS Secret is not encrypted for exactly the age recipients .sops.yaml names",
     "drift/added": "a file in dist/ that synth does not produce (hand-added)",
     "drift/removed": "a file synth produces that is missing from dist/",
     "drift/changed": "a file in dist/ that differs from a fresh synth (hand-edited)",
