@@ -100,6 +100,9 @@ def ensure_age_key(path: Path) -> str:
 def write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # O_CREAT's mode applies only to a new file: an existing one (copied in, or made by an older
+    # version) would keep its mode, so set 0600 every time, before anything is written.
+    os.fchmod(descriptor, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(text)
 
