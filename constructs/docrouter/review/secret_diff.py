@@ -12,7 +12,6 @@ names are not encrypted), and so does a change of recipients.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from ..secrets import sops
 from .fields import SECRET_VALUE_FIELDS, redact_secret_pair
@@ -40,8 +39,8 @@ def _decrypted(body: dict) -> dict | None:
     """The Secret decrypted by sops (MAC verified), or None when no key here opens it."""
     name = (body.get("metadata") or {}).get("name", "secret")
     try:
-        text = sops.decrypt(Path(f"{name}.sops.yaml"), input_type="json", text=json.dumps(body, default=str))
-        return json.loads(text)
+        # JSON carries the parsed document unambiguously; sops' MAC covers values, not formatting.
+        return json.loads(sops.decrypt_json(json.dumps(body, default=str), f"Secret {name}"))
     except (sops.SopsError, ValueError):
         return None
 
@@ -60,6 +59,6 @@ def _encrypted_part(body: dict) -> tuple:
 
 
 def _metadata(body: dict) -> dict:
-    """What of the sops metadata a reviewer should see: who can decrypt."""
+    """What of the sops metadata a reviewer should see: who can decrypt (one line, sorted)."""
     stanzas = (body.get("sops") or {}).get("age") or []
-    return {"recipients": sorted(str(s.get("recipient")) for s in stanzas if isinstance(s, dict))}
+    return {"recipients": ", ".join(sorted(str(s.get("recipient")) for s in stanzas if isinstance(s, dict)))}

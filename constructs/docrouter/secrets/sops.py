@@ -54,7 +54,8 @@ def _command(config: Path | None, *args: str) -> list[str]:
 
 def _run(command: list[str], *, stdin: str | None = None, env: Mapping[str, str] | None = None,
          capture: bool = True) -> subprocess.CompletedProcess:
-    # Like runner.run: the command is printed; it never holds a value, only paths.
+    # Like runner.run, the command is printed (it holds paths, never a value), but to stderr:
+    # `make diff` writes its report to stdout.
     print(f"+ {shlex.join(command)}", file=sys.stderr, flush=True)
     return subprocess.run(
         command, input=stdin, text=True, check=False, env=dict(env) if env is not None else None,
@@ -76,16 +77,20 @@ def encrypt(config: Path, path: Path, plaintext: str) -> str:
     return result.stdout
 
 
-def decrypt(path: Path, env: Mapping[str, str] | None = None, *, input_type: str | None = None,
-            text: str | None = None) -> str:
-    """Plaintext of the SOPS file at `path` (or of `text`, read as `input_type`), MAC verified by sops."""
-    if text is None:
-        args = ["decrypt", str(path)]
-    else:
-        args = ["decrypt", "--input-type", input_type or "yaml", "--output-type", input_type or "yaml", "/dev/stdin"]
-    result = _run(_command(None, *args), stdin=text, env=env)
+def decrypt(path: Path, env: Mapping[str, str] | None = None) -> str:
+    """Plaintext of the SOPS file at `path`; sops verifies the MAC. `env` replaces the environment."""
+    result = _run(_command(None, "decrypt", str(path)), env=env)
     if result.returncode != 0:
         raise _failure("decrypt", path, result)
+    return result.stdout
+
+
+def decrypt_json(document: str, label: str, env: Mapping[str, str] | None = None) -> str:
+    """Like decrypt, for a parsed SOPS document passed as JSON on stdin (`label` names it in errors)."""
+    args = ["decrypt", "--input-type", "json", "--output-type", "json", "/dev/stdin"]
+    result = _run(_command(None, *args), stdin=document, env=env)
+    if result.returncode != 0:
+        raise _failure("decrypt", Path(label), result)
     return result.stdout
 
 
