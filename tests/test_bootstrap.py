@@ -88,12 +88,15 @@ def test_a_fork_bootstraps_an_environment_end_to_end(fork):
 
     # What Flux will decrypt: the committed dist/ files, with the environment's key.
     shipped = sorted((fork / "dist" / ENV).rglob("*.sops.yaml"))
-    assert {p.name for p in shipped} == {f"secret-{c.APP_SECRET_NAME}.sops.yaml", f"secret-{c.MONGODB_SECRET_NAME}.sops.yaml"}
+    names = (c.APP_SECRET_NAME, c.MONGODB_SECRET_NAME)
+    assert {p.name for p in shipped} == {f"secret-{name}.sops.yaml" for name in names}
+    with_key = {**os.environ, "SOPS_AGE_KEY_FILE": str(fork / "staging.agekey")}
     for path in shipped:
-        assert f"dist/{ENV}/{path.relative_to(fork / 'dist' / ENV).as_posix()}" in committed
-        plain = yaml.safe_load(sops.decrypt(path, env={**os.environ, "SOPS_AGE_KEY_FILE": str(fork / "staging.agekey")}))
+        assert path.relative_to(fork).as_posix() in committed
+        plain = yaml.safe_load(sops.decrypt(path, env=with_key))
         assert plain["kind"] == "Secret" and all(isinstance(v, str) and v for v in plain["stringData"].values())
-        assert path.read_bytes() == (fork / "secrets" / ENV / path.parent.name / path.name.removeprefix("secret-")).read_bytes()
+        source = fork / "secrets" / ENV / path.parent.name / path.name.removeprefix("secret-")
+        assert path.read_bytes() == source.read_bytes()  # copied byte for byte
 
 
 def test_validate_blocks_once_recipients_are_real_but_secrets_are_missing(fork):

@@ -217,7 +217,7 @@ def test_secrets_without_env_file_says_how_to_create_it(stubs, repo):
         ("ADMIN_EMAIL=a@b.c\nADMIN_EMAIL=d@e.f\n", "ADMIN_EMAIL is set twice"),
         ("just words\n", ".env.kind:1: expected KEY=VALUE"),
         ("ADMIN_EMAIL=a@b.c\nsk-live-0123456789abcdef\n", ".env.kind:2: expected KEY=VALUE"),
-        ("ADMIN_EMAIL=a@b.c\n\nAGE-SECRET-KEY-1QYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQS\n", ".env.kind:3: expected"),
+        ("ADMIN_EMAIL=a@b.c\n\nAGE-SECRET-KEY-1QYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQS\n", ".env.kind:3: expected"),
     ],
 )
 def test_secrets_rejects_a_wrong_env_file_before_touching_the_cluster(stubs, repo, content, message):

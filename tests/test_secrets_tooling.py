@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import os
 import re
-import stat
 import sys
 from pathlib import Path
 

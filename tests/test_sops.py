@@ -194,10 +194,12 @@ def test_a_file_for_other_recipients_stops_synth(checkout, key):
     text = real_encrypt(checkout, secret())  # encrypted for `other`...
     write_rules(checkout, key[1])  # ...while .sops.yaml names `key`
     (checkout / APP_FILE).write_text(text)
-    with pytest.raises(SynthError, match=rf"is encrypted for {other[1]}, but .sops.yaml names {key[1]}.*Fix: `sops updatekeys"):
+    expected = rf"is encrypted for {other[1]}, but .sops.yaml names {key[1]}.*Fix: `sops updatekeys"
+    with pytest.raises(SynthError, match=expected):
         sops_secret_files("staging", checkout / "secrets")
     write_rules(checkout, "REPLACE_WITH_STAGING_AGE_PUBLIC_KEY")
-    with pytest.raises(SynthError, match=rf"still has the placeholder.*Fix: name the key\(s\) it is encrypted for \({other[1]}\)"):
+    expected = rf"still has the placeholder.*Fix: name the key\(s\) it is encrypted for \({other[1]}\)"
+    with pytest.raises(SynthError, match=expected):
         sops_secret_files("staging", checkout / "secrets")
 
 

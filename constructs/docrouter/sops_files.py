@@ -39,7 +39,8 @@ def sops_secret_files(env: str, secrets_dir: Path = SECRETS_DIR) -> dict[str, by
         try:
             doc = yaml.safe_load(raw)
         except yaml.YAMLError:
-            raise SynthError(f"{where}: not valid YAML. Fix: re-create it with `make secrets-init ENV={env}`.") from None
+            fix = f"re-create it with `make secrets-init ENV={env}`"
+            raise SynthError(f"{where}: not valid YAML. Fix: {fix}.") from None
         if not isinstance(doc, dict) or doc.get("kind") != "Secret" or not is_sops_encrypted(doc):
             raise SynthError(
                 f"{where}: is not a SOPS-encrypted Secret (needs `sops` metadata with a MAC and age recipients, "

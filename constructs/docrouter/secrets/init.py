@@ -2,10 +2,10 @@
 
 Writes secrets/<env>/<namespace>/<name>.sops.yaml for every Secret the environment needs:
 the plaintext is piped into `sops encrypt --filename-override <path> /dev/stdin`, so sops
-picks the recipients from the path's .sops.yaml rule and plaintext never touches the disk. Credentials are generated at random
-(the database passwords, keyfile, session secrets, admin password) and MONGODB_URI is
-built from the generated app password, so the app and the database agree from the first
-deploy. Required values nobody can generate are CHANGE-ME and listed at the end.
+picks the recipients from the path's .sops.yaml rule and plaintext never touches the disk.
+Credentials are generated at random (the database passwords, keyfile, session secrets,
+admin password) and MONGODB_URI is built from the generated app password, so the app and
+the database agree from the first deploy. Required values nobody can generate are CHANGE-ME and listed at the end.
 """
 
 from __future__ import annotations

@@ -37,7 +37,9 @@ def sops_executable() -> str:
     override = os.environ.get(OVERRIDE_VARIABLE)
     if override:
         if not os.access(override, os.X_OK):
-            raise SopsError(f"{OVERRIDE_VARIABLE}={override} is not an executable sops. Fix: unset it, or point it at sops")
+            raise SopsError(
+                f"{OVERRIDE_VARIABLE}={override} is not an executable sops. Fix: unset it, or point it at sops"
+            )
         return override
     beside_python = Path(sys.executable).parent / "sops"
     if os.access(beside_python, os.X_OK):
