@@ -14,8 +14,10 @@ import yaml
 
 from conftest import REPO, SYNTH_SOURCES, copy_sources
 from docrouter import constants as c
+from docrouter.config import load_environment
 from docrouter.secrets import sops
 from docrouter.secrets.agekeys import generate_identity, key_file_text
+from docrouter.secrets.init import secrets_of
 
 ENV = "staging"
 PLACEHOLDER = "REPLACE_WITH_STAGING_AGE_PUBLIC_KEY"
@@ -88,7 +90,7 @@ def test_a_fork_bootstraps_an_environment_end_to_end(fork):
 
     # What Flux will decrypt: the committed dist/ files, with the environment's key.
     shipped = sorted((fork / "dist" / ENV).rglob("*.sops.yaml"))
-    names = (c.APP_SECRET_NAME, c.MONGODB_SECRET_NAME)
+    names = secrets_of(load_environment(ENV))  # every Secret the environment reads (catalog.py)
     assert {p.name for p in shipped} == {f"secret-{name}.sops.yaml" for name in names}
     with_key = {**os.environ, "SOPS_AGE_KEY_FILE": str(fork / "staging.agekey")}
     for path in shipped:

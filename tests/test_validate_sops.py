@@ -11,6 +11,7 @@ import yaml
 
 from conftest import REPO
 from docrouter.config import load_environment
+from docrouter.layers import layer_for_secret_namespace
 from docrouter.secrets import sops
 from docrouter.secrets.agekeys import generate_identity
 from docrouter.secrets.catalog import SECRETS
@@ -68,7 +69,7 @@ def ship_secrets(root: Path, recipient: str) -> None:
     rules.write_text(yaml.safe_dump({"creation_rules": [rule]}))
     for name in secrets_of(STAGING):
         namespace = SECRETS[name][0]
-        layer = "database" if namespace == "mongodb" else "pre-deploy"
+        layer = layer_for_secret_namespace(namespace).path
         target = root / f"dist/staging/{layer}/{namespace}/secret-{name}.sops.yaml"
         plain = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": namespace},
                  "stringData": {"k": "v"}}
