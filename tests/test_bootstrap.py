@@ -54,7 +54,11 @@ def fork(tmp_path) -> Path:
     """A fresh clone: the committed sources, Makefile and .gitignore, sharing this checkout's virtualenv."""
     root = copy_sources(tmp_path / "fork", SYNTH_SOURCES + ("Makefile", ".gitignore"))
     (root / ".venv").symlink_to(REPO / ".venv")
-    # make must find the virtualenv up to date: it would otherwise re-install it, pointing at the copy.
+    # make must find the shared virtualenv up to date, or it would re-install it pointing at the copy.
+    # Its stamp is named after the requirements' content; only a newer mtime of the copies could
+    # make it look stale, so date them back (a changed content still shows in the dry run below).
+    for name in ("requirements.txt", "pyproject.toml"):
+        os.utime(root / name, (0, 0))
     dry_run = make(root, "-n", "synth")
     assert "pip install" not in dry_run.stdout, dry_run.stdout
     git(root, "init", "--quiet")

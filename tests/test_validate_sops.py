@@ -50,6 +50,12 @@ def test_missing_secrets_are_warnings_while_recipients_are_placeholders(tmp_path
     assert app.fix.startswith("run `make secrets-init ENV=staging` after putting your age public key in .sops.yaml")
 
 
+def test_without_any_sops_config_missing_secrets_are_warnings_too(tmp_path):
+    root = checkout(tmp_path, "unused")
+    (root / ".sops.yaml").unlink()  # e.g. a copy of dist/ and clusters/ only
+    assert {(f.severity, f.rule) for f in sops_findings(root)} == {(WARNING, "sops/missing-secret")}
+
+
 def test_missing_secrets_block_once_a_real_recipient_is_configured(tmp_path):
     findings = sops_findings(checkout(tmp_path, generate_identity()[1]))
     assert {f.severity for f in findings} == {ERROR}

@@ -1,9 +1,9 @@
 """The environment's SOPS Secrets: each one it reads is committed, and encrypted for .sops.yaml's recipients.
 
 A fresh clone (or fork) commits no encrypted Secrets: nobody but their authors could decrypt
-them. While an environment's .sops.yaml rule still holds the placeholder, its missing Secrets
-are warnings (the environment is not set up yet, and CI must pass); once a real recipient is
-there they are errors, because Flux would deploy an app without its credentials.
+them. While .sops.yaml names no real recipient for an environment (the placeholder, or no
+rule), its missing Secrets are warnings: it is not set up yet, and CI must pass. Once a real
+recipient is there they are errors, because Flux would deploy the app without credentials.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from ..checks import recipients_of
 from ..preflight import PreflightError
 from ..secrets.init import secrets_of
 from ..secrets.catalog import SECRETS
-from ..secrets.rules import has_placeholder, matching_rule
+from ..secrets.rules import creation_rule
 from ..sops_files import recipient_problem, source_path
 from .inventory import Inventory
 from .model import ERROR, WARNING, Finding, file_finding, object_finding
@@ -34,20 +34,21 @@ def _missing_secrets(inventory: Inventory) -> list[Finding]:
             continue
         where = source_path(env.name, namespace, name)
         try:
-            placeholder = has_placeholder(matching_rule(inventory.root, where))
-        except PreflightError:
-            placeholder = False
+            creation_rule(inventory.root, where)
+            configured = True
+        except PreflightError:  # placeholder recipient, no rule for the environment, or no .sops.yaml
+            configured = False
         fix = f"run `make secrets-init ENV={env.name}`"
-        if placeholder:
+        if not configured:
             fix += " after putting your age public key in .sops.yaml (README 'Bootstrapping a real cluster')"
         findings.append(
             file_finding(
                 "sops/missing-secret",
                 where,
                 f"environment {env.name} has no {name}"
-                + (" (.sops.yaml still has the placeholder recipient)" if placeholder else ""),
+                + ("" if configured else " (.sops.yaml names no age recipient for it yet)"),
                 fix,
-                WARNING if placeholder else ERROR,
+                ERROR if configured else WARNING,
             )
         )
     return findings
