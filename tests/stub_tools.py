@@ -1,4 +1,4 @@
-"""Stand-ins for docker, kind, kubectl, flux, sops and git.
+"""Stand-ins for docker, kind, kubectl, flux and git (sops is always the real one: tests/test_sops.py).
 
 Each stub appends its argv and stdin to calls.jsonl and answers by the first rule
 whose command line prefix matches: stdout and exit code. Without a rule it
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 MAIN = Path(__file__).resolve().parents[1] / "main.py"
-ALL_TOOLS = ("docker", "kind", "kubectl", "flux", "sops", "git")
+ALL_TOOLS = ("docker", "kind", "kubectl", "flux", "git")
 
 STUB = '''#!{python}
 import json, os, shlex, sys
@@ -59,8 +59,9 @@ class StubTools:
     def _save(self) -> None:
         (self.bin / "rules.json").write_text(json.dumps(self.rules))
 
-    def main(self, *args: str) -> subprocess.CompletedProcess:
-        env = {**os.environ, "PATH": str(self.bin), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    def main(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        """main.py with only the stubs on PATH; `env` adds variables (e.g. SOPS_AGE_KEY, EDITOR)."""
+        env = {**os.environ, "PATH": str(self.bin), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", **(env or {})}
         (self.bin / "calls.jsonl").unlink(missing_ok=True)
         return subprocess.run(
             [sys.executable, str(MAIN), *args],

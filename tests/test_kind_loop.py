@@ -31,7 +31,7 @@ def repo(tmp_path) -> Path:
     (root / "clusters" / "kind").mkdir(parents=True)
     (root / "clusters" / "kind" / "source.yaml").write_text("kind: OCIRepository\n")
     (root / ".env.kind").write_text(
-        "# mine\nADMIN_EMAIL=me@example.com\nADMIN_PASSWORD='s3cret pass'\nOPENAI_API_KEY=\nexport GROQ_API_KEY=\"gsk\"\n"
+        "# mine\nADMIN_EMAIL=me@example.com # mine, a comment as Docker Compose reads it\nADMIN_PASSWORD='s3cret pass'\nOPENAI_API_KEY=\nexport GROQ_API_KEY=\"gsk\"\n"
     )
     return root
 
@@ -182,6 +182,7 @@ def test_secrets_creates_age_key_namespaces_and_secrets(stubs, repo):
     assert mongo == {k: generated[k] for k in c.MONGODB_SECRET_KEYS}
     app = decoded(by_name[c.APP_SECRET_NAME])
     assert app["ADMIN_PASSWORD"] == "s3cret pass" and app["GROQ_API_KEY"] == "gsk"
+    assert app["ADMIN_EMAIL"] == "me@example.com"
     assert "OPENAI_API_KEY" not in app  # empty means not set
     assert app["NEXTAUTH_SECRET"] == generated["NEXTAUTH_SECRET"]
     assert app["MONGODB_URI"] == (
@@ -214,7 +215,9 @@ def test_secrets_without_env_file_says_how_to_create_it(stubs, repo):
         ("ADMIN_EMAIL=a@b.c\nADMIN_PASSWORD=x\nOPENAI_KEY=x\n", ".env.kind:3: unknown key OPENAI_KEY"),
         ("ADMIN_EMAIL=a@b.c\nADMIN_PASSWORD=x\nMONGODB_URI=mongodb://x\n", "Remove MONGODB_URI from .env.kind"),
         ("ADMIN_EMAIL=a@b.c\nADMIN_EMAIL=d@e.f\n", "ADMIN_EMAIL is set twice"),
-        ("just words\n", "expected KEY=VALUE"),
+        ("just words\n", ".env.kind:1: expected KEY=VALUE"),
+        ("ADMIN_EMAIL=a@b.c\nsk-live-0123456789abcdef\n", ".env.kind:2: expected KEY=VALUE"),
+        ("ADMIN_EMAIL=a@b.c\n\nAGE-SECRET-KEY-1QYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQS\n", ".env.kind:3: expected"),
     ],
 )
 def test_secrets_rejects_a_wrong_env_file_before_touching_the_cluster(stubs, repo, content, message):
@@ -223,6 +226,17 @@ def test_secrets_rejects_a_wrong_env_file_before_touching_the_cluster(stubs, rep
     assert result.returncode == 1
     assert message in result.stderr
     assert not [call for call in stubs.calls() if "apply" in call]
+    # Errors name the line and key, never echo a value (a pasted credential).
+    assert not re.search(r"sk-live|AGE-SECRET-KEY|a@b\.c|d@e\.f|mongodb://", result.stdout + result.stderr)
+
+
+def test_secrets_makes_an_existing_credentials_file_private(stubs, repo):
+    cache = repo / ".cache/kind/doc-router"
+    cache.mkdir(parents=True)
+    (cache / "generated-secrets.json").write_text("{}\n")
+    (cache / "generated-secrets.json").chmod(0o644)  # e.g. copied in, or made by an older version
+    assert kind(stubs, repo, "secrets").returncode == 0
+    assert (cache / "generated-secrets.json").stat().st_mode & 0o777 == 0o600
 
 
 def test_secrets_needs_the_cluster(stubs, repo):
@@ -270,6 +284,18 @@ def test_deploy_installs_flux_pushes_applies_and_waits(stubs, repo):
         f"{wait} --for=condition=Ready",
     ]
     assert "http://localhost/fastapi/docs" in result.stdout
+
+
+def test_deploy_strips_credentials_from_the_remote_url(stubs, repo):
+    token = "ghs_0123456789abcdefTOKEN"
+    stubs.rule(f"git -C {repo} remote get-url origin", stdout=f"https://x-access-token:{token}@github.com/o/r.git\n")
+    deploy_stubs(stubs, repo)
+    result = kind(stubs, repo, "deploy")
+    assert result.returncode == 0, result.stderr
+    push = [call for call in stubs.calls() if call.startswith("flux push")]
+    assert len(push) == 1 and "--source=https://github.com/o/r.git " in push[0]
+    # Not on any command line (process list, OCI metadata), not printed.
+    assert token not in " ".join(stubs.calls()) + result.stdout + result.stderr
 
 
 def test_deploy_outside_git_uses_local_and_a_content_digest(stubs, repo):

@@ -1,7 +1,8 @@
-"""`main.py secrets init|edit` (a stub sops for edit), the runner, and the files that must list every key."""
+"""`main.py secrets init|edit` with the real sops, the runner, and the files that must list every key."""
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -15,10 +16,12 @@ from docrouter.config import load_environment
 from docrouter.kind.cluster import NODE_IMAGE
 from docrouter.kind.workspace import ARTIFACT_TAG, REGISTRY_NAME, REGISTRY_PORT, SOURCE_NAME
 from docrouter.runner import CommandError, run
+from docrouter.secrets import sops
+from docrouter.secrets.agekeys import generate_identity
 from docrouter.secrets.catalog import APP_SECRET_KEYS, SECRETS
-from docrouter.secrets.sopsfile import decrypt_document, generate_identity
 from docrouter.secrets.values import CHANGE_ME, mongodb_uri
 from stub_tools import StubTools
+
 
 @pytest.fixture(scope="module")
 def key() -> tuple[str, str]:
@@ -39,12 +42,20 @@ def repo(tmp_path, key) -> Path:
     return root
 
 
-def secrets_cli(stubs: StubTools, repo: Path, command: str, *args: str):
-    return stubs.main("secrets", command, *args, "--root", str(repo))
+def secrets_cli(stubs: StubTools, repo: Path, command: str, *args: str, env: dict | None = None):
+    return stubs.main("secrets", command, *args, "--root", str(repo), env=env)
 
 
 def decrypted(path: Path, key) -> dict:
-    return decrypt_document(path.read_text(), [key[0]])["stringData"]
+    return yaml.safe_load(sops.decrypt(path, env={**os.environ, "SOPS_AGE_KEY": key[0]}))["stringData"]
+
+
+def editor(tmp_path: Path, code: str) -> str:
+    """An $EDITOR for `sops edit`: a Python script that gets the decrypted temporary file's path."""
+    script = tmp_path / "editor.py"
+    script.write_text(f"#!{sys.executable}\nimport sys\nfrom pathlib import Path\npath = Path(sys.argv[-1])\n{code}\n")
+    script.chmod(0o755)
+    return str(script)
 
 
 APP = "secrets/staging/doc-router/doc-router-secrets.sops.yaml"
@@ -65,17 +76,23 @@ def test_init_creates_every_secret_with_generated_credentials_that_agree(tmp_pat
     generated = [app["NEXTAUTH_SECRET"], app["FASTAPI_SECRET"], app["ADMIN_PASSWORD"], *db.values()]
     assert len(set(generated)) == len(generated) and all(len(v) >= 32 for v in generated)
     assert not [p for p in repo.rglob(".*.sops.yaml.*")]  # no temporary files left behind
+    # Plaintext went to sops on stdin: no value on any command line, in the output, or on disk.
+    assert not any(value in result.stdout + result.stderr for value in generated)
+    assert "encrypt --filename-override" in result.stderr and "/dev/stdin" in result.stderr
+    files = [p.read_text() for p in repo.rglob("*") if p.is_file()]
+    assert not any(value in text for value in generated for text in files)
 
 
 def test_init_leaves_existing_secrets_alone_unless_forced(tmp_path, repo, key):
     stubs = StubTools(tmp_path, tools=())
     secrets_cli(stubs, repo, "init", "--env", "staging")
     before = {p: (repo / p).read_bytes() for p in (APP, DB)}
+    old_password = decrypted(repo / DB, key)["app-password"]
     result = secrets_cli(stubs, repo, "init", "--env", "staging")
     assert result.returncode == 0 and "every Secret exists already" in result.stdout
     assert {p: (repo / p).read_bytes() for p in (APP, DB)} == before
     assert secrets_cli(stubs, repo, "init", "--env", "staging", "--force").returncode == 0
-    assert decrypted(repo / DB, key)["app-password"] != decrypt_document(before[DB].decode(), [key[0]])["stringData"]["app-password"]
+    assert decrypted(repo / DB, key)["app-password"] != old_password
 
 
 def test_init_refuses_to_pair_a_new_secret_with_an_old_one(tmp_path, repo):
@@ -92,21 +109,25 @@ def test_init_refuses_to_pair_a_new_secret_with_an_old_one(tmp_path, repo):
 # --- make secrets-edit ---------------------------------------------------------------
 
 
-def test_edit_creates_missing_secrets_then_opens_the_file_in_sops(tmp_path, repo, key):
-    stubs = StubTools(tmp_path)
-    result = secrets_cli(stubs, repo, "edit", "--env", "staging")
+def test_edit_creates_missing_secrets_then_saves_the_edit_encrypted(tmp_path, repo, key):
+    change = editor(tmp_path, "path.write_text(path.read_text().replace('CHANGE-ME', 'ops@example.com'))")
+    result = secrets_cli(StubTools(tmp_path, tools=()), repo, "edit", "--env", "staging",
+                         env={"EDITOR": change, "SOPS_AGE_KEY": key[0]})
     assert result.returncode == 0, result.stderr
-    assert stubs.calls() == [f"sops --config {repo}/.sops.yaml edit {repo / APP}"]
-    assert set(decrypted(repo / APP, key)) >= {"MONGODB_URI", "ADMIN_EMAIL"} and (repo / DB).is_file()
+    assert f"--config {repo}/.sops.yaml edit {repo / APP}" in result.stderr
+    assert "is encrypted; commit it" in result.stdout
+    assert decrypted(repo / APP, key)["ADMIN_EMAIL"] == "ops@example.com"
+    assert "ops@example.com" not in (repo / APP).read_text() and (repo / DB).is_file()
 
 
-def test_edit_opens_an_existing_file_without_recreating_it(tmp_path, repo):
-    stubs = StubTools(tmp_path)
+def test_edit_closed_without_a_change_is_no_change_not_a_failure(tmp_path, repo, key):
+    stubs = StubTools(tmp_path, tools=())
     secrets_cli(stubs, repo, "init", "--env", "staging")
     before = (repo / DB).read_bytes()
-    result = secrets_cli(stubs, repo, "edit", "--env", "staging", "--secret", "mongodb-credentials")
-    assert result.returncode == 0, result.stderr
-    assert stubs.calls() == [f"sops --config {repo}/.sops.yaml edit {repo / DB}"]
+    result = secrets_cli(stubs, repo, "edit", "--env", "staging", "--secret", "mongodb-credentials",
+                         env={"EDITOR": editor(tmp_path, "pass"), "SOPS_AGE_KEY": key[0]})
+    assert result.returncode == 0, result.stderr  # sops exits 200, "File has not changed"
+    assert "no change" in result.stdout
     assert (repo / DB).read_bytes() == before
 
 
@@ -121,19 +142,19 @@ def test_edit_opens_an_existing_file_without_recreating_it(tmp_path, repo):
     ],
 )
 def test_init_and_edit_refuse_with_a_clear_message(tmp_path, repo, command, env_name, message):
-    stubs = StubTools(tmp_path)
-    result = secrets_cli(stubs, repo, command, "--env", env_name)
+    result = secrets_cli(StubTools(tmp_path, tools=()), repo, command, "--env", env_name)
     assert result.returncode == 1
     assert message.format(command=command) in result.stderr
-    assert stubs.calls() == []
+    assert "Traceback" not in result.stderr
     assert not (repo / "secrets").exists()
 
 
 def test_edit_without_sops_says_how_to_install_it(tmp_path, repo):
-    stubs = StubTools(tmp_path, tools=())
-    result = secrets_cli(stubs, repo, "edit", "--env", "staging")
+    result = secrets_cli(StubTools(tmp_path, tools=()), repo, "edit", "--env", "staging",
+                         env={"SOPS": str(tmp_path / "no-sops-here")})
     assert result.returncode == 1
-    assert "sops is not installed" in result.stderr and "https://github.com/getsops/sops" in result.stderr
+    assert "no-sops-here is not an executable sops" in result.stderr and "Traceback" not in result.stderr
+    assert not (repo / "secrets").exists()
 
 
 # --- the runner ------------------------------------------------------------------

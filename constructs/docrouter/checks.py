@@ -7,7 +7,6 @@ from collections import Counter
 from typing import Iterable
 
 from .manifest_rules import object_problems
-from .secrets.sopsfile import ENC_VALUE
 
 # API groups whose CRDs come from a controller in dist/, and the object that installs them.
 CRD_INSTALLERS = {
@@ -33,16 +32,43 @@ def api_group(obj: dict) -> str:
     return api_version.split("/")[0] if "/" in api_version else ""
 
 
+# A value as sops writes it (aes/cipher.go in getsops/sops): AES256-GCM data, IV, tag and the value's type.
+_B64 = "[A-Za-z0-9+/=]+"
+ENC_VALUE = re.compile(rf"^ENC\[AES256_GCM,data:{_B64},iv:{_B64},tag:{_B64},type:[a-z0-9]+\]$")
+SECRET_VALUE_FIELDS = ("data", "stringData")
+
+
 def is_sops_encrypted(obj: dict) -> bool:
-    """True when a Secret carries SOPS metadata (a MAC, a date, age recipients) and every value is ciphertext."""
+    """A thin guard, not a decryption: the Secret carries sops metadata (an encrypted MAC, a date,
+    age recipients) and every non-empty value under data/stringData is ciphertext.
+
+    Empty strings and nulls are accepted: sops leaves them as they are (there is nothing to hide).
+    Whether the recipients are the right ones is checked against .sops.yaml by the callers.
+    """
     meta = obj.get("sops")
     if not isinstance(meta, dict) or not ENC_VALUE.match(str(meta.get("mac", ""))) or not meta.get("lastmodified"):
         return False
-    recipients = meta.get("age")
-    if not recipients or not all(isinstance(r, dict) and r.get("recipient") and r.get("enc") for r in recipients):
+    stanzas = meta.get("age")
+    if not isinstance(stanzas, list) or not stanzas:
         return False
-    values = {**(obj.get("data") or {}), **(obj.get("stringData") or {})}
-    return all(isinstance(v, str) and ENC_VALUE.match(v) for v in values.values())
+    if not all(isinstance(s, dict) and s.get("recipient") and s.get("enc") for s in stanzas):
+        return False
+    for field in SECRET_VALUE_FIELDS:
+        values = obj.get(field)
+        if values is None:
+            continue
+        if not isinstance(values, dict):
+            return False
+        if not all(v is None or v == "" or (isinstance(v, str) and ENC_VALUE.match(v)) for v in values.values()):
+            return False
+    return True
+
+
+def recipients_of(obj: dict) -> list[str]:
+    """The age recipients a SOPS file's data key is encrypted for (its `sops.age[].recipient`)."""
+    meta = obj.get("sops") if isinstance(obj.get("sops"), dict) else {}
+    stanzas = meta.get("age") if isinstance(meta.get("age"), list) else []
+    return [str(s["recipient"]) for s in stanzas if isinstance(s, dict) and s.get("recipient")]
 
 
 def check_no_plain_secrets(env: str, objects: Iterable[dict]) -> None:

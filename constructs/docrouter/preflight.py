@@ -16,7 +16,6 @@ INSTALL_HINTS = {
     "kind": "kind: https://kind.sigs.k8s.io/docs/user/quick-start/#installation (e.g. `go install sigs.k8s.io/kind@latest`)",
     "kubectl": "kubectl: https://kubernetes.io/docs/tasks/tools/#kubectl",
     "flux": "Flux CLI: https://fluxcd.io/flux/installation/#install-the-flux-cli (e.g. `curl -s https://fluxcd.io/install.sh | sudo bash`)",
-    "sops": "SOPS 3.9+: https://github.com/getsops/sops/releases (e.g. `brew install sops`)",
 }
 DOCKER_DAEMON_TIMEOUT_SECONDS = 20
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from ..preflight import PreflightError, require
 from ..runner import probe, run
@@ -56,8 +57,18 @@ def artifact_origin(ws: Workspace) -> tuple[str, str]:
         return "local", f"local@sha1:{content_digest(ws.artifact_dir)}"
     remote = probe([*git, "remote", "get-url", "origin"])
     branch = probe([*git, "rev-parse", "--abbrev-ref", "HEAD"]).stdout.strip() or "local"
-    source = remote.stdout.strip() if remote.ok and remote.stdout.strip() else "local"
+    source = without_credentials(remote.stdout.strip()) if remote.ok and remote.stdout.strip() else "local"
     return source, f"{branch}@sha1:{commit.stdout.strip()}"
+
+
+def without_credentials(url: str) -> str:
+    """The remote URL without user:token@, which would otherwise be printed, sit in the process
+    list and be stored in the OCI artifact's metadata (`https://x-access-token:…@github.com/…`)."""
+    parts = urlsplit(url)
+    if not parts.scheme or "@" not in parts.netloc:
+        return url  # scp-like `git@github.com:org/repo.git` names a user, not a credential
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
 def content_digest(folder: Path) -> str:

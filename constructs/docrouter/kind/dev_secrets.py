@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
@@ -20,7 +19,7 @@ from .. import constants as c
 from ..config import load_environment
 from ..preflight import require
 from ..runner import run
-from ..secrets.sopsfile import generate_identity
+from ..secrets.agekeys import generate_identity, key_file_text
 from ..secrets.catalog import APP_SECRET_KEYS
 from ..secrets.values import generated_keys, mongodb_uri, random_value
 from .cluster import require_cluster_context
@@ -93,8 +92,7 @@ def ensure_age_key(path: Path) -> str:
     else:
         # Same file format as `age-keygen -o`, without needing the age tools installed.
         identity, recipient = generate_identity()
-        created = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        write_private(path, f"# created: {created}\n# public key: {recipient}\n{identity}\n")
+        write_private(path, key_file_text(identity, recipient))
         print(f"Created the age key {path} (public key {recipient}).")
     return path.read_text(encoding="utf-8")
 
@@ -102,6 +100,9 @@ def ensure_age_key(path: Path) -> str:
 def write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # O_CREAT's mode applies only to a new file: an existing one (copied in, or made by an older
+    # version) would keep its mode, so set 0600 every time, before anything is written.
+    os.fchmod(descriptor, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(text)
 

@@ -1,11 +1,19 @@
-"""Read .env.kind: KEY=VALUE lines, `#` comments, optional quotes, no interpolation."""
+"""Read .env.kind with python-dotenv: quotes, `export`, and `# comments` as Docker Compose reads them.
+
+Values are taken literally (no ${VAR} interpolation: a `$` in a password stays a `$`).
+Errors name the line number and, for KEY=VALUE lines, the key; never the line itself,
+which may be a pasted credential.
+"""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-LINE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
+from dotenv import dotenv_values
+from dotenv.parser import parse_stream
+
+KEY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class EnvFileError(Exception):
@@ -19,28 +27,29 @@ def read_env_file(path: Path, known_keys: set[str]) -> dict[str, str]:
             f"{path} does not exist. Create it from the example and fill in your values:\n"
             f"  cp .env.kind.example .env.kind"
         )
-    values: dict[str, str] = {}
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        match = LINE.match(line)
-        if not match:
-            raise EnvFileError(f"{path}:{number}: expected KEY=VALUE, got {line.split('=')[0]!r}")
-        key, value = match.group(1), _unquote(match.group(2).strip())
-        if key not in known_keys:
-            raise EnvFileError(
-                f"{path}:{number}: unknown key {key}; the app reads only the keys in .env.kind.example "
-                "(see secrets/TEMPLATE.md)"
-            )
-        if key in values:
-            raise EnvFileError(f"{path}:{number}: {key} is set twice")
-        if value:
-            values[key] = value
-    return values
+    check_structure(path, known_keys)
+    values = dotenv_values(path, interpolate=False, encoding="utf-8")
+    return {key: value for key, value in values.items() if value}
 
 
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        return value[1:-1]
-    return value
+def check_structure(path: Path, known_keys: set[str]) -> None:
+    """Every line is a comment, blank, or KEY=VALUE with a known key set once (dotenv_values would
+    silently skip a malformed line and keep the last of two values)."""
+    seen: set[str] = set()
+    with path.open(encoding="utf-8") as stream:
+        for binding in parse_stream(stream):
+            text = binding.original.string
+            # dotenv's parser counts blank lines before a binding as part of it; skip them for the number.
+            number = binding.original.line + text[: len(text) - len(text.lstrip())].count("\n")
+            if binding.key is None and not binding.error:
+                continue  # blank line or comment
+            if binding.error or binding.value is None or not KEY_NAME.match(binding.key or ""):
+                raise EnvFileError(f"{path}:{number}: expected KEY=VALUE (the line is not shown: it may hold a secret)")
+            if binding.key not in known_keys:
+                raise EnvFileError(
+                    f"{path}:{number}: unknown key {binding.key}; the app reads only the keys in "
+                    ".env.kind.example (see secrets/TEMPLATE.md)"
+                )
+            if binding.key in seen:
+                raise EnvFileError(f"{path}:{number}: {binding.key} is set twice")
+            seen.add(binding.key)

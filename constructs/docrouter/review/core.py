@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from .fields import field_changes, redact_secret_pair
+from .fields import field_changes
 from .manifests import parse_tree
 from .model import ADDED, CHANGED, REMOVED, EnvReport, ImageChange, Manifest, ObjectChange, ObjectKey, Report
 from .podspec import images
 from .risks import env_risks
 from .rollout import explain_rollout
+from .secret_diff import comparable_secrets
 
 
 def _comparable(old: Manifest, new: Manifest) -> tuple[dict, dict]:
     if old.key.kind == "Secret":
-        return redact_secret_pair(old.body, new.body)
+        return comparable_secrets(old.body, new.body)
     return old.body, new.body
 
 

@@ -8,11 +8,10 @@ from pathlib import Path
 
 from .. import constants as c
 from ..preflight import PreflightError
-from ..runner import CommandError
 from .catalog import SECRETS
 from .edit import edit
 from .init import SecretsError, init
-from .sopsfile import SopsError
+from .sops import SopsError
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -39,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
             init(args.root.resolve(), args.env, force=args.force)
         else:
             edit(args.root.resolve(), args.env, args.secret)
-    except (SecretsError, SopsError, PreflightError, CommandError) as exc:
+    except (SecretsError, SopsError, PreflightError) as exc:
         print(f"secrets {args.secrets_command}: {exc}", file=sys.stderr)
         return 1
     return 0

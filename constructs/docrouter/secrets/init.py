@@ -1,11 +1,11 @@
-"""`make secrets-init ENV=<env>`: create an environment's encrypted Secrets, no sops binary needed.
+"""`make secrets-init ENV=<env>`: create an environment's encrypted Secrets with sops.
 
-Writes secrets/<env>/<namespace>/<name>.sops.yaml for every Secret the environment needs,
-encrypted for the recipients of its .sops.yaml rule. Credentials are generated at random
-(the database passwords, keyfile, session secrets, admin password) and MONGODB_URI is
-built from the generated app password, so the app and the database agree from the first
-deploy. Required values nobody can generate are CHANGE-ME and listed at the end.
-Plaintext never touches the disk.
+Writes secrets/<env>/<namespace>/<name>.sops.yaml for every Secret the environment needs:
+the plaintext is piped into `sops encrypt --filename-override <path> /dev/stdin`, so sops
+picks the recipients from the path's .sops.yaml rule and plaintext never touches the disk.
+Credentials are generated at random (the database passwords, keyfile, session secrets,
+admin password) and MONGODB_URI is built from the generated app password, so the app and
+the database agree from the first deploy. Required values nobody can generate are CHANGE-ME and listed at the end.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ import os
 import tempfile
 from pathlib import Path
 
+import yaml
+
 from .. import constants as c
 from ..config import ConfigError, Environment, load_environment
 from .catalog import SECRETS
-from .rules import creation_rule
-from .sopsfile import encrypt_document
+from . import sops
+from .rules import SOPS_CONFIG, creation_rule
 from .values import generated_keys, initial_values, random_value, to_fill_in
 
 
@@ -79,7 +81,8 @@ def init(root: Path, env_name: str, force: bool = False) -> list[Path]:
             "type": "Opaque",
             "stringData": values,
         }
-        texts[name] = encrypt_document(manifest, list(rules[name].recipients), rules[name].encrypted_regex)
+        plaintext = yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True)
+        texts[name] = sops.encrypt(root / SOPS_CONFIG, paths[name], plaintext)
         todo[name] = to_fill_in(values)
     for name in names:
         write_atomically(paths[name], texts[name])

@@ -11,6 +11,7 @@ import yaml
 from ..preflight import PreflightError
 
 SOPS_CONFIG = ".sops.yaml"
+# A fresh clone's .sops.yaml names no real key: `age: REPLACE_WITH_<ENV>_AGE_PUBLIC_KEY`.
 PLACEHOLDER_MARK = "REPLACE_WITH"
 
 
@@ -20,20 +21,30 @@ class CreationRule:
     encrypted_regex: str
 
 
-def creation_rule(root: Path, relative_path: str) -> CreationRule:
-    """The first rule whose path_regex matches, as sops picks it; PreflightError when it is unusable."""
+def matching_rule(root: Path, relative_path: str) -> dict | None:
+    """The first rule whose path_regex matches, as sops picks it; None when none does."""
     config = root / SOPS_CONFIG
     if not config.is_file():
         raise PreflightError(f"{config} is missing: it holds the age recipients per environment")
     rules = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("creation_rules") or []
-    rule = next((r for r in rules if re.search(r.get("path_regex", ""), relative_path)), None)
+    return next((r for r in rules if re.search(r.get("path_regex", ""), relative_path)), None)
+
+
+def has_placeholder(rule: dict | None) -> bool:
+    return rule is not None and PLACEHOLDER_MARK in str(rule.get("age") or "")
+
+
+def creation_rule(root: Path, relative_path: str) -> CreationRule:
+    """The rule sops will use for relative_path; PreflightError when it is missing or unusable."""
+    config = root / SOPS_CONFIG
+    rule = matching_rule(root, relative_path)
     if rule is None:
         raise PreflightError(f"no creation rule in {config} matches {relative_path}; add one for this environment")
     age = str(rule.get("age") or "")
-    if PLACEHOLDER_MARK in age:
+    if has_placeholder(rule):
         raise PreflightError(
             f"the creation rule for {relative_path} in {config} still has the placeholder {age}: "
-            "replace it with your team's age public key (age1..., README 'Secrets')"
+            "replace it with your team's age public key (age1..., README 'Bootstrapping a real cluster')"
         )
     recipients = tuple(part.strip() for part in age.split(",") if part.strip())
     if not recipients or not rule.get("encrypted_regex"):

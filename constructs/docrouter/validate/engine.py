@@ -15,6 +15,7 @@ from .netpol_flow import check_netpol_flow
 from .policy import check_policy
 from .references import check_references
 from .schema import check_schemas
+from .sops_secrets import check_sops_secrets
 from .uniqueness import check_unique
 
 CHECKS: tuple[Callable[[Inventory], list[Finding]], ...] = (
@@ -25,6 +26,7 @@ CHECKS: tuple[Callable[[Inventory], list[Finding]], ...] = (
     check_flux_references,
     check_policy,
     check_netpol_flow,
+    check_sops_secrets,
 )
 
 
