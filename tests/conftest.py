@@ -97,3 +97,31 @@ def manifests_for(name: str) -> Manifests:
 @pytest.fixture(params=ENVIRONMENTS)
 def manifests(request) -> Manifests:
     return manifests_for(request.param)
+
+
+# --- a throwaway copy of the environment files, edited as a user would ---------------------
+
+
+@pytest.fixture
+def env_dir(tmp_path) -> Path:
+    folder = tmp_path / "environments"
+    shutil.copytree(REPO / "constructs/docrouter/environments", folder)
+    return folder
+
+
+def edit_environment(env_dir: Path, name: str, change) -> None:
+    """Apply `change` to the parsed environments/<name>.yaml in env_dir and write it back."""
+    path = env_dir / f"{name}.yaml"
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data))
+
+
+def refused_environment(env_dir: Path, name: str, change) -> str:
+    """The ConfigError message for the environment after `change`."""
+    from docrouter.config import ConfigError
+
+    edit_environment(env_dir, name, change)
+    with pytest.raises(ConfigError) as caught:
+        load_environment(name, env_dir)
+    return str(caught.value)

@@ -4,34 +4,19 @@ a real violating configuration (or a rendered object the constructs could produc
 from __future__ import annotations
 
 import copy
-import shutil
-from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import REPO, manifests_for
+from conftest import manifests_for, refused_environment
 from docrouter.manifest_rules import object_problems
 from docrouter.checks import SynthError
-from docrouter.config import ConfigError, load_environment
+from docrouter.config import load_environment
 from docrouter.synth import render
 
 
-@pytest.fixture
-def env_dir(tmp_path) -> Path:
-    folder = tmp_path / "environments"
-    shutil.copytree(REPO / "constructs/docrouter/environments", folder)
-    return folder
 
-
-def refused(env_dir: Path, name: str, change) -> str:
-    path = env_dir / f"{name}.yaml"
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data))
-    with pytest.raises(ConfigError) as caught:
-        load_environment(name, env_dir)
-    return str(caught.value)
+refused = refused_environment
 
 
 def set_in(path: str, value):

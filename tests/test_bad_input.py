@@ -9,26 +9,15 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import REPO, copy_sources
+from conftest import REPO, copy_sources, edit_environment
 from docrouter.checks import SynthError, check_crd_layering, check_no_plain_secrets, check_unique
 from docrouter.config import ConfigError, load_environment
 from docrouter.synth import check_shrink, write_tree
 
 
-@pytest.fixture
-def env_dir(tmp_path) -> Path:
-    folder = tmp_path / "environments"
-    shutil.copytree(REPO / "constructs/docrouter/environments", folder)
-    return folder
 
-
-def edit(env_dir: Path, name: str, change) -> None:
-    path = env_dir / f"{name}.yaml"
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data))
+edit = edit_environment
 
 
 @pytest.mark.parametrize(

@@ -10,16 +10,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
 
-from conftest import ENVIRONMENTS, REPO, manifests_for
+from conftest import ENVIRONMENTS, REPO, edit_environment, manifests_for, refused_environment
 from docrouter import constants as c
-from docrouter.config import ConfigError, load_environment
+from docrouter.config import load_environment
 from docrouter.providers import PROVIDERS
 from docrouter.quantities import parse as parse_quantity
 from docrouter.secrets.catalog import APP_SECRET_KEYS
@@ -27,28 +26,12 @@ from docrouter.secrets.catalog import APP_SECRET_KEYS
 ENV_DIR = REPO / "constructs/docrouter/environments"
 
 
-@pytest.fixture
-def env_dir(tmp_path) -> Path:
-    shutil.copytree(ENV_DIR, tmp_path / "environments")
-    return tmp_path / "environments"
-
-
-def refused(env_dir: Path, name: str, change) -> str:
-    path = env_dir / f"{name}.yaml"
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data))
-    with pytest.raises(ConfigError) as caught:
-        load_environment(name, env_dir)
-    return str(caught.value)
-
-
 def accepted(env_dir: Path, name: str, change):
-    path = env_dir / f"{name}.yaml"
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data))
+    edit_environment(env_dir, name, change)
     return load_environment(name, env_dir)
+
+
+refused = refused_environment
 
 
 # --- Let's Encrypt: contacts and names it refuses ---------------------------------------
