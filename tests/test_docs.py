@@ -7,6 +7,8 @@ import ast
 import re
 from pathlib import Path
 
+import yaml
+
 from conftest import REPO
 from docrouter.config import environment_names, load_environment
 from docrouter.validate.rules import RULES
@@ -110,6 +112,50 @@ def test_readme_environment_table_matches_the_environment_files():
     assert readme_environment_table() == expected, (
         "README environment table is stale (constructs/docrouter/environments/*.yaml); expected:\n"
         + "\n".join(f"{env}: {cells}" for env, cells in expected.items()))
+
+
+# --- layers --------------------------------------------------------------------------------------
+
+def flux_kustomizations(env: str) -> dict[str, dict]:
+    """The synthesized Flux Kustomizations of clusters/<env>/, by name."""
+    docs = [yaml.safe_load(path.read_text()) for path in sorted((REPO / "clusters" / env).glob("*.yaml"))]
+    return {d["metadata"]["name"]: d for d in docs if d["kind"] == "Kustomization"}
+
+
+def apply_order(kustomizations: dict[str, dict]) -> list[str]:
+    """The chain Flux follows: each Kustomization after the ones it dependsOn."""
+    order: list[str] = []
+    while len(order) < len(kustomizations):
+        ready = [name for name, k in kustomizations.items() if name not in order
+                 and all(d["name"] in order for d in k["spec"].get("dependsOn", []))]
+        assert ready, "dependsOn has a cycle"
+        order += sorted(ready)
+    return order
+
+
+def test_readme_layer_chain_and_platform_table_follow_the_flux_objects():
+    production = flux_kustomizations("production")  # a TLS environment: it has every layer
+    paragraph = text(README)[text(README).index("Each environment is split into layers"):]
+    chain = re.findall(r"`([a-z-]+)`", paragraph[: paragraph.index("One Flux `Kustomization`")])
+    assert chain == apply_order(production), f"README layer chain {chain}; Flux applies {apply_order(production)}"
+    table = section(DOCS / "platform.md", "## Layers", "## What runs")
+    documented = set(re.findall(r"^\| `([a-z/-]+)` \| `([a-z-]+)` \|", table, re.M))
+    synthesized = {(k["spec"]["path"].removeprefix("./dist/production/"), name) for name, k in production.items()}
+    assert documented == synthesized, f"docs/platform.md layers {sorted(documented)}, synthesized {sorted(synthesized)}"
+
+
+def test_readme_kustomization_example_is_an_excerpt_of_the_synthesized_one():
+    example = yaml.safe_load(text(README).split("```yaml\n", 1)[1].split("```", 1)[0])
+    real = flux_kustomizations("staging")[example["metadata"]["name"]]
+
+    def excerpt(shown, actual, where="") -> list[str]:
+        if isinstance(shown, dict):
+            return [e for k, v in shown.items() for e in excerpt(v, actual.get(k) if isinstance(actual, dict) else None,
+                                                                  f"{where}.{k}")]
+        return [] if shown == actual else [f"{where}: README shows {shown!r}, clusters/staging has {actual!r}"]
+
+    problems = excerpt(example, real)
+    assert not problems, problems
 
 
 # --- links and pointers --------------------------------------------------------------------------
