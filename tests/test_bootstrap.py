@@ -1,4 +1,4 @@
-"""README "Bootstrapping a real cluster", steps 1-4, in a throwaway copy of the repository as a fork
+"""docs/bootstrap.md "Bootstrapping a real cluster", steps 1-4, in a throwaway copy of the repository as a fork
 would run them: age key → .sops.yaml → make secrets-init → make synth → make validate → commit,
 then the real sops decrypts what Flux would get. Everything but the cluster commands."""
 
@@ -24,9 +24,9 @@ PLACEHOLDER = "REPLACE_WITH_STAGING_AGE_PUBLIC_KEY"
 
 
 def bootstrap_steps() -> str:
-    """The numbered steps of the README's bootstrap section."""
-    text = (REPO / "README.md").read_text()
-    section = text[text.index("## Bootstrapping a real cluster") : text.index("### When a health check is stuck")]
+    """The numbered steps of the bootstrap runbook (docs/bootstrap.md)."""
+    text = (REPO / "docs" / "bootstrap.md").read_text()
+    section = text[text.index("# Bootstrapping a real cluster") : text.index("## When a health check is stuck")]
     return section[section.index("\n1. ") :]
 
 

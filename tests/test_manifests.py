@@ -254,7 +254,7 @@ def test_only_the_backend_and_frontend_accept_traffic_from_ingress_nginx(manifes
 def test_no_plain_text_secrets_and_no_latest_tags(manifests):
     shipped = [o for o in manifests.objects + manifests.flux if o["kind"] == "Secret"]
     assert all(is_sops_encrypted(o) for o in shipped)
-    # Exactly the committed SOPS files (a fresh clone has none: README "Bootstrapping a real cluster").
+    # Exactly the committed SOPS files (a fresh clone has none: docs/bootstrap.md).
     expected = [n for n in secrets_of(manifests.env) if secret_path(REPO, manifests.env.name, n).is_file()]
     assert sorted(o["metadata"]["name"] for o in shipped) == sorted(expected)
     for owner, template in manifests.pod_templates():
