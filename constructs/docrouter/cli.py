@@ -15,8 +15,7 @@ from pathlib import Path
 
 from .checks import SynthError
 from .config import ConfigError, environment_names, load_environment
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from .paths import REPO_ROOT
 
 # command → (module, help)
 COMMANDS = {

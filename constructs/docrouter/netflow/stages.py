@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from ..paths import KUSTOMIZATION
 from .runtime import RuntimePod, runtime_pods
 
 FLUX_KUSTOMIZATION = ("kustomize.toolkit.fluxcd.io", "Kustomization")
@@ -103,7 +104,7 @@ def _folder(env: str, spec: dict) -> str:
 def _manifests_under(folder: str, tree: Mapping[str, str]) -> list[dict]:
     objects = []
     for path in sorted(p for p in tree if p.startswith(folder)):
-        if path.endswith(("/kustomization.yaml", ".sops.yaml")):
+        if path.endswith((f"/{KUSTOMIZATION}", ".sops.yaml")):
             continue  # kustomize's file lists, and Secrets (no pods, no policies)
         objects += _documents(path, tree[path])
     return objects
