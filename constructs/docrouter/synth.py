@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Iterable
 
@@ -131,14 +132,39 @@ def count_objects(folder: Path) -> int:
     return sum(1 for p in folder.rglob("*.yaml") if p.name != KUSTOMIZATION)
 
 
+def count_committed_objects(folder: Path) -> int | None:
+    """Objects under folder in the last commit; None when folder is not inside a git checkout with a commit."""
+    existing = next((p for p in (folder, *folder.parents) if p.is_dir()), None)
+    if existing is None:
+        return None
+    try:
+        listed = subprocess.run(
+            ["git", "ls-tree", "-r", "--name-only", "HEAD", "--", os.path.relpath(folder, existing)],
+            cwd=existing, capture_output=True, text=True,
+        )
+    except OSError:  # no git on this machine
+        return None
+    if listed.returncode != 0:  # not a checkout, no commit yet, or folder outside the checkout
+        return None
+    return sum(1 for line in listed.stdout.splitlines()
+               if line.endswith(".yaml") and not line.endswith(f"/{KUSTOMIZATION}"))
+
+
 def check_shrink(env: str, target: Path, files: dict[str, Content], allow_shrink: bool) -> None:
-    """Flux prunes whatever leaves dist/: refuse to lose most of an environment by accident."""
-    before = count_objects(target)
+    """Flux prunes whatever leaves dist/: refuse to lose most of an environment by accident.
+
+    The baseline is the last commit, which is what Flux applies; the working tree is no
+    baseline because `cdk8s synth` deletes dist/ before it runs main.py. Outside git (a
+    throwaway --out folder) or where nothing is committed yet, the folder's content is the baseline.
+    """
+    committed = count_committed_objects(target)
+    before = committed or count_objects(target)
     after = sum(1 for p in files if not p.endswith(KUSTOMIZATION))
     if before and after < before * SHRINK_LIMIT and not allow_shrink:
         raise SynthError(
-            f"environment '{env}': synth would shrink {target} from {before} to {after} objects, and Flux "
-            "would delete the difference from the cluster. Fix: if that is intended, run again with ALLOW_SHRINK=1."
+            f"environment '{env}': synth would shrink {target} from {before} to {after} objects"
+            f"{' (counted in the last commit)' if committed else ''}, and Flux would delete the difference "
+            "from the cluster. Fix: if that is intended, run again with ALLOW_SHRINK=1."
         )
 
 
