@@ -22,14 +22,8 @@ from .apirules import (
     requests_limits_problems,
     storage_problem,
 )
-
-WORKLOAD_KINDS = ("Deployment", "StatefulSet")
-
-
-def _object_id(obj: dict) -> str:
-    meta = obj.get("metadata") or {}
-    namespace = meta.get("namespace")
-    return f"{obj.get('kind')} {namespace + '/' if namespace else ''}{meta.get('name')}"
+from .identity import ref_of
+from .pod_templates import REPLICATED_KINDS, selector_matches, template_labels
 
 
 def _pod_spec(obj: dict) -> dict | None:
@@ -76,7 +70,7 @@ def object_problems(objects: Iterable[dict]) -> list[Problem]:
     objects = list(objects)
     problems: list[Problem] = []
     for obj in objects:
-        where, kind, spec = _object_id(obj), obj.get("kind"), obj.get("spec") or {}
+        where, kind, spec = ref_of(obj), obj.get("kind"), obj.get("spec") or {}
         problems += _metadata_problems(obj, where)
         pod = _pod_spec(obj)
         if isinstance(pod, dict):
@@ -130,13 +124,8 @@ def _storage_class_problems(where: str, obj: dict) -> Iterator[Problem]:
                       f"keys under {STORAGE_PARAMETERS_MAX_BYTES} bytes", "keep only the driver's real parameters")
 
 
-def _selects(selector: dict, labels: dict) -> bool:
-    wanted = (selector or {}).get("matchLabels") or {}
-    return bool(wanted) and all(labels.get(k) == v for k, v in wanted.items())
-
-
 def _pdb_problems(objects: list[dict]) -> Iterator[Problem]:
-    workloads = [o for o in objects if o.get("kind") in WORKLOAD_KINDS]
+    workloads = [o for o in objects if o.get("kind") in REPLICATED_KINDS]
     hpas = {}  # (namespace, Deployment name) → the HPA's minReplicas, which replaces the replica count
     for hpa in (o for o in objects if o.get("kind") == "HorizontalPodAutoscaler"):
         spec = hpa.get("spec") or {}
@@ -149,11 +138,11 @@ def _pdb_problems(objects: list[dict]) -> Iterator[Problem]:
         namespace = (pdb.get("metadata") or {}).get("namespace")
         for workload in workloads:
             meta, spec = workload.get("metadata") or {}, workload.get("spec") or {}
-            labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
-            if meta.get("namespace") != namespace or not _selects(pdb["spec"].get("selector"), labels):
+            labels = template_labels(workload)
+            if meta.get("namespace") != namespace or not selector_matches(pdb["spec"].get("selector"), labels):
                 continue
             replicas = hpas.get((namespace, meta.get("name")), spec.get("replicas", 1))
             if minimum >= replicas:
-                yield Problem(_object_id(pdb), f"minAvailable {minimum} is not below the {replicas} "
-                              f"{'replica' if replicas == 1 else 'replicas'} of {_object_id(workload)}: every node "
+                yield Problem(ref_of(pdb), f"minAvailable {minimum} is not below the {replicas} "
+                              f"{'replica' if replicas == 1 else 'replicas'} of {ref_of(workload)}: every node "
                               "drain would block", f"lower minAvailable below {replicas} or use maxUnavailable: 1")

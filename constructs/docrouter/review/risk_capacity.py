@@ -4,8 +4,9 @@ multi-replica Deployment switched to Recreate."""
 
 from __future__ import annotations
 
+from ..pod_templates import REPLICATED_KINDS, selector_matches, template_labels
 from .model import ADDED, CHANGED, REMOVED, Manifest, ObjectChange, ObjectKey, RiskFlag, counted
-from .podspec import WORKLOAD_KINDS, replica_count, selects, template_labels
+from .podspec import replica_count
 
 DEFAULT_MAX_UNAVAILABLE = "25%"
 
@@ -40,12 +41,12 @@ def _pdbs_for(workload: Manifest, objects: dict[ObjectKey, Manifest]) -> list[Ma
     return [
         m for m in objects.values()
         if m.key.kind == "PodDisruptionBudget" and m.key.namespace == workload.key.namespace
-        and selects((m.body.get("spec") or {}).get("selector"), labels)
+        and selector_matches((m.body.get("spec") or {}).get("selector"), labels)
     ]
 
 
 def _workloads_for(pdb: Manifest, objects: dict[ObjectKey, Manifest]) -> list[Manifest]:
-    return [m for m in objects.values() if m.key.kind in WORKLOAD_KINDS and pdb in _pdbs_for(m, objects)]
+    return [m for m in objects.values() if m.key.kind in REPLICATED_KINDS and pdb in _pdbs_for(m, objects)]
 
 
 def _blocks_drains(replicas: int, minimum: int | None) -> bool:
@@ -121,10 +122,10 @@ def capacity_risks(changes: list[ObjectChange], old: dict, new: dict) -> list[Ri
             flags += _pdb_risks(change, old, new)
         if change.status == CHANGED and key.kind == "HorizontalPodAutoscaler":
             key = _hpa_target(key, new)  # a lower minReplicas is a replica drop of its workload
-        if change.status == REMOVED or key is None or key.kind not in WORKLOAD_KINDS:
+        if change.status == REMOVED or key is None or key.kind not in REPLICATED_KINDS:
             continue
         flags += _replica_risks(key, old, new)
-        if change.status == CHANGED and change.key.kind in WORKLOAD_KINDS:
+        if change.status == CHANGED and change.key.kind in REPLICATED_KINDS:
             recreate = _recreate_risk(key, old, new)
             flags += [recreate] if recreate else []
             before, after = _max_unavailable(old[key].body), _max_unavailable(new[key].body)
