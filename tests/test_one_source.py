@@ -67,3 +67,20 @@ def test_duplicates_are_named_once_with_group_kind_namespace_name():
         check_unique("kind", {"apps": [web, web, web]})
     other_group = dict(web, apiVersion="example.org/v1")
     check_unique("kind", {"apps": [web, other_group]})
+
+
+def test_validate_and_netflow_read_operator_pod_labels_from_one_rule():
+    from docrouter.netflow.runtime import community_pods, search_pods
+    from docrouter.validate.model import Document
+    from docrouter.validate.workloads import pod_labels
+
+    community = {"kind": "MongoDBCommunity", "metadata": {"name": "db", "namespace": "mongodb"},
+                 "spec": {"members": 3, "statefulSet": {"spec": {"serviceName": "db-hl", "template": {
+                     "metadata": {"labels": {"team": "data"}}}}}}}
+    search = {"kind": "MongoDBSearch", "metadata": {"name": "db", "namespace": "mongodb"},
+              "spec": {"clusters": [{"index": 1, "replicas": 1}]}}
+    assert pod_labels(Document(community, "f.yaml", 0)) == {"team": "data", "app": "db-hl"}
+    assert {p.name: p.labels for p in community_pods(community)} == {
+        "db-0": {"team": "data", "app": "db-hl"}, "db-1": {"team": "data", "app": "db-hl"}}
+    assert pod_labels(Document(search, "f.yaml", 0)) == {"app": "db-search-1-svc"}
+    assert [p.name for p in search_pods(search)] == ["db-search-1-0"]

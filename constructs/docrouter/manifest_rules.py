@@ -23,7 +23,7 @@ from .apirules import (
     storage_problem,
 )
 from .identity import ref_of
-from .pod_templates import REPLICATED_KINDS, selector_matches, template_labels
+from .pod_templates import REPLICATED_KINDS, blocks_drains, min_available, selector_matches, template_labels
 
 
 def _pod_spec(obj: dict) -> dict | None:
@@ -132,8 +132,8 @@ def _pdb_problems(objects: list[dict]) -> Iterator[Problem]:
         target = (spec.get("scaleTargetRef") or {}).get("name")
         hpas[(hpa.get("metadata") or {}).get("namespace"), target] = spec.get("minReplicas", 1)
     for pdb in (o for o in objects if o.get("kind") == "PodDisruptionBudget"):
-        minimum = (pdb.get("spec") or {}).get("minAvailable")
-        if not isinstance(minimum, int) or isinstance(minimum, bool):
+        minimum = min_available(pdb)
+        if minimum is None:
             continue
         namespace = (pdb.get("metadata") or {}).get("namespace")
         for workload in workloads:
@@ -142,7 +142,7 @@ def _pdb_problems(objects: list[dict]) -> Iterator[Problem]:
             if meta.get("namespace") != namespace or not selector_matches(pdb["spec"].get("selector"), labels):
                 continue
             replicas = hpas.get((namespace, meta.get("name")), spec.get("replicas", 1))
-            if minimum >= replicas:
+            if isinstance(replicas, int) and blocks_drains(replicas, minimum):
                 yield Problem(ref_of(pdb), f"minAvailable {minimum} is not below the {replicas} "
                               f"{'replica' if replicas == 1 else 'replicas'} of {ref_of(workload)}: every node "
                               "drain would block", f"lower minAvailable below {replicas} or use maxUnavailable: 1")

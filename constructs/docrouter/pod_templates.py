@@ -78,6 +78,17 @@ def selector_matches(selector: dict | None, labels: dict) -> bool:
     return True
 
 
+def min_available(pdb: dict) -> int | None:
+    """A PodDisruptionBudget's integer minAvailable; None when absent or a percentage."""
+    minimum = (pdb.get("spec") or {}).get("minAvailable")
+    return minimum if isinstance(minimum, int) and not isinstance(minimum, bool) else None
+
+
+def blocks_drains(replicas: int, minimum: int | None) -> bool:
+    """A PDB with minAvailable ≥ replicas allows no eviction at all: every node drain waits forever."""
+    return minimum is not None and replicas <= minimum
+
+
 def image_reference(image: str) -> tuple[str, str, str]:
     """(repository, tag, digest) of `repository[:tag][@digest]`; "" for a missing part.
 

@@ -4,7 +4,7 @@ multi-replica Deployment switched to Recreate."""
 
 from __future__ import annotations
 
-from ..pod_templates import REPLICATED_KINDS, selector_matches, template_labels
+from ..pod_templates import REPLICATED_KINDS, blocks_drains, min_available, selector_matches, template_labels
 from .model import ADDED, CHANGED, REMOVED, Manifest, ObjectChange, ObjectKey, RiskFlag, counted
 from .podspec import replica_count
 
@@ -32,8 +32,7 @@ def _strategy(body: dict) -> str:
 
 
 def _min_available(pdb: Manifest) -> int | None:
-    minimum = (pdb.body.get("spec") or {}).get("minAvailable")
-    return minimum if isinstance(minimum, int) and not isinstance(minimum, bool) else None
+    return min_available(pdb.body)
 
 
 def _pdbs_for(workload: Manifest, objects: dict[ObjectKey, Manifest]) -> list[Manifest]:
@@ -47,11 +46,6 @@ def _pdbs_for(workload: Manifest, objects: dict[ObjectKey, Manifest]) -> list[Ma
 
 def _workloads_for(pdb: Manifest, objects: dict[ObjectKey, Manifest]) -> list[Manifest]:
     return [m for m in objects.values() if m.key.kind in REPLICATED_KINDS and pdb in _pdbs_for(m, objects)]
-
-
-def _blocks_drains(replicas: int, minimum: int | None) -> bool:
-    """A PDB with minAvailable ≥ replicas allows no eviction at all: every node drain waits forever."""
-    return minimum is not None and replicas <= minimum
 
 
 def _drain_flag(workload: Manifest, pdb: Manifest, replicas: int, managed: bool, minimum: int) -> RiskFlag:
@@ -73,9 +67,9 @@ def _replica_risks(key: ObjectKey, old: dict, new: dict) -> list[RiskFlag]:
                               "Confirm the outage is intended, or keep at least 1 replica."))
     for pdb in _pdbs_for(workload, new):
         minimum = _min_available(pdb)
-        blocked_before = before is not None and pdb.key in old and _blocks_drains(before, _min_available(old[pdb.key]))
+        blocked_before = before is not None and pdb.key in old and blocks_drains(before, _min_available(old[pdb.key]))
         fewer = before is not None and replicas < before
-        if replicas > 0 and _blocks_drains(replicas, minimum) and (fewer or not blocked_before):
+        if replicas > 0 and blocks_drains(replicas, minimum) and (fewer or not blocked_before):
             flags.append(_drain_flag(workload, pdb, replicas, managed, minimum))
     return flags
 
@@ -88,7 +82,7 @@ def _pdb_risks(change: ObjectChange, old: dict, new: dict) -> list[RiskFlag]:
     for workload in _workloads_for(pdb, new):
         replicas, managed = replica_count(workload, new)
         previous = _min_available(old[change.key]) if change.key in old else None
-        if replicas > 0 and _blocks_drains(replicas, minimum) and not _blocks_drains(replicas, previous):
+        if replicas > 0 and blocks_drains(replicas, minimum) and not blocks_drains(replicas, previous):
             flags.append(_drain_flag(workload, pdb, replicas, managed, minimum))
     return flags
 

@@ -23,7 +23,7 @@ def pod_spec(doc: Document) -> dict:
 
 
 def pod_labels(doc: Document) -> dict:
-    operated = operated_pod_labels(doc.kind, str((doc.obj.get("metadata") or {}).get("name")))
+    operated = operated_pod_labels(doc.obj)
     return operated if operated is not None else pod_templates.template_labels(doc.obj)
 
 
