@@ -34,7 +34,7 @@ def cdk8s_cli() -> list[str]:
     if shutil.which("npx") is None:
         pytest.skip("npx (Node.js) is not installed, so the cdk8s CLI cannot run")
     try:
-        probe = subprocess.run([*CDK8S_CLI, "--version"], capture_output=True, text=True, timeout=300)
+        probe = subprocess.run([*CDK8S_CLI, "--version"], capture_output=True, text=True, timeout=180)
     except subprocess.TimeoutExpired:
         probe = None
     if probe is None or probe.returncode != 0:

@@ -23,15 +23,7 @@ from .apirules import (
     storage_problem,
 )
 from .identity import ref_of
-from .pod_templates import REPLICATED_KINDS, blocks_drains, min_available, selector_matches, template_labels
-
-
-def _pod_spec(obj: dict) -> dict | None:
-    spec = obj.get("spec") or {}
-    if obj.get("kind") == "CronJob":
-        spec = ((spec.get("jobTemplate") or {}).get("spec")) or {}
-    template = spec.get("template")
-    return (template or {}).get("spec") if isinstance(template, dict) else None
+from .pod_templates import REPLICATED_KINDS, blocks_drains, containers, min_available, selector_matches, template_labels
 
 
 def _metadata_problems(obj: dict, where: str) -> Iterator[Problem]:
@@ -47,8 +39,8 @@ def _metadata_problems(obj: dict, where: str) -> Iterator[Problem]:
                 yield Problem(where, f"label {key}={excerpt(value)} {wrong}", "shorten or correct the label")
 
 
-def _pod_problems(pod: dict, where: str) -> Iterator[Problem]:
-    for container in [*(pod.get("initContainers") or []), *(pod.get("containers") or [])]:
+def _pod_problems(obj: dict, where: str) -> Iterator[Problem]:
+    for _, container in containers(obj):
         place = f"{where} container {container.get('name')}"
         resources = container.get("resources") or {}
         for problem in requests_limits_problems(place, resources.get("requests") or {}, resources.get("limits") or {}):
@@ -72,9 +64,7 @@ def object_problems(objects: Iterable[dict]) -> list[Problem]:
     for obj in objects:
         where, kind, spec = ref_of(obj), obj.get("kind"), obj.get("spec") or {}
         problems += _metadata_problems(obj, where)
-        pod = _pod_spec(obj)
-        if isinstance(pod, dict):
-            problems += _pod_problems(pod, where)
+        problems += _pod_problems(obj, where)
         if kind in ("ConfigMap", "Secret") and "sops" not in obj and _data_size(obj) > MAX_OBJECT_DATA_BYTES:
             problems.append(Problem(where, f"data is {_data_size(obj)} bytes; the API server's limit is "
                                     f"{MAX_OBJECT_DATA_BYTES} (1 MiB)", "move large content out (a volume, S3)"))
