@@ -215,7 +215,7 @@ def test_operator_pods_come_from_the_custom_resources():
     by_name = {p.name: p for p in pods}
     assert by_name["mongodb-0"].labels == {"app": "mongodb-svc"} and by_name["mongodb-0"].ports == (("TCP", 27017),)
     assert by_name["mongodb-search-0-0"].labels == {"app": "mongodb-search-0-svc"}
-    assert ("TCP", runtime.MONGOT_GRPC_PORT) in by_name["mongodb-search-0-0"].ports
+    assert ("TCP", c.MONGOT_GRPC_PORT) in by_name["mongodb-search-0-0"].ports
 
 
 def _policy(name: str, pods: dict, ingress: list | None = None, egress: list | None = None) -> dict:
@@ -241,8 +241,8 @@ def test_operator_pods_are_held_to_the_mongod_mongot_flows():
         return [{way: [{"podSelector": {"matchLabels": labels}}], "ports": [{"protocol": "TCP", "port": port}]}]
     objects += [
         _policy("members", members, peer(members, 27017, "from") + peer(mongot, 27017, "from"),
-                peer(members, 27017, "to") + peer(mongot, runtime.MONGOT_GRPC_PORT, "to")),
-        _policy("mongot", mongot, peer(members, runtime.MONGOT_GRPC_PORT, "from"), peer(members, 27017, "to")),
+                peer(members, 27017, "to") + peer(mongot, c.MONGOT_GRPC_PORT, "to")),
+        _policy("mongot", mongot, peer(members, c.MONGOT_GRPC_PORT, "from"), peer(members, 27017, "to")),
     ]
     allowed = {o.flow.id: o for o in prove("production", "final", objects, pods)}
     assert all(allowed[f].holds for f in ("mongod-mongot", "mongot-mongod", "mongodb-replication")), allowed

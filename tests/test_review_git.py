@@ -153,3 +153,19 @@ def test_rollback_refuses_when_shared_code_changed(repo):
     message = _refused(repo, "production", "2")
     assert "shared construct code changed" in message and "Keep more ReplicaSets" in message
     assert _git(root, "rev-parse", "HEAD") == head and _git(root, "status", "--porcelain") == ""
+
+
+def test_rollback_sources_are_the_environment_config_and_secrets_not_a_folder_named_like_it(tmp_path):
+    from docrouter.review.rollback import env_sources
+
+    files = ["constructs/docrouter/kind/cluster.py", "constructs/docrouter/environments/kind.yaml",
+             "constructs/docrouter/environments/staging.yaml", "secrets/kind/doc-router/app.sops.yaml",
+             "secrets/staging/doc-router/app.sops.yaml"]
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name)
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "sources")
+    assert env_sources(tmp_path, "HEAD", "kind") == [
+        "constructs/docrouter/environments/kind.yaml", "secrets/kind/doc-router/app.sops.yaml"]

@@ -13,6 +13,7 @@ import pytest
 
 from conftest import ENVIRONMENTS, REPO
 from docrouter.config import load_environment
+from docrouter.layers import LAYERS
 from docrouter.validate.engine import validate_environment
 
 SHARED_SCHEMAS = REPO.parent / "shared" / "schemas"
@@ -97,8 +98,8 @@ def test_flux_kustomizations_with_oci_source_map_paths_into_dist(tmp_path, monke
     shutil.copytree(REPO / "dist" / "kind", tmp_path / "dist" / "kind")
     clusters = tmp_path / "clusters" / "kind"
     clusters.mkdir(parents=True)
-    layers = [("infra-controllers", "infrastructure/controllers"), ("database", "database"),
-              ("pre-deploy", "pre-deploy"), ("apps", "apps")]
+    # Kind's layers, in order: the ones dist/kind holds (it has no infrastructure/configs).
+    layers = [(layer.name, layer.path) for layer in LAYERS if (REPO / "dist/kind" / layer.path).is_dir()]
     for index, (name, path) in enumerate(layers):
         depends = f"  dependsOn:\n  - name: {layers[index - 1][0]}\n" if index else ""
         (clusters / f"{name}.yaml").write_text(

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import REPO
 from docrouter.config import load_environment
 from docrouter.validate.engine import validate_environment
 from docrouter.validate.model import ERROR, EXEMPT, INFO, WARNING
@@ -93,5 +94,5 @@ def test_sops_file_satisfies_a_secret_reference_and_passes_schema():
 def test_declared_external_secret_is_info(tmp_path):
     root = FIXTURES / "ref-secret"
     assert ("ref/secret", "Deployment demo/web") in findings_of(root)
-    infos = findings_of(Path(__file__).resolve().parents[1], INFO)
+    infos = findings_of(REPO, INFO)
     assert ("ref/secret", "Secret doc-router/doc-router-secrets") in infos

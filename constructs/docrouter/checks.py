@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from typing import Iterable
 
+from .identity import api_group, duplicates, object_key, object_ref, ref_of
 from .manifest_rules import object_problems
 
 # API groups whose CRDs come from a controller in dist/, and the object that installs them.
@@ -19,17 +19,6 @@ CRD_INSTALLERS = {
 
 class SynthError(Exception):
     """The manifests would be wrong or unsafe; nothing was written."""
-
-
-def object_id(obj: dict) -> str:
-    meta = obj.get("metadata", {})
-    namespace = meta.get("namespace")
-    return f"{obj.get('kind')} {namespace + '/' if namespace else ''}{meta.get('name')}"
-
-
-def api_group(obj: dict) -> str:
-    api_version = obj.get("apiVersion", "")
-    return api_version.split("/")[0] if "/" in api_version else ""
 
 
 # A value as sops writes it (aes/cipher.go in getsops/sops): AES256-GCM data, IV, tag and the value's type.
@@ -75,21 +64,17 @@ def check_no_plain_secrets(env: str, objects: Iterable[dict]) -> None:
     for obj in objects:
         if obj.get("kind") == "Secret" and (obj.get("data") or obj.get("stringData")) and not is_sops_encrypted(obj):
             raise SynthError(
-                f"environment '{env}': {object_id(obj)} has plain-text data. "
+                f"environment '{env}': {ref_of(obj)} has plain-text data. "
                 "Fix: never build Secrets with values in constructs; commit a SOPS-encrypted file "
                 "(see README, 'Secrets') and reference the Secret by name."
             )
 
 
 def check_unique(env: str, layered: dict[str, list[dict]]) -> None:
-    seen = Counter(
-        (api_group(o), o.get("kind"), o["metadata"].get("namespace"), o["metadata"]["name"])
-        for objects in layered.values()
-        for o in objects
-    )
-    duplicates = [key for key, count in seen.items() if count > 1]
-    if duplicates:
-        listed = ", ".join(f"{kind} {ns + '/' if ns else ''}{name}" for _, kind, ns, name in sorted(duplicates, key=str))
+    objects = [o for objects in layered.values() for o in objects]
+    repeated = sorted({object_key(later) for _, later in duplicates(objects, object_key)}, key=str)
+    if repeated:
+        listed = ", ".join(object_ref(kind, ns, name) for _, kind, ns, name in repeated)
         raise SynthError(
             f"environment '{env}': more than one object named {listed}. "
             "Fix: give each object a unique name; Flux refuses duplicates."
@@ -111,7 +96,7 @@ def check_crd_layering(env: str, layered: dict[str, list[dict]]) -> None:
                 continue
             if installed_in[installer] >= index:
                 raise SynthError(
-                    f"environment '{env}': {object_id(obj)} is in layer '{path}', but its CRD is installed by "
+                    f"environment '{env}': {ref_of(obj)} is in layer '{path}', but its CRD is installed by "
                     f"{installer[0]} {installer[1]} in layer '{order[installed_in[installer]]}'. Flux dry-runs a "
                     "whole layer before applying it, so the CRD would not exist yet. "
                     "Fix: move the custom resource to a later layer (see layers.py)."
@@ -148,6 +133,6 @@ def check_configmaps_hold_no_credentials(env: str, objects: Iterable[dict]) -> N
         for key, value in (obj.get("data") or {}).items():
             if CREDENTIAL_KEY.search(key) or CREDENTIAL_VALUE.search(str(value)):
                 raise SynthError(
-                    f"environment '{env}': {object_id(obj)} key '{key}' looks like a credential. "
+                    f"environment '{env}': {ref_of(obj)} key '{key}' looks like a credential. "
                     "Fix: move it to the SOPS-encrypted Secret (see README, 'Secrets')."
                 )

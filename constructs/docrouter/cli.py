@@ -15,8 +15,7 @@ from pathlib import Path
 
 from .checks import SynthError
 from .config import ConfigError, environment_names, load_environment
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from .paths import REPO_ROOT
 
 # command → (module, help)
 COMMANDS = {
@@ -54,6 +53,15 @@ def _synth_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clusters-out", help="folder for clusters/<env>/ (default: clusters/, or none with --out)")
 
 
+def _output_state(args: argparse.Namespace) -> str:
+    """What a failed synth left in the output folder: it writes nothing, but `cdk8s synth` deletes it first."""
+    out = Path(args.out) if args.out else default_dist()
+    if os.environ.get("CDK8S_OUTDIR") and not args.out and not out.exists():
+        return (f"{out} is gone: `cdk8s synth` deletes it before running main.py. Fix: restore the committed files "
+                f"with `git checkout -- {out}`, or correct the error and synthesize again.")
+    return f"{out if args.out else 'dist/'} was left unchanged."
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description="doc-router platform: synth and tools")
     _synth_arguments(parser)
@@ -79,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_synth(args)
         except (ConfigError, SynthError) as exc:
             print(f"synth failed: {exc}", file=sys.stderr)
-            print("dist/ was left unchanged.", file=sys.stderr)
+            print(_output_state(args), file=sys.stderr)
             return 1
         except OSError as exc:  # e.g. dist/ not writable: one line, not a traceback
             print(f"synth failed: cannot write {exc.filename or 'the output'}: {exc.strerror or exc}. "

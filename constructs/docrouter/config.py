@@ -16,10 +16,9 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from . import apirules, quantities
+from .paths import ENVIRONMENTS_DIR, REPO_ROOT
 from .providers import PROVIDERS, ShippedStorageClass
 from .safe_yaml import AliasRejected, DuplicateKey, StrictLoader, syntax_error
-
-ENVIRONMENTS_DIR = Path(__file__).parent / "environments"
 
 
 def _quantity(value: str) -> str:
@@ -375,8 +374,7 @@ def environment_file(name: str) -> str:
 
 def _shown(path: Path) -> str:
     """The path relative to the repository when it is inside it (short, and the same on every machine)."""
-    root = ENVIRONMENTS_DIR.parents[2]
-    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    return path.relative_to(REPO_ROOT).as_posix() if path.is_relative_to(REPO_ROOT) else str(path)
 
 
 def _hint(field: str, error: dict) -> str:

@@ -119,6 +119,11 @@ METRICS_SERVER_CHART = HelmChart(
 ACME_HTTP01_SOLVER_LABELS = {"acme.cert-manager.io/http01-solver": "true"}
 ACME_HTTP01_SOLVER_PORT = 8089
 
+def acme_account_key_secret(issuer: str) -> str:
+    """The Secret (in CERT_MANAGER_NAMESPACE) where cert-manager keeps a ClusterIssuer's ACME account key."""
+    return f"{issuer}-account-key"
+
+
 CLUSTER_ISSUERS = {
     "letsencrypt-prod": "https://acme-v02.api.letsencrypt.org/directory",
     "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
@@ -128,6 +133,8 @@ CLUSTER_ISSUERS = {
 # Flux decrypts SOPS files with the age key in this Secret (the key name must end in .agekey).
 AGE_SECRET_NAME = "sops-age"
 AGE_SECRET_KEY = "age.agekey"
+# Flux's Slack alerts read the webhook URL from this Secret (created once by hand, see config.py).
+SLACK_WEBHOOK_SECRET = "slack-webhook"
 
 # --- Kind's local OCI registry (the standard kind local-registry recipe) ----------------
 # Inside the cluster it is kind-registry:5000 (clusters/kind/source.yaml uses that);
@@ -140,5 +147,8 @@ KIND_SOURCE_NAME = "doc-router"
 KIND_ARTIFACT_TAG = "local"
 
 # --- Flux annotations ---------------------------------------------------------------
-PRUNE_DISABLED = {"kustomize.toolkit.fluxcd.io/prune": "disabled"}
-FORCE_ENABLED = {"kustomize.toolkit.fluxcd.io/force": "enabled"}
+# Read by Flux's kustomize-controller (synth sets them, `make diff` weighs them).
+PRUNE_ANNOTATION = "kustomize.toolkit.fluxcd.io/prune"
+FORCE_ANNOTATION = "kustomize.toolkit.fluxcd.io/force"
+PRUNE_DISABLED = {PRUNE_ANNOTATION: "disabled"}
+FORCE_ENABLED = {FORCE_ANNOTATION: "enabled"}

@@ -17,11 +17,9 @@ from .constants import FLUX_NAMESPACE
 from .infrastructure import helm_charts
 from .layers import LAYERS
 
-AGE_SECRET = c.AGE_SECRET_NAME
 KIND_SOURCE = {"kind": "OCIRepository", "name": c.KIND_SOURCE_NAME}
 KIND_REGISTRY_URL = f"oci://{c.KIND_REGISTRY_NAME}:{c.KIND_REGISTRY_PORT}/{c.KIND_SOURCE_NAME}"
 GIT_SOURCE = {"kind": "GitRepository", "name": "flux-system"}
-SLACK_WEBHOOK_SECRET = "slack-webhook"
 
 
 def _object(api_version: str, kind: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
@@ -53,7 +51,7 @@ def kustomizations(env: Environment, present_layers: list[str]) -> list[dict[str
         if previous:
             spec["dependsOn"] = [{"name": previous}]
         if layer.secret_namespaces or layer.name == "apps":
-            spec["decryption"] = {"provider": "sops", "secretRef": {"name": AGE_SECRET}}
+            spec["decryption"] = {"provider": "sops", "secretRef": {"name": c.AGE_SECRET_NAME}}
         result.append(_object("kustomize.toolkit.fluxcd.io/v1", "Kustomization", layer.name, spec))
         previous = layer.name
     return result
@@ -75,7 +73,7 @@ def notifications(env: Environment) -> list[dict[str, Any]]:
         "notification.toolkit.fluxcd.io/v1beta3",
         "Provider",
         "slack",
-        {"type": "slack", "channel": env.notifications.slack_channel, "secretRef": {"name": SLACK_WEBHOOK_SECRET}},
+        {"type": "slack", "channel": env.notifications.slack_channel, "secretRef": {"name": c.SLACK_WEBHOOK_SECRET}},
     )
     alert = _object(
         "notification.toolkit.fluxcd.io/v1beta3",

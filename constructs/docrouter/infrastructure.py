@@ -249,7 +249,7 @@ class ClusterIssuers(Construct):
                         "acme": {
                             "email": env.acme_email,
                             "server": server,
-                            "privateKeySecretRef": {"name": f"{name}-account-key"},
+                            "privateKeySecretRef": {"name": c.acme_account_key_secret(name)},
                             "solvers": [{"http01": {"ingress": {"ingressClassName": c.INGRESS_CLASS}}}],
                         }
                     }

@@ -22,22 +22,8 @@ from .apirules import (
     requests_limits_problems,
     storage_problem,
 )
-
-WORKLOAD_KINDS = ("Deployment", "StatefulSet")
-
-
-def _object_id(obj: dict) -> str:
-    meta = obj.get("metadata") or {}
-    namespace = meta.get("namespace")
-    return f"{obj.get('kind')} {namespace + '/' if namespace else ''}{meta.get('name')}"
-
-
-def _pod_spec(obj: dict) -> dict | None:
-    spec = obj.get("spec") or {}
-    if obj.get("kind") == "CronJob":
-        spec = ((spec.get("jobTemplate") or {}).get("spec")) or {}
-    template = spec.get("template")
-    return (template or {}).get("spec") if isinstance(template, dict) else None
+from .identity import ref_of
+from .pod_templates import REPLICATED_KINDS, blocks_drains, containers, min_available, selector_matches, template_labels
 
 
 def _metadata_problems(obj: dict, where: str) -> Iterator[Problem]:
@@ -53,8 +39,8 @@ def _metadata_problems(obj: dict, where: str) -> Iterator[Problem]:
                 yield Problem(where, f"label {key}={excerpt(value)} {wrong}", "shorten or correct the label")
 
 
-def _pod_problems(pod: dict, where: str) -> Iterator[Problem]:
-    for container in [*(pod.get("initContainers") or []), *(pod.get("containers") or [])]:
+def _pod_problems(obj: dict, where: str) -> Iterator[Problem]:
+    for _, container in containers(obj):
         place = f"{where} container {container.get('name')}"
         resources = container.get("resources") or {}
         for problem in requests_limits_problems(place, resources.get("requests") or {}, resources.get("limits") or {}):
@@ -76,11 +62,9 @@ def object_problems(objects: Iterable[dict]) -> list[Problem]:
     objects = list(objects)
     problems: list[Problem] = []
     for obj in objects:
-        where, kind, spec = _object_id(obj), obj.get("kind"), obj.get("spec") or {}
+        where, kind, spec = ref_of(obj), obj.get("kind"), obj.get("spec") or {}
         problems += _metadata_problems(obj, where)
-        pod = _pod_spec(obj)
-        if isinstance(pod, dict):
-            problems += _pod_problems(pod, where)
+        problems += _pod_problems(obj, where)
         if kind in ("ConfigMap", "Secret") and "sops" not in obj and _data_size(obj) > MAX_OBJECT_DATA_BYTES:
             problems.append(Problem(where, f"data is {_data_size(obj)} bytes; the API server's limit is "
                                     f"{MAX_OBJECT_DATA_BYTES} (1 MiB)", "move large content out (a volume, S3)"))
@@ -130,30 +114,25 @@ def _storage_class_problems(where: str, obj: dict) -> Iterator[Problem]:
                       f"keys under {STORAGE_PARAMETERS_MAX_BYTES} bytes", "keep only the driver's real parameters")
 
 
-def _selects(selector: dict, labels: dict) -> bool:
-    wanted = (selector or {}).get("matchLabels") or {}
-    return bool(wanted) and all(labels.get(k) == v for k, v in wanted.items())
-
-
 def _pdb_problems(objects: list[dict]) -> Iterator[Problem]:
-    workloads = [o for o in objects if o.get("kind") in WORKLOAD_KINDS]
+    workloads = [o for o in objects if o.get("kind") in REPLICATED_KINDS]
     hpas = {}  # (namespace, Deployment name) → the HPA's minReplicas, which replaces the replica count
     for hpa in (o for o in objects if o.get("kind") == "HorizontalPodAutoscaler"):
         spec = hpa.get("spec") or {}
         target = (spec.get("scaleTargetRef") or {}).get("name")
         hpas[(hpa.get("metadata") or {}).get("namespace"), target] = spec.get("minReplicas", 1)
     for pdb in (o for o in objects if o.get("kind") == "PodDisruptionBudget"):
-        minimum = (pdb.get("spec") or {}).get("minAvailable")
-        if not isinstance(minimum, int) or isinstance(minimum, bool):
+        minimum = min_available(pdb)
+        if minimum is None:
             continue
         namespace = (pdb.get("metadata") or {}).get("namespace")
         for workload in workloads:
             meta, spec = workload.get("metadata") or {}, workload.get("spec") or {}
-            labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
-            if meta.get("namespace") != namespace or not _selects(pdb["spec"].get("selector"), labels):
+            labels = template_labels(workload)
+            if meta.get("namespace") != namespace or not selector_matches(pdb["spec"].get("selector"), labels):
                 continue
             replicas = hpas.get((namespace, meta.get("name")), spec.get("replicas", 1))
-            if minimum >= replicas:
-                yield Problem(_object_id(pdb), f"minAvailable {minimum} is not below the {replicas} "
-                              f"{'replica' if replicas == 1 else 'replicas'} of {_object_id(workload)}: every node "
+            if isinstance(replicas, int) and blocks_drains(replicas, minimum):
+                yield Problem(ref_of(pdb), f"minAvailable {minimum} is not below the {replicas} "
+                              f"{'replica' if replicas == 1 else 'replicas'} of {ref_of(workload)}: every node "
                               "drain would block", f"lower minAvailable below {replicas} or use maxUnavailable: 1")

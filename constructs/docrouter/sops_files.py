@@ -18,10 +18,10 @@ import yaml
 
 from .checks import SynthError, is_sops_encrypted, recipients_of
 from .layers import layer_for_secret_namespace
+from .paths import SECRETS_DIR
 from .preflight import PreflightError
 from .secrets.rules import creation_rule
 
-SECRETS_DIR = Path(__file__).resolve().parents[2] / "secrets"
 SUFFIX = ".sops.yaml"
 
 

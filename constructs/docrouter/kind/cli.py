@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..paths import REPO_ROOT
 from ..preflight import PreflightError
 from ..runner import CommandError
 from .cluster import NODE_IMAGE, down, up
@@ -14,7 +15,6 @@ from .dev_secrets import apply_dev_secrets
 from .envfile import EnvFileError
 from .workspace import Workspace
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 COMMANDS = {
     "up": "create the Kind cluster and the local registry (idempotent)",
     "secrets": "age key and development secrets from .env.kind into the cluster",

@@ -14,7 +14,6 @@ from urllib.parse import urlsplit, urlunsplit
 from ..preflight import PreflightError, require
 from ..runner import probe, run
 from .cluster import LOOP_TOOLS, require_cluster_context
-from .dev_secrets import AGE_SECRET_NAME
 from .workspace import ARTIFACT_URL, SOURCE_NAME, Workspace
 from .. import constants as c
 
@@ -27,8 +26,8 @@ def deploy(ws: Workspace, timeout: str) -> None:
         if not folder.is_dir():
             raise PreflightError(f"{folder} does not exist: run `{fix}` first")
     require_cluster_context(ws)
-    if not probe(ws.kubectl("get", "secret", AGE_SECRET_NAME, "-n", c.FLUX_NAMESPACE, "-o", "name")).ok:
-        raise PreflightError(f"secret {c.FLUX_NAMESPACE}/{AGE_SECRET_NAME} is missing: run `make kind-secrets` first")
+    if not probe(ws.kubectl("get", "secret", c.AGE_SECRET_NAME, "-n", c.FLUX_NAMESPACE, "-o", "name")).ok:
+        raise PreflightError(f"secret {c.FLUX_NAMESPACE}/{c.AGE_SECRET_NAME} is missing: run `make kind-secrets` first")
 
     run(ws.flux("install"))
     source, revision = artifact_origin(ws)

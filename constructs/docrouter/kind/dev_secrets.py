@@ -26,8 +26,6 @@ from .cluster import require_cluster_context
 from .envfile import EnvFileError, read_env_file
 from .workspace import Workspace
 
-AGE_SECRET_NAME = c.AGE_SECRET_NAME
-AGE_SECRET_KEY = c.AGE_SECRET_KEY
 FIELD_MANAGER = "docrouter-kind-secrets"
 
 
@@ -44,7 +42,7 @@ def apply_dev_secrets(ws: Workspace) -> None:
     namespaces = [c.FLUX_NAMESPACE, c.APP_NAMESPACE] + ([c.MONGODB_NAMESPACE] if in_cluster_db else [])
     apply(ws, [namespace(name) for name in namespaces])
     manifests = [
-        secret(AGE_SECRET_NAME, c.FLUX_NAMESPACE, {AGE_SECRET_KEY: age_key}),
+        secret(c.AGE_SECRET_NAME, c.FLUX_NAMESPACE, {c.AGE_SECRET_KEY: age_key}),
         secret(c.APP_SECRET_NAME, c.APP_NAMESPACE, app_values),
     ]
     if in_cluster_db:

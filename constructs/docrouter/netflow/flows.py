@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import constants as c
-from .runtime import ACME_SOLVER, DNS, INGRESS_CONTROLLER, MONGOT_GRPC_PORT, RuntimePod, mongot_role
+from .runtime import ACME_SOLVER, DNS, INGRESS_CONTROLLER, RuntimePod, mongot_role
 
 REQUIRED, FORBIDDEN = "required", "forbidden"
 # Addresses outside the cluster, each a representative of what it stands for.
@@ -102,7 +102,7 @@ FLOWS: tuple[Flow, ...] = (
          "backend, worker and migration use the database; the frontend too (NextAuth users and sessions)"),
     Flow("mongodb-replication", REQUIRED, MEMBERS, MEMBERS, tcp(c.MONGODB_PORT),
          "replica set members replicate and elect between each other"),
-    Flow("mongod-mongot", REQUIRED, MEMBERS, MONGOT_PODS, tcp(MONGOT_GRPC_PORT),
+    Flow("mongod-mongot", REQUIRED, MEMBERS, MONGOT_PODS, tcp(c.MONGOT_GRPC_PORT),
          "mongod forwards $search / $vectorSearch and index management to mongot (gRPC, operator's mongotHost)"),
     Flow("mongot-mongod", REQUIRED, MONGOT_PODS, MEMBERS, tcp(c.MONGODB_PORT),
          "mongot syncs the collections it indexes from the replica set"),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from .. import constants as c
+from ..operated import community_pod_sets, search_pod_sets
 
 TCP, UDP = "TCP", "UDP"
 
@@ -183,7 +184,6 @@ SEARCH_SOURCE = (
     "(podLabels app=<name>-search-<index>-svc, mongotHostAndPort), search_construction.go, "
     "api/mongodb/v1/search/mongodbsearch_types.go (ports)"
 )
-MONGOT_GRPC_PORT = 27028  # MongotDefaultGrpcPort: what mongod's mongotHost points at (gRPC is the default)
 MONGOT_WIREPROTO_PORT = 27027  # only with the force-wireproto annotation
 MONGOT_HEALTH_PORT = 8080  # MongotDefautHealthCheckPort (kubelet probes)
 MONGOT_PROMETHEUS_PORT = 9946  # MongotDefaultPrometheusPort (when spec.observability.prometheus is enabled)
@@ -194,11 +194,6 @@ def mongot_role(search_name: str) -> str:
     return f"{search_name}-search"
 
 
-def _template_labels(statefulset_override: dict) -> dict[str, str]:
-    spec = (statefulset_override or {}).get("spec") or {}
-    return dict(((spec.get("template") or {}).get("metadata") or {}).get("labels") or {})
-
-
 def mongod_port(spec: dict) -> int:
     config = spec.get("additionalMongodConfig") or {}
     port = config.get("net.port", (config.get("net") or {}).get("port"))
@@ -207,27 +202,18 @@ def mongod_port(spec: dict) -> int:
 
 def community_pods(resource: dict) -> list[RuntimePod]:
     meta, spec = resource.get("metadata") or {}, resource.get("spec") or {}
-    name, override = meta.get("name", ""), spec.get("statefulSet") or {}
-    service = ((override.get("spec") or {}).get("serviceName")) or f"{name}-svc"
-    labels = {**_template_labels(override), "app": service}
     port = ((TCP, mongod_port(spec)),)
-    count = min(int(spec.get("members") or 1), 2)  # two members are enough to prove member ↔ member
-    return [RuntimePod(name, meta.get("namespace", ""), f"{name}-{i}", labels, port, COMMUNITY_SOURCE)
-            for i in range(count)]
+    # Two members are enough to prove member ↔ member.
+    return [RuntimePod(statefulset, meta.get("namespace", ""), f"{statefulset}-{i}", labels, port, COMMUNITY_SOURCE)
+            for statefulset, labels, members in community_pod_sets(resource) for i in range(min(members, 2))]
 
 
 def search_pods(resource: dict) -> list[RuntimePod]:
-    meta, spec = resource.get("metadata") or {}, resource.get("spec") or {}
-    name, pods = meta.get("name", ""), []
-    for cluster in spec.get("clusters") or [{}]:
-        index = int(cluster.get("index") or 0)
-        statefulset = f"{name}-search-{index}"
-        labels = {**_template_labels(cluster.get("statefulSet") or {}), "app": f"{statefulset}-svc"}
-        ports = ((TCP, MONGOT_GRPC_PORT), (TCP, MONGOT_HEALTH_PORT), (TCP, MONGOT_PROMETHEUS_PORT))
-        for i in range(min(int(cluster.get("replicas") or 1), 2)):
-            pods.append(RuntimePod(mongot_role(name), meta.get("namespace", ""), f"{statefulset}-{i}", labels,
-                                   ports, SEARCH_SOURCE))
-    return pods
+    meta = resource.get("metadata") or {}
+    ports = ((TCP, c.MONGOT_GRPC_PORT), (TCP, MONGOT_HEALTH_PORT), (TCP, MONGOT_PROMETHEUS_PORT))
+    return [RuntimePod(mongot_role(meta.get("name", "")), meta.get("namespace", ""), f"{statefulset}-{i}", labels,
+                       ports, SEARCH_SOURCE)
+            for statefulset, labels, replicas in search_pod_sets(resource) for i in range(min(replicas, 2))]
 
 
 OPERATOR_RESOURCES = {"MongoDBCommunity": community_pods, "MongoDBSearch": search_pods}

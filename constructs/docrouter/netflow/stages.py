@@ -14,11 +14,12 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from ..paths import KUSTOMIZATION
+from ..pod_templates import WORKLOAD_KINDS, pod_template
 from .runtime import RuntimePod, runtime_pods
 
 FLUX_KUSTOMIZATION = ("kustomize.toolkit.fluxcd.io", "Kustomization")
 ARTIFACT_SOURCES = ("OCIRepository", "Bucket")  # their paths are relative to the artifact, i.e. dist/<env>/
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob")
 
 
 class StageError(Exception):
@@ -103,20 +104,18 @@ def _folder(env: str, spec: dict) -> str:
 def _manifests_under(folder: str, tree: Mapping[str, str]) -> list[dict]:
     objects = []
     for path in sorted(p for p in tree if p.startswith(folder)):
-        if path.endswith(("/kustomization.yaml", ".sops.yaml")):
+        if path.endswith((f"/{KUSTOMIZATION}", ".sops.yaml")):
             continue  # kustomize's file lists, and Secrets (no pods, no policies)
         objects += _documents(path, tree[path])
     return objects
 
 
 def _template_count(obj: dict) -> tuple[dict, int]:
-    spec = obj.get("spec") or {}
-    if obj["kind"] == "CronJob":
-        return ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}, 1
-    replicas = spec.get("replicas", 1)
+    replicas = (obj.get("spec") or {}).get("replicas", 1)
     # A damaged count (`replicas: many`) is validate's finding; the flows still need the pods.
-    count = 1 if obj["kind"] in ("Job", "DaemonSet") or not isinstance(replicas, int) else replicas
-    return spec.get("template") or {}, min(count, 2)  # two pods are enough to prove pod ↔ pod of one workload
+    scaled = obj["kind"] in ("Deployment", "StatefulSet", "ReplicaSet") and isinstance(replicas, int)
+    # Two pods are enough to prove pod ↔ pod of one workload.
+    return pod_template(obj) or {}, min(replicas if scaled else 1, 2)
 
 
 def workload_pods(obj: dict) -> list[RuntimePod]:

@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from ..paths import REPO_ROOT
 from .core import diff_manifests
 from .git import GitError
 from .manifests import ManifestError
@@ -16,7 +17,6 @@ from .render_markdown import render_markdown
 from .render_terminal import render_terminal
 from .revisions import SynthFailed, committed_tree, default_base, synthesized_tree, synthesized_tree_at
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 # Exit codes the PR workflow relies on: 0 no risk (or risks without --fail-on-risk), 1 error, 2 risk flags.
 OK_EXIT, ERROR_EXIT, RISK_EXIT = 0, 1, 2
 

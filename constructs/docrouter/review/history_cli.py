@@ -6,10 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..paths import REPO_ROOT
 from .git import GitError
 from .history import HEADER, revisions
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

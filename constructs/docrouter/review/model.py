@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..identity import object_ref
+
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 
 
@@ -21,8 +23,7 @@ class ObjectKey:
     name: str
 
     def label(self) -> str:
-        where = f"{self.namespace}/{self.name}" if self.namespace else self.name
-        return f"{self.kind} {where}"
+        return object_ref(self.kind, self.namespace, self.name)
 
 
 @dataclass(frozen=True)

@@ -1,43 +1,14 @@
-"""Where workloads keep their pod template, containers, images and selectors."""
+"""Workload facts the diff weighs (images, requests, replicas); pod walking is pod_templates.py."""
 
 from __future__ import annotations
 
+from ..pod_templates import containers, pod_spec
 from ..quantities import parse
 from .model import Manifest
 
-TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job")
-WORKLOAD_KINDS = ("Deployment", "StatefulSet")
-
-
-def pod_spec(body: dict) -> dict | None:
-    kind, spec = body.get("kind"), body.get("spec") or {}
-    if kind in TEMPLATE_KINDS:
-        return (spec.get("template") or {}).get("spec") or {}
-    if kind == "CronJob":
-        return (((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}).get("spec") or {}
-    if kind == "Pod":
-        return spec
-    return None
-
-
-def containers(spec: dict) -> list[dict]:
-    return list(spec.get("initContainers") or []) + list(spec.get("containers") or [])
-
-
 def images(body: dict) -> dict[str, str]:
     """Container name → image."""
-    spec = pod_spec(body)
-    if spec is None:
-        return {}
-    return {c.get("name", "?"): str(c.get("image", "")) for c in containers(spec)}
-
-
-def image_tag(image: str) -> str:
-    """The tag of an image reference; "" when untagged (a digest counts as pinned)."""
-    if "@" in image:
-        return image.split("@", 1)[1]
-    last = image.rsplit("/", 1)[-1]
-    return last.split(":", 1)[1] if ":" in last else ""
+    return {c.get("name", "?"): str(c.get("image", "")) for _, c in containers(body)}
 
 
 def pod_requests(body: dict) -> tuple[float, float]:
@@ -48,15 +19,6 @@ def pod_requests(body: dict) -> tuple[float, float]:
         cpu += parse(requests.get("cpu", 0)) or 0
         memory += parse(requests.get("memory", 0)) or 0
     return cpu, memory
-
-
-def template_labels(body: dict) -> dict:
-    return (((body.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {}
-
-
-def selects(selector: dict, labels: dict) -> bool:
-    match = (selector or {}).get("matchLabels") or {}
-    return bool(match) and all(labels.get(k) == v for k, v in match.items())
 
 
 def hpa_for(workload: Manifest, objects: dict) -> Manifest | None:

@@ -4,8 +4,9 @@ multi-replica Deployment switched to Recreate."""
 
 from __future__ import annotations
 
+from ..pod_templates import REPLICATED_KINDS, blocks_drains, min_available, selector_matches, template_labels
 from .model import ADDED, CHANGED, REMOVED, Manifest, ObjectChange, ObjectKey, RiskFlag, counted
-from .podspec import WORKLOAD_KINDS, replica_count, selects, template_labels
+from .podspec import replica_count
 
 DEFAULT_MAX_UNAVAILABLE = "25%"
 
@@ -31,8 +32,7 @@ def _strategy(body: dict) -> str:
 
 
 def _min_available(pdb: Manifest) -> int | None:
-    minimum = (pdb.body.get("spec") or {}).get("minAvailable")
-    return minimum if isinstance(minimum, int) and not isinstance(minimum, bool) else None
+    return min_available(pdb.body)
 
 
 def _pdbs_for(workload: Manifest, objects: dict[ObjectKey, Manifest]) -> list[Manifest]:
@@ -40,17 +40,12 @@ def _pdbs_for(workload: Manifest, objects: dict[ObjectKey, Manifest]) -> list[Ma
     return [
         m for m in objects.values()
         if m.key.kind == "PodDisruptionBudget" and m.key.namespace == workload.key.namespace
-        and selects((m.body.get("spec") or {}).get("selector"), labels)
+        and selector_matches((m.body.get("spec") or {}).get("selector"), labels)
     ]
 
 
 def _workloads_for(pdb: Manifest, objects: dict[ObjectKey, Manifest]) -> list[Manifest]:
-    return [m for m in objects.values() if m.key.kind in WORKLOAD_KINDS and pdb in _pdbs_for(m, objects)]
-
-
-def _blocks_drains(replicas: int, minimum: int | None) -> bool:
-    """A PDB with minAvailable ≥ replicas allows no eviction at all: every node drain waits forever."""
-    return minimum is not None and replicas <= minimum
+    return [m for m in objects.values() if m.key.kind in REPLICATED_KINDS and pdb in _pdbs_for(m, objects)]
 
 
 def _drain_flag(workload: Manifest, pdb: Manifest, replicas: int, managed: bool, minimum: int) -> RiskFlag:
@@ -72,9 +67,9 @@ def _replica_risks(key: ObjectKey, old: dict, new: dict) -> list[RiskFlag]:
                               "Confirm the outage is intended, or keep at least 1 replica."))
     for pdb in _pdbs_for(workload, new):
         minimum = _min_available(pdb)
-        blocked_before = before is not None and pdb.key in old and _blocks_drains(before, _min_available(old[pdb.key]))
+        blocked_before = before is not None and pdb.key in old and blocks_drains(before, _min_available(old[pdb.key]))
         fewer = before is not None and replicas < before
-        if replicas > 0 and _blocks_drains(replicas, minimum) and (fewer or not blocked_before):
+        if replicas > 0 and blocks_drains(replicas, minimum) and (fewer or not blocked_before):
             flags.append(_drain_flag(workload, pdb, replicas, managed, minimum))
     return flags
 
@@ -87,7 +82,7 @@ def _pdb_risks(change: ObjectChange, old: dict, new: dict) -> list[RiskFlag]:
     for workload in _workloads_for(pdb, new):
         replicas, managed = replica_count(workload, new)
         previous = _min_available(old[change.key]) if change.key in old else None
-        if replicas > 0 and _blocks_drains(replicas, minimum) and not _blocks_drains(replicas, previous):
+        if replicas > 0 and blocks_drains(replicas, minimum) and not blocks_drains(replicas, previous):
             flags.append(_drain_flag(workload, pdb, replicas, managed, minimum))
     return flags
 
@@ -121,10 +116,10 @@ def capacity_risks(changes: list[ObjectChange], old: dict, new: dict) -> list[Ri
             flags += _pdb_risks(change, old, new)
         if change.status == CHANGED and key.kind == "HorizontalPodAutoscaler":
             key = _hpa_target(key, new)  # a lower minReplicas is a replica drop of its workload
-        if change.status == REMOVED or key is None or key.kind not in WORKLOAD_KINDS:
+        if change.status == REMOVED or key is None or key.kind not in REPLICATED_KINDS:
             continue
         flags += _replica_risks(key, old, new)
-        if change.status == CHANGED and change.key.kind in WORKLOAD_KINDS:
+        if change.status == CHANGED and change.key.kind in REPLICATED_KINDS:
             recreate = _recreate_risk(key, old, new)
             flags += [recreate] if recreate else []
             before, after = _max_unavailable(old[key].body), _max_unavailable(new[key].body)

@@ -3,10 +3,10 @@ Flux's force annotation the object is deleted and re-created."""
 
 from __future__ import annotations
 
-from .model import CHANGED, FieldChange, Manifest, ObjectChange, RiskFlag
+from ..constants import FORCE_ANNOTATION
 from ..quantities import parse
+from .model import CHANGED, FieldChange, Manifest, ObjectChange, RiskFlag
 
-FORCE_ANNOTATION = "kustomize.toolkit.fluxcd.io/force"
 FORCE = f"{FORCE_ANNOTATION}: enabled"
 
 # kind → field path prefixes that cannot change after creation

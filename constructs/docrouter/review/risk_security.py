@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..pod_templates import containers, pod_spec, unpinned
 from .model import REMOVED, Manifest, ObjectChange, RiskFlag
-from .podspec import containers, image_tag, pod_spec
 
 HOST_NAMESPACES = ("hostNetwork", "hostPID", "hostIPC")
 ACTIONS = {
@@ -31,9 +31,10 @@ def _container_issues(pod: dict, container: dict) -> list[tuple[str, str]]:
     if added:
         issues.append(("capabilities", f"container {name} adds capabilities {', '.join(map(str, added))}"))
     image = str(container.get("image", ""))
-    tag = image_tag(image)
-    if tag in ("", "latest"):
-        issues.append(("image", f"container {name} uses image {image!r}: {'latest' if tag else 'untagged'}, not pinned"))
+    problem = unpinned(image)
+    if problem:
+        wording = "untagged" if problem == "no tag" else "latest"
+        issues.append(("image", f"container {name} uses image {image!r}: {wording}, not pinned"))
     return issues
 
 
@@ -45,7 +46,7 @@ def security_issues(body: dict) -> dict[str, str]:
     pod = pod_spec(body)
     if pod is not None:
         issues += [("host", f"pod shares the host's {field}") for field in HOST_NAMESPACES if pod.get(field)]
-        for container in containers(pod):
+        for _, container in containers(body):
             issues += _container_issues(pod, container)
     return {text: ACTIONS[kind] for kind, text in issues}
 

@@ -6,6 +6,7 @@ capacity, security, ingress, network-policy, network-flow, rename.
 
 from __future__ import annotations
 
+from ..constants import PRUNE_ANNOTATION
 from .model import ADDED, CHANGED, REMOVED, Manifest, ObjectChange, ObjectKey, RiskFlag
 from .risk_capacity import capacity_risks
 from .risk_immutable import immutable_field_risks
@@ -22,7 +23,6 @@ DATA_KINDS = {
     "CustomResourceDefinition": "every custom resource of that type, cluster-wide",
     "Secret": "credentials workloads read",
 }
-PRUNE_ANNOTATION = "kustomize.toolkit.fluxcd.io/prune"
 RENAME_EXCLUDED = {"Job"}  # a Job with a new name is a new run: add + remove
 
 

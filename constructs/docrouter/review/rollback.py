@@ -1,9 +1,8 @@
 """Restore one environment to an earlier revision as a new commit, like `helm rollback`.
 
 What is restored: dist/<env>/, clusters/<env>/ (if present) and the environment's own
-sources — constructs/docrouter/environments/<env>.yaml, its SOPS secrets under
-secrets/<env>/, and any file under constructs/ inside a folder named <env>. Shared construct code is NOT
-reverted. Before committing, <env> is synthesized from the restored sources and
+sources (paths.environment_sources: environments/<env>.yaml and its SOPS secrets under
+secrets/<env>/). Shared construct code is NOT reverted. Before committing, <env> is synthesized from the restored sources and
 compared with the restored dist/<env>/: if they differ, shared code changed since
 that revision, the drift check would fail, and the rollback is refused (with the
 commits to revert), leaving the working tree as it was.
@@ -16,15 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from ..paths import ENVIRONMENTS_DIR, REPO_ROOT, environment_sources
 from .core import diff_manifests
 from .git import dirty_paths, files_at, git, path_exists, resolve
 from .history import env_paths, revisions
 from .manifests import read_folder
 from .model import Report
 from .revisions import synth_into
-
-ENV_CONFIG = "constructs/docrouter/environments/{env}.yaml"
-
 
 class RollbackRefused(Exception):
     """The rollback cannot be done safely; the message says why and what to do."""
@@ -57,11 +54,11 @@ def resolve_target(repo: Path, env: str, to: str) -> Target:
 
 
 def env_sources(repo: Path, commit: str, env: str) -> list[str]:
-    """The environment's own source files at commit and at HEAD."""
-    listed = git(repo, "ls-tree", "-r", "--name-only", commit, "--", "constructs", "secrets")
-    listed += git(repo, "ls-tree", "-r", "--name-only", "HEAD", "--", "constructs", "secrets")
-    own = {p for p in listed.splitlines() if env in p.split("/")[:-1]}  # includes secrets/<env>/...
-    return sorted(own | {ENV_CONFIG.format(env=env)})
+    """The environment's own source files at commit and at HEAD (added, kept or deleted since)."""
+    config, secrets = environment_sources(env)
+    listed = git(repo, "ls-tree", "-r", "--name-only", commit, "--", secrets)
+    listed += git(repo, "ls-tree", "-r", "--name-only", "HEAD", "--", secrets)
+    return sorted(set(listed.splitlines()) | {config})
 
 
 def env_tree(repo: Path, commit: str, env: str) -> dict[str, bytes]:
@@ -93,7 +90,7 @@ def synth_mismatches(repo: Path, commit: str, env: str) -> list[str]:
 
 def shared_code_commits(repo: Path, commit: str) -> list[str]:
     log = git(repo, "log", "--format=%h %s", f"{commit}..HEAD", "--", "constructs", "main.py",
-              ":(exclude)constructs/docrouter/environments")
+              f":(exclude){ENVIRONMENTS_DIR.relative_to(REPO_ROOT).as_posix()}")
     return log.splitlines()
 
 

@@ -8,14 +8,13 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+from ..paths import REPO_ROOT
 from .git import GitError
 from .manifests import ManifestError
 from .model import Report
 from .render_terminal import render_terminal
 from .revisions import SynthFailed
 from .rollback import RollbackRefused, rollback
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -7,13 +7,12 @@ import sys
 from pathlib import Path
 
 from .. import constants as c
+from ..paths import REPO_ROOT
 from ..preflight import PreflightError
 from .catalog import SECRETS
 from .edit import edit
 from .init import SecretsError, init
 from .sops import SopsError
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -7,11 +7,10 @@ import sys
 from pathlib import Path
 
 from ..config import ConfigError, environment_file, environment_names, load_environment
+from ..paths import REPO_ROOT
 from .engine import validate_environment
 from .model import ERROR, Finding, file_finding
 from .report import as_json, as_text
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterator
 
-from .external import CERT_MANAGER_NAMESPACE, EXTERNAL_SECRETS
+# cert-manager keeps ClusterIssuers' Secrets in its --cluster-resource-namespace: by default its own namespace.
+from ..constants import CERT_MANAGER_NAMESPACE
+from .external import EXTERNAL_SECRETS
 from .inventory import Inventory
 from .model import INFO, Document, Finding, object_finding
 from .workloads import containers, pod_spec

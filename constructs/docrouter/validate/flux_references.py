@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..paths import KUSTOMIZATION
 from .inventory import Inventory
 from .loading import YAML_SUFFIXES, walk_files
 from .model import Finding, file_finding, object_finding
-
-KUSTOMIZATION = "kustomization.yaml"
 
 
 def check_flux_references(inventory: Inventory) -> list[Finding]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..identity import api_group, object_ref
 from .rules import EXEMPTIBLE_PREFIXES, exemption_annotation
 
 ERROR, WARNING, INFO, EXEMPT = "error", "warning", "info", "exempt"
@@ -57,8 +58,7 @@ class Document:
 
     @property
     def group(self) -> str:
-        api_version = str(self.obj.get("apiVersion", ""))
-        return api_version.split("/")[0] if "/" in api_version else ""
+        return api_group(self.obj)
 
     @property
     def annotations(self) -> dict:
@@ -67,7 +67,7 @@ class Document:
 
     @property
     def ref(self) -> str:
-        return f"{self.kind} {self.namespace + '/' if self.namespace else ''}{self.name}"
+        return object_ref(self.kind, self.namespace, self.name)
 
 
 def file_finding(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ..checks import is_sops_encrypted
+from ..pod_templates import unpinned
 from .inventory import Inventory
 from .model import Document, Finding, object_finding
 from .pod_security import pod_security_problems
@@ -39,12 +40,8 @@ def image_problems(doc: Document) -> list[str]:
     problems = []
     for _, container in containers(doc):
         image = str(container.get("image") or "")
-        if "@sha256:" in image:
-            continue  # pinned by digest
-        last = image.rsplit("/", 1)[-1]
-        tag = last.rsplit(":", 1)[1] if ":" in last else ""
-        if not tag or tag == "latest":
-            problem = "tag latest" if tag else "no tag"
+        problem = unpinned(image)
+        if problem:
             problems.append(f"container {container.get('name')} image {image!r} has {problem}")
     return problems
 
