@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from cdk8s import App, Chart
+
 from .config import Environment
 from . import constants as c
 from .constants import FLUX_NAMESPACE
 from .infrastructure import helm_charts
 from .layers import LAYERS
+from .typed import rendered, typed_object
 
 AGE_SECRET = c.AGE_SECRET_NAME
 KIND_SOURCE = {"kind": "OCIRepository", "name": c.KIND_SOURCE_NAME}
@@ -100,10 +103,11 @@ def helm_namespaces(env: Environment) -> list[str]:
 
 
 def cluster_objects(env: Environment, present_layers: list[str]) -> dict[str, dict[str, Any]]:
-    """File name under clusters/<env>/ → object."""
+    """File name under clusters/<env>/ → object, rendered through the same typed classes as dist/."""
     files = {f"{k['metadata']['name']}.yaml": k for k in kustomizations(env, present_layers)}
     if env.provider == "kind":
         files["source.yaml"] = kind_source()
     for obj in notifications(env):
         files[f"notification-{obj['kind'].lower()}.yaml"] = obj
-    return dict(sorted(files.items()))
+    chart = Chart(App(), "clusters", disable_resource_name_hashes=True)
+    return {name: rendered(typed_object(chart, name, obj)) for name, obj in sorted(files.items())}
