@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from cdk8s import ApiObject, App, Chart
+from cdk8s_plus_33 import k8s
 
 from docrouter.config import load_environment
 from docrouter.flux import cluster_objects
@@ -66,7 +67,7 @@ def test_wrong_type_names_the_field():
 
 def test_int_or_string_and_quantities_render_as_written():
     obj = api_object(
-        chart(), api_version="v1", kind="Service", name="s", namespace="ns",
+        chart(), k8s.KubeService, name="s", namespace="ns",
         body={"spec": {"ports": [{"name": "http", "port": 80, "targetPort": "http"}, {"port": 81, "targetPort": 8081}]}},
     )
     assert obj.to_json()["spec"]["ports"] == [
@@ -136,7 +137,7 @@ def test_a_typo_in_a_construct_fails_synth_and_leaves_dist_untouched(tmp_path, o
 
 def test_fields_with_acronyms_keep_their_kubernetes_spelling():
     obj = api_object(
-        chart(), api_version="v1", kind="Service", name="s", namespace="ns",
+        chart(), k8s.KubeService, name="s", namespace="ns",
         body={"spec": {"clusterIP": "None", "ports": [{"port": 80}]}},
     )
     assert obj.to_json()["spec"]["clusterIP"] == "None"

@@ -18,7 +18,15 @@ from . import constants as c
 from .constants import FLUX_NAMESPACE
 from .infrastructure import helm_charts
 from .layers import LAYERS
-from .typed import rendered, typed_object
+from .typed import (
+    Alert,
+    CustomResource,
+    Kustomization,
+    NotificationProvider,
+    OCIRepository,
+    rendered,
+    typed_object,
+)
 
 AGE_SECRET = c.AGE_SECRET_NAME
 KIND_SOURCE = {"kind": "OCIRepository", "name": c.KIND_SOURCE_NAME}
@@ -27,10 +35,10 @@ GIT_SOURCE = {"kind": "GitRepository", "name": "flux-system"}
 SLACK_WEBHOOK_SECRET = "slack-webhook"
 
 
-def _object(api_version: str, kind: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+def _object(of: type[CustomResource], name: str, spec: dict[str, Any]) -> dict[str, Any]:
     return {
-        "apiVersion": api_version,
-        "kind": kind,
+        "apiVersion": of.API_VERSION,
+        "kind": of.KIND,
         "metadata": {"name": name, "namespace": FLUX_NAMESPACE},
         "spec": spec,
     }
@@ -57,15 +65,14 @@ def kustomizations(env: Environment, present_layers: list[str]) -> list[dict[str
             spec["dependsOn"] = [{"name": previous}]
         if layer.secret_namespaces or layer.name == "apps":
             spec["decryption"] = {"provider": "sops", "secretRef": {"name": AGE_SECRET}}
-        result.append(_object("kustomize.toolkit.fluxcd.io/v1", "Kustomization", layer.name, spec))
+        result.append(_object(Kustomization, layer.name, spec))
         previous = layer.name
     return result
 
 
 def kind_source() -> dict[str, Any]:
     return _object(
-        "source.toolkit.fluxcd.io/v1",
-        "OCIRepository",
+        OCIRepository,
         KIND_SOURCE["name"],
         {"interval": "1m", "url": KIND_REGISTRY_URL, "ref": {"tag": c.KIND_ARTIFACT_TAG}, "insecure": True},
     )
@@ -75,14 +82,12 @@ def notifications(env: Environment) -> list[dict[str, Any]]:
     if env.notifications is None:
         return []
     provider = _object(
-        "notification.toolkit.fluxcd.io/v1beta3",
-        "Provider",
+        NotificationProvider,
         "slack",
         {"type": "slack", "channel": env.notifications.slack_channel, "secretRef": {"name": SLACK_WEBHOOK_SECRET}},
     )
     alert = _object(
-        "notification.toolkit.fluxcd.io/v1beta3",
-        "Alert",
+        Alert,
         "doc-router",
         {
             "providerRef": {"name": "slack"},

@@ -18,21 +18,24 @@ from constructs import Construct
 
 from .config import Resources
 from .constants import PART_OF
-from .typed import typed_object
+from .typed import gvk, typed_object
 
 
 def api_object(
     scope: Construct,
+    of: type[ApiObject],
     *,
-    api_version: str,
-    kind: str,
     name: str,
     namespace: Optional[str] = None,
     labels: Optional[dict[str, str]] = None,
     annotations: Optional[dict[str, str]] = None,
     body: Optional[dict[str, Any]] = None,
 ) -> ApiObject:
-    """One Kubernetes object through its typed class; `body` holds every top-level field after metadata."""
+    """One object of typed class `of` (k8s.KubeDeployment, typed.HelmRelease, ...).
+
+    `body` holds every top-level field after metadata, in Kubernetes' spelling.
+    """
+    api_version, kind = gvk(of)
     if len(name) > 63:
         raise ValueError(f"{kind} name '{name}' is {len(name)} characters; Kubernetes allows 63")
     metadata = {"name": name, "namespace": namespace, "labels": labels or None, "annotations": annotations or None}

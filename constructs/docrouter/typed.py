@@ -43,6 +43,14 @@ def l1_class(api_version: str, kind: str) -> Optional[type]:
     return None
 
 
+@lru_cache(maxsize=None)
+def gvk(cls: type[ApiObject]) -> tuple[str, str]:
+    """(apiVersion, kind) of a typed class: the class is the one place that says it."""
+    if issubclass(cls, CustomResource):
+        return cls.API_VERSION, cls.KIND
+    return cls.GVK.api_version, cls.GVK.kind
+
+
 def typed_object(scope: Construct, construct_id: str, obj: dict[str, Any]) -> ApiObject:
     """Build `obj` (apiVersion, kind, metadata, fields) as its typed class."""
     key = (obj["apiVersion"], obj["kind"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from cdk8s_plus_33 import k8s
 from constructs import Construct
 
 from . import constants as c
@@ -107,8 +108,7 @@ class AppWorkload(Construct):
         }
         api_object(
             self,
-            api_version="apps/v1",
-            kind="Deployment",
+            k8s.KubeDeployment,
             name=p.name,
             namespace=c.APP_NAMESPACE,
             labels=self.labels,
@@ -118,8 +118,7 @@ class AppWorkload(Construct):
     def _service(self) -> None:
         api_object(
             self,
-            api_version="v1",
-            kind="Service",
+            k8s.KubeService,
             name=self.props.name,
             namespace=c.APP_NAMESPACE,
             labels=self.labels,
@@ -135,8 +134,7 @@ class AppWorkload(Construct):
     def _disruption_budget(self) -> None:
         api_object(
             self,
-            api_version="policy/v1",
-            kind="PodDisruptionBudget",
+            k8s.KubePodDisruptionBudget,
             name=self.props.name,
             namespace=c.APP_NAMESPACE,
             labels=self.labels,
@@ -157,8 +155,7 @@ class AppWorkload(Construct):
         ]
         api_object(
             self,
-            api_version="autoscaling/v2",
-            kind="HorizontalPodAutoscaler",
+            k8s.KubeHorizontalPodAutoscalerV2,
             name=p.name,
             namespace=c.APP_NAMESPACE,
             labels=self.labels,
