@@ -28,7 +28,6 @@ from .typed import (
     typed_object,
 )
 
-AGE_SECRET = c.AGE_SECRET_NAME
 KIND_SOURCE = {"kind": "OCIRepository", "name": c.KIND_SOURCE_NAME}
 KIND_REGISTRY_URL = f"oci://{c.KIND_REGISTRY_NAME}:{c.KIND_REGISTRY_PORT}/{c.KIND_SOURCE_NAME}"
 GIT_SOURCE = {"kind": "GitRepository", "name": "flux-system"}
@@ -64,7 +63,7 @@ def kustomizations(env: Environment, present_layers: list[str]) -> list[dict[str
         if previous:
             spec["dependsOn"] = [{"name": previous}]
         if layer.secret_namespaces or layer.name == "apps":
-            spec["decryption"] = {"provider": "sops", "secretRef": {"name": AGE_SECRET}}
+            spec["decryption"] = {"provider": "sops", "secretRef": {"name": c.AGE_SECRET_NAME}}
         result.append(_object(Kustomization, layer.name, spec))
         previous = layer.name
     return result

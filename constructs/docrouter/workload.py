@@ -16,6 +16,7 @@ from constructs import Construct
 from . import constants as c
 from .config import Autoscaling, Resources, release_version
 from .k8s import api_object, container, labels, pod_spec, selector_labels, writable_volumes
+from .typed import gvk
 
 # Every app pod reads the same configuration: the ConfigMap and the SOPS-managed Secret.
 APP_ENV_FROM = [
@@ -146,6 +147,7 @@ class AppWorkload(Construct):
         p = self.props
         scaling = p.autoscaling
         assert scaling is not None
+        deployment = gvk(k8s.KubeDeployment)  # the HPA scales the Deployment built above
         metrics = [
             {
                 "type": "Resource",
@@ -161,7 +163,7 @@ class AppWorkload(Construct):
             labels=self.labels,
             body={
                 "spec": {
-                    "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": p.name},
+                    "scaleTargetRef": {"apiVersion": deployment[0], "kind": deployment[1], "name": p.name},
                     "minReplicas": p.replicas,
                     "maxReplicas": scaling.max_replicas,
                     "metrics": metrics,
