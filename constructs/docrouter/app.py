@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from cdk8s_plus_33 import k8s
 from constructs import Construct
 
 from . import constants as c
@@ -54,8 +55,7 @@ class AppConfig(Construct):
         super().__init__(scope, id)
         api_object(
             self,
-            api_version="v1",
-            kind="ConfigMap",
+            k8s.KubeConfigMap,
             name=c.CONFIG_MAP_NAME,
             namespace=c.APP_NAMESPACE,
             labels=labels("doc-router", "config"),
@@ -198,8 +198,7 @@ class AppIngress(Construct):
             spec["tls"] = [{"hosts": [env.ingress.host], "secretName": c.TLS_SECRET_NAME}]
         api_object(
             self,
-            api_version="networking.k8s.io/v1",
-            kind="Ingress",
+            k8s.KubeIngress,
             name="doc-router",
             namespace=c.APP_NAMESPACE,
             labels=labels("doc-router", "ingress"),

@@ -11,21 +11,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from cdk8s import App, Chart
+
 from .config import Environment
 from . import constants as c
 from .constants import FLUX_NAMESPACE
 from .infrastructure import helm_charts
 from .layers import LAYERS
+from .typed import (
+    Alert,
+    CustomResource,
+    Kustomization,
+    NotificationProvider,
+    OCIRepository,
+    rendered,
+    typed_object,
+)
 
 KIND_SOURCE = {"kind": "OCIRepository", "name": c.KIND_SOURCE_NAME}
 KIND_REGISTRY_URL = f"oci://{c.KIND_REGISTRY_NAME}:{c.KIND_REGISTRY_PORT}/{c.KIND_SOURCE_NAME}"
 GIT_SOURCE = {"kind": "GitRepository", "name": "flux-system"}
 
 
-def _object(api_version: str, kind: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+def _object(of: type[CustomResource], name: str, spec: dict[str, Any]) -> dict[str, Any]:
     return {
-        "apiVersion": api_version,
-        "kind": kind,
+        "apiVersion": of.API_VERSION,
+        "kind": of.KIND,
         "metadata": {"name": name, "namespace": FLUX_NAMESPACE},
         "spec": spec,
     }
@@ -52,15 +63,14 @@ def kustomizations(env: Environment, present_layers: list[str]) -> list[dict[str
             spec["dependsOn"] = [{"name": previous}]
         if layer.secret_namespaces or layer.name == "apps":
             spec["decryption"] = {"provider": "sops", "secretRef": {"name": c.AGE_SECRET_NAME}}
-        result.append(_object("kustomize.toolkit.fluxcd.io/v1", "Kustomization", layer.name, spec))
+        result.append(_object(Kustomization, layer.name, spec))
         previous = layer.name
     return result
 
 
 def kind_source() -> dict[str, Any]:
     return _object(
-        "source.toolkit.fluxcd.io/v1",
-        "OCIRepository",
+        OCIRepository,
         KIND_SOURCE["name"],
         {"interval": "1m", "url": KIND_REGISTRY_URL, "ref": {"tag": c.KIND_ARTIFACT_TAG}, "insecure": True},
     )
@@ -70,14 +80,12 @@ def notifications(env: Environment) -> list[dict[str, Any]]:
     if env.notifications is None:
         return []
     provider = _object(
-        "notification.toolkit.fluxcd.io/v1beta3",
-        "Provider",
+        NotificationProvider,
         "slack",
         {"type": "slack", "channel": env.notifications.slack_channel, "secretRef": {"name": c.SLACK_WEBHOOK_SECRET}},
     )
     alert = _object(
-        "notification.toolkit.fluxcd.io/v1beta3",
-        "Alert",
+        Alert,
         "doc-router",
         {
             "providerRef": {"name": "slack"},
@@ -98,10 +106,11 @@ def helm_namespaces(env: Environment) -> list[str]:
 
 
 def cluster_objects(env: Environment, present_layers: list[str]) -> dict[str, dict[str, Any]]:
-    """File name under clusters/<env>/ → object."""
+    """File name under clusters/<env>/ → object, rendered through the same typed classes as dist/."""
     files = {f"{k['metadata']['name']}.yaml": k for k in kustomizations(env, present_layers)}
     if env.provider == "kind":
         files["source.yaml"] = kind_source()
     for obj in notifications(env):
         files[f"notification-{obj['kind'].lower()}.yaml"] = obj
-    return dict(sorted(files.items()))
+    chart = Chart(App(), "clusters", disable_resource_name_hashes=True)
+    return {name: rendered(typed_object(chart, name, obj)) for name, obj in sorted(files.items())}

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from cdk8s_plus_33 import k8s
 from constructs import Construct
 
 from . import constants as c
 from .config import Environment
+from . import typed
 from .k8s import api_object
 from .providers import PROVIDERS
 from .network import NamespaceBaselines
@@ -41,8 +43,7 @@ class Namespaces(Construct):
         for name, (extra_labels, annotations) in namespaces.items():
             api_object(
                 self,
-                api_version="v1",
-                kind="Namespace",
+                k8s.KubeNamespace,
                 name=name,
                 labels={"app.kubernetes.io/part-of": c.PART_OF, **extra_labels},
                 annotations=annotations,
@@ -65,8 +66,7 @@ class StorageClass(Construct):
         body["allowVolumeExpansion"] = storage.allow_volume_expansion
         api_object(
             self,
-            api_version="storage.k8s.io/v1",
-            kind="StorageClass",
+            k8s.KubeStorageClass,
             name=storage.name,
             labels={"app.kubernetes.io/part-of": c.PART_OF},
             body=body,
@@ -80,16 +80,14 @@ class HelmController(Construct):
         super().__init__(scope, id)
         api_object(
             self,
-            api_version="source.toolkit.fluxcd.io/v1",
-            kind="HelmRepository",
+            typed.HelmRepository,
             name=chart.repository_name,
             namespace=c.FLUX_NAMESPACE,
             body={"spec": {"interval": "24h", "url": chart.repository_url}},
         )
         api_object(
             self,
-            api_version="helm.toolkit.fluxcd.io/v2",
-            kind="HelmRelease",
+            typed.HelmRelease,
             name=chart.name,
             namespace=chart.namespace,
             body={
@@ -240,8 +238,7 @@ class ClusterIssuers(Construct):
         for name, server in c.CLUSTER_ISSUERS.items():
             api_object(
                 self,
-                api_version="cert-manager.io/v1",
-                kind="ClusterIssuer",
+                typed.ClusterIssuer,
                 name=name,
                 labels={"app.kubernetes.io/part-of": c.PART_OF},
                 body={

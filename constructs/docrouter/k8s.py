@@ -2,49 +2,50 @@
 
 Objects get explicit names (never derived from the construct path) so moving a
 construct never renames, and therefore never deletes and re-creates, a resource.
+That is also why cdk8s-plus L2 constructs (kplus.Deployment, kplus.Service, ...) are
+not used: they derive object names and pod selectors from the construct path, so
+moving or renaming a construct would rename the object and change its (immutable)
+selector, and Flux would delete and re-create it. Objects are built through cdk8s'
+typed L1 classes instead (typed.py), which write exactly the names and selectors given.
 """
 
 from __future__ import annotations
 
 from typing import Any, Iterable, Optional
 
-from cdk8s import ApiObject, ApiObjectMetadata, JsonPatch
+from cdk8s import ApiObject
 from constructs import Construct
 
 from .config import Resources
 from .constants import PART_OF
+from .typed import gvk, typed_object
 
 
 def api_object(
     scope: Construct,
+    of: type[ApiObject],
     *,
-    api_version: str,
-    kind: str,
     name: str,
     namespace: Optional[str] = None,
     labels: Optional[dict[str, str]] = None,
     annotations: Optional[dict[str, str]] = None,
     body: Optional[dict[str, Any]] = None,
 ) -> ApiObject:
-    """One Kubernetes object; `body` holds every top-level field after metadata."""
+    """One object of typed class `of` (k8s.KubeDeployment, typed.HelmRelease, ...).
+
+    `body` holds every top-level field after metadata, in Kubernetes' spelling.
+    """
+    api_version, kind = gvk(of)
     if len(name) > 63:
         raise ValueError(f"{kind} name '{name}' is {len(name)} characters; Kubernetes allows 63")
-    construct_id = "/".join(filter(None, [kind, namespace, name]))
-    obj = ApiObject(
-        scope,
-        construct_id,
-        api_version=api_version,
-        kind=kind,
-        metadata=ApiObjectMetadata(
-            name=name,
-            namespace=namespace,
-            labels=labels or None,
-            annotations=annotations or None,
-        ),
-    )
-    for key, value in (body or {}).items():
-        obj.add_json_patch(JsonPatch.add(f"/{key}", value))
-    return obj
+    metadata = {"name": name, "namespace": namespace, "labels": labels or None, "annotations": annotations or None}
+    obj = {
+        "apiVersion": api_version,
+        "kind": kind,
+        "metadata": {k: v for k, v in metadata.items() if v is not None},
+        **(body or {}),
+    }
+    return typed_object(scope, "/".join(filter(None, [kind, namespace, name])), obj)
 
 
 def selector_labels(name: str) -> dict[str, str]:

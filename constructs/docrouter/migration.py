@@ -10,6 +10,7 @@ migrate.py is idempotent, so a re-run is safe.
 
 from __future__ import annotations
 
+from cdk8s_plus_33 import k8s
 from constructs import Construct
 
 from . import constants as c
@@ -59,8 +60,7 @@ class MigrationJob(Construct):
         )
         api_object(
             self,
-            api_version="batch/v1",
-            kind="Job",
+            k8s.KubeJob,
             name=migration_job_name(version, env.migration.attempt),
             namespace=c.APP_NAMESPACE,
             labels=job_labels,

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from cdk8s_plus_33 import k8s
 from constructs import Construct
 
 from . import constants as c
 from .app import BACKEND, FRONTEND, WORKER
 from .config import Environment, InClusterMongoDB
+from . import typed
 from .k8s import api_object, labels, resources, selector_labels
 from .migration import MIGRATION
 from .network import KUBE_API_EGRESS, namespace_selector, network_policy, tcp
@@ -107,8 +109,7 @@ class MongoDB(Construct):
         if db.replicas > 1:
             api_object(
                 self,
-                api_version="policy/v1",
-                kind="PodDisruptionBudget",
+                k8s.KubePodDisruptionBudget,
                 name=c.MONGODB_NAME,
                 namespace=c.MONGODB_NAMESPACE,
                 labels=self.labels,
@@ -120,8 +121,7 @@ class MongoDB(Construct):
         db, storage_class = self.db, self.env.storage.name
         api_object(
             self,
-            api_version="mongodbcommunity.mongodb.com/v1",
-            kind="MongoDBCommunity",
+            typed.MongoDBCommunity,
             name=c.MONGODB_NAME,
             namespace=c.MONGODB_NAMESPACE,
             labels=self.labels,
@@ -161,8 +161,7 @@ class MongoDB(Construct):
         db = self.db
         api_object(
             self,
-            api_version="mongodb.com/v1",
-            kind="MongoDBSearch",
+            typed.MongoDBSearch,
             name=c.MONGODB_NAME,
             namespace=c.MONGODB_NAMESPACE,
             labels=labels(c.MONGODB_NAME, "search"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Optional
 
+from cdk8s_plus_33 import k8s
 from constructs import Construct
 
 from . import constants as c
@@ -77,8 +78,7 @@ def network_policy(
     spec["policyTypes"] = types
     api_object(
         scope,
-        api_version="networking.k8s.io/v1",
-        kind="NetworkPolicy",
+        k8s.KubeNetworkPolicy,
         name=name,
         namespace=namespace,
         labels={"app.kubernetes.io/part-of": c.PART_OF},

@@ -29,6 +29,7 @@ from .flux import cluster_objects
 from .layers import LAYERS
 from .paths import KUSTOMIZATION
 from .sops_files import sops_secret_files
+from .typed import chart_objects
 
 # A file's content: text we generated, or the exact bytes of a committed SOPS file.
 Content = str | bytes
@@ -79,7 +80,7 @@ def build_layers(env: Environment) -> dict[str, list[dict]]:
             layer.build(chart, env)
         except ValueError as exc:  # a construct refusing a value: one message, not a traceback
             raise SynthError(f"environment '{env.name}': layer '{layer.path}': {exc}") from None
-        objects = [_ordered(o) for o in chart.to_json()]
+        objects = [_ordered(o) for o in chart_objects(chart)]
         if objects:
             layered[layer.path] = objects
     check_unique(env.name, layered)

@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from cdk8s_plus_33 import k8s
 from constructs import Construct
 
 from . import constants as c
 from .config import Autoscaling, Resources, release_version
 from .k8s import api_object, container, labels, pod_spec, selector_labels, writable_volumes
+from .typed import gvk
 
 # Every app pod reads the same configuration: the ConfigMap and the SOPS-managed Secret.
 APP_ENV_FROM = [
@@ -107,8 +109,7 @@ class AppWorkload(Construct):
         }
         api_object(
             self,
-            api_version="apps/v1",
-            kind="Deployment",
+            k8s.KubeDeployment,
             name=p.name,
             namespace=c.APP_NAMESPACE,
             labels=self.labels,
@@ -118,8 +119,7 @@ class AppWorkload(Construct):
     def _service(self) -> None:
         api_object(
             self,
-            api_version="v1",
-            kind="Service",
+            k8s.KubeService,
             name=self.props.name,
             namespace=c.APP_NAMESPACE,
             labels=self.labels,
@@ -135,8 +135,7 @@ class AppWorkload(Construct):
     def _disruption_budget(self) -> None:
         api_object(
             self,
-            api_version="policy/v1",
-            kind="PodDisruptionBudget",
+            k8s.KubePodDisruptionBudget,
             name=self.props.name,
             namespace=c.APP_NAMESPACE,
             labels=self.labels,
@@ -148,6 +147,7 @@ class AppWorkload(Construct):
         p = self.props
         scaling = p.autoscaling
         assert scaling is not None
+        deployment = gvk(k8s.KubeDeployment)  # the HPA scales the Deployment built above
         metrics = [
             {
                 "type": "Resource",
@@ -157,14 +157,13 @@ class AppWorkload(Construct):
         ]
         api_object(
             self,
-            api_version="autoscaling/v2",
-            kind="HorizontalPodAutoscaler",
+            k8s.KubeHorizontalPodAutoscalerV2,
             name=p.name,
             namespace=c.APP_NAMESPACE,
             labels=self.labels,
             body={
                 "spec": {
-                    "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": p.name},
+                    "scaleTargetRef": {"apiVersion": deployment[0], "kind": deployment[1], "name": p.name},
                     "minReplicas": p.replicas,
                     "maxReplicas": scaling.max_replicas,
                     "metrics": metrics,
