@@ -137,13 +137,14 @@ def test_edit_closed_without_a_change_is_no_change_not_a_failure(tmp_path, repo,
     [
         ("production", "still has the placeholder REPLACE_WITH_PRODUCTION_AGE_PUBLIC_KEY"),
         ("kind", "edit .env.kind and run `make kind-secrets`"),
-        ("", "make secrets-{command} ENV=staging"),
-        ("nowhere", "unknown environment"),
+        ("", "no environment given. Fix: name one, e.g. --env staging (make: ENV=staging)"),
+        ("nowhere", "unknown environment 'nowhere' (known: kind, production, staging)"),
     ],
 )
 def test_init_and_edit_refuse_with_a_clear_message(tmp_path, repo, command, env_name, message):
     result = secrets_cli(StubTools(tmp_path, tools=()), repo, command, "--env", env_name)
-    assert result.returncode == 1
+    # A missing or unknown environment is a usage error (2); an environment not ready for secrets is 1.
+    assert result.returncode == (2 if env_name in ("", "nowhere") else 1)
     assert message.format(command=command) in result.stderr
     assert "Traceback" not in result.stderr
     assert not (repo / "secrets").exists()

@@ -30,11 +30,15 @@ def run_validate(*args: str, crd_schemas: str | None = None) -> subprocess.Compl
 def test_real_repository_passes():
     result = run_validate()
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.rstrip().endswith(f"OK in {', '.join(ENVIRONMENTS)}")
+    # Passing: exactly one summary line per environment; the warnings and infos only with -v.
+    lines = result.stdout.splitlines()
+    assert [line.split(" (")[0] for line in lines] == [f"== {env}: OK" for env in ENVIRONMENTS], result.stdout
+    verbose = run_validate("-v", "--no-drift")
+    assert verbose.returncode == 0 and len(verbose.stdout.splitlines()) > len(lines)
 
 
 def test_json_report_shape():
-    result = run_validate("--format", "json", "--env", "kind", crd_schemas="/nonexistent/schemas")
+    result = run_validate("-o", "json", "--env", "kind", crd_schemas="/nonexistent/schemas")
     report = json.loads(result.stdout)
     assert result.returncode == 0 and report["ok"] is True and report["errors"] == 0
     kind = report["environments"]["kind"]

@@ -25,7 +25,9 @@ from .checks import (
 )
 from .config import Environment
 from .flux import cluster_objects
+from .layer_builders import BUILDERS
 from .layers import LAYERS
+from .safe_yaml import FastSafeDumper
 from .sops_files import sops_secret_files
 
 # A file's content: text we generated, or the exact bytes of a committed SOPS file.
@@ -37,8 +39,8 @@ KUSTOMIZATION = "kustomization.yaml"
 SHRINK_LIMIT = 0.5
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block style everywhere; multi-line strings (scripts, configs) as literal blocks."""
+class _Dumper(FastSafeDumper):
+    """Block style everywhere; multi-line strings (scripts, configs) as literal blocks (libyaml when present)."""
 
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
@@ -75,7 +77,7 @@ def build_layers(env: Environment) -> dict[str, list[dict]]:
     for layer in LAYERS:
         chart = Chart(app, layer.name, disable_resource_name_hashes=True)
         try:
-            layer.build(chart, env)
+            BUILDERS[layer.name](chart, env)
         except ValueError as exc:  # a construct refusing a value: one message, not a traceback
             raise SynthError(f"environment '{env.name}': layer '{layer.path}': {exc}") from None
         objects = [_ordered(o) for o in chart.to_json()]

@@ -25,7 +25,7 @@ COMMANDS = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    commands = parser.add_subparsers(dest="kind_command", required=True)
+    commands = parser.add_subparsers(dest="kind_command", required=True, metavar="<kind command>", title="kind commands")
     for name, help_text in COMMANDS.items():
         sub = commands.add_parser(name, help=help_text)
         sub.add_argument("--cluster", default="doc-router", help="Kind cluster name (default: doc-router)")
