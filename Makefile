@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CRD_SCHEMAS
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv requirements synth test e2e crd-schemas clean validate diff history rollback \
+.PHONY: help venv requirements synth test bench e2e crd-schemas clean validate diff history rollback \
 	kind-up kind-secrets kind-deploy kind-status kind-down secrets-init secrets-edit
 
 help: ## List the targets
@@ -56,6 +56,9 @@ synth: $(STAMP) ## Write dist/<env>/ for every environment (ENV=staging for one)
 
 test: $(STAMP) ## Run the test suite (offline; e2e tests skip without Docker)
 	$(PY) -m pytest
+
+bench: $(STAMP) ## Time and memory of each command as ratios to the cdk8s floor -> bench/results.json
+	$(PY) bench/bench.py
 
 e2e: $(STAMP) ## Kind end-to-end test (needs Docker, kind, kubectl, flux)
 	$(PY) -m pytest -m e2e -v
