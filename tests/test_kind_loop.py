@@ -41,8 +41,8 @@ def stubs(tmp_path) -> StubTools:
     return StubTools(tmp_path)
 
 
-def kind(stubs: StubTools, repo: Path, *args: str):
-    return stubs.main("kind", *args, "--root", str(repo))
+def kind(stubs: StubTools, repo: Path, *args: str, subprocess_run: bool = False):
+    return stubs.main("kind", *args, "--root", str(repo), subprocess_run=subprocess_run)
 
 
 # --- up -------------------------------------------------------------------------
@@ -52,7 +52,7 @@ def test_up_on_a_fresh_machine_creates_registry_cluster_and_wiring(stubs, repo):
     stubs.rule(REGISTRY_STATE, exit=1)  # no registry container yet
     stubs.rule("kind get nodes", stdout=f"{NODE}\n")
     stubs.rule(REGISTRY_NETWORK, stdout="null\n")
-    result = kind(stubs, repo, "up")
+    result = kind(stubs, repo, "up", subprocess_run=True)  # the one run of the real `python main.py kind`
     assert result.returncode == 0, result.stderr
     config = repo / ".cache/kind/doc-router/kind-config.yaml"
     assert stubs.calls() == [

@@ -12,23 +12,28 @@ from pathlib import Path
 import pytest
 
 from conftest import ENVIRONMENTS, REPO
+from stub_tools import run_in_process
 from docrouter.config import load_environment
 from docrouter.validate.engine import validate_environment
 
 SHARED_SCHEMAS = REPO.parent / "shared" / "schemas"
 
 
-def run_validate(*args: str, crd_schemas: str | None = None) -> subprocess.CompletedProcess:
+def run_validate(*args: str, crd_schemas: str | None = None, subprocess_run: bool = False
+                 ) -> subprocess.CompletedProcess:
+    """validate in-process, or as the real `python main.py validate` (test_real_repository_passes)."""
     env = dict(os.environ, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
     if crd_schemas is not None:
         env["CRD_SCHEMAS"] = crd_schemas
+    if not subprocess_run:
+        return run_in_process(["validate", *args], env)
     return subprocess.run(
         [sys.executable, str(REPO / "main.py"), "validate", *args], capture_output=True, text=True, env=env, timeout=60
     )
 
 
 def test_real_repository_passes():
-    result = run_validate()
+    result = run_validate(subprocess_run=True)
     assert result.returncode == 0, result.stdout + result.stderr
     # Passing: exactly one summary line per environment; the warnings and infos only with -v.
     lines = result.stdout.splitlines()
