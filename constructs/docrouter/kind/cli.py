@@ -9,7 +9,7 @@ from pathlib import Path
 from ..preflight import PreflightError
 from ..runner import CommandError
 from .cluster import NODE_IMAGE, down, up
-from .deploy import deploy, status
+from .deploy import deploy, duration_seconds, status
 from .dev_secrets import apply_dev_secrets
 from .envfile import EnvFileError
 from .workspace import Workspace
@@ -33,7 +33,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         if name == "up":
             sub.add_argument("--node-image", default=NODE_IMAGE, help=f"Kind node image (default: {NODE_IMAGE})")
         if name == "deploy":
-            sub.add_argument("--timeout", default="15m", help="how long to wait for Flux to be Ready (default: 15m)")
+            sub.add_argument("--timeout", default="15m", type=_duration,
+                             help="one overall deadline for Flux to apply and be Ready, e.g. 20m (default: 15m)")
+
+
+def _duration(text: str) -> str:
+    try:
+        duration_seconds(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def run(args: argparse.Namespace) -> int:
