@@ -62,3 +62,28 @@ def test_text_nested_too_deeply_for_libyaml_goes_to_the_pure_loader():
     deep = "[" * 100_000 + "]" * 100_000  # libyaml's C composer would crash the interpreter on this
     with pytest.raises(RecursionError):
         yaml.load(deep, Loader=StrictLoader)
+
+
+WITHOUT_LIBYAML = """
+import sys, yaml
+del yaml.CSafeLoader, yaml.CSafeDumper  # as in a PyYAML built without libyaml
+sys.path.insert(0, "constructs")
+from docrouter import safe_yaml
+assert not safe_yaml.LIBYAML
+try:
+    yaml.load("a: &x 1\\nb: *x\\n", Loader=safe_yaml.StrictLoader)
+except safe_yaml.AliasRejected as exc:
+    print(exc)
+print(safe_yaml.safe_dump({"b": 1, "a": [1, 2]}, sort_keys=False), end="")
+"""
+
+
+def test_without_libyaml_one_notice_and_the_same_results():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", WITHOUT_LIBYAML], cwd=REPO, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("notice: libyaml is not available")
+    assert result.stdout == "alias *x at line 2\nb: 1\na:\n- 1\n- 2\n"
