@@ -64,8 +64,7 @@ e2e: $(STAMP) ## Kind end-to-end test (needs Docker, kind, kubectl, flux)
 	$(PY) -m pytest -m e2e -v
 
 validate: $(STAMP) ## Check every manifest: schema, references, policy, drift (ENV=, FORMAT=, OUT=, V=1)
-	$(PY) main.py validate $(if $(ENV),--env "$(ENV)") $(if $(filter-out terminal,$(FORMAT)),-o $(FORMAT)) \
-		$(if $(OUT),--out "$(OUT)") $(if $(V),-v)
+	$(PY) main.py validate $(if $(ENV),--env "$(ENV)") -o $(FORMAT) $(if $(OUT),--out "$(OUT)") $(if $(V),-v)
 
 # Review and release (see README, "Reviewing a change").
 BASE ?=
