@@ -17,11 +17,22 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CRD_SCHEMAS
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv requirements synth test e2e crd-schemas clean validate diff history rollback \
+.PHONY: help venv requirements synth test bench e2e crd-schemas clean validate diff history rollback \
 	kind-up kind-secrets kind-deploy kind-status kind-down secrets-init secrets-edit
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+	@echo
+	@echo "Variables (current value):"
+	@printf '  %-22s %s\n' "ENV=$(ENV)" "one environment (empty: all; required by history, rollback, secrets-*)" \
+		"BASE=$(BASE)" "diff base revision (empty: merge-base with origin/main, else HEAD)" \
+		"HEAD=$(HEAD)" "diff head revision (empty: a fresh synth of the working tree)" \
+		"FORMAT=$(FORMAT)" "report format of diff, validate, history: terminal, markdown, json, yaml" \
+		"OUT=$(OUT)" "write the report to this file (empty: the terminal)" \
+		"KIND_CLUSTER=$(KIND_CLUSTER)" "Kind cluster name" \
+		"TIMEOUT=$(TIMEOUT)" "kind-deploy: one overall deadline" \
+		"CRD_SCHEMAS=$(CRD_SCHEMAS)" "CRD JSON schemas for validate"
+	@echo "Exit codes: 0 ok, 1 findings or failure, 2 usage error, 3 risk flags (diff FAIL_ON_RISK=1); make itself exits 0 or 2."
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (found " + sys.version.split()[0] + ")")'
@@ -41,16 +52,19 @@ requirements: ## Re-pin requirements.txt (versions + sha256 hashes) from require
 		--no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
 
 synth: $(STAMP) ## Write dist/<env>/ for every environment (ENV=staging for one)
-	$(PY) main.py synth $(if $(ENV),--env $(ENV))
+	$(PY) main.py synth $(if $(ENV),--env "$(ENV)")
 
 test: $(STAMP) ## Run the test suite (offline; e2e tests skip without Docker)
 	$(PY) -m pytest
 
+bench: $(STAMP) ## Time and memory of each command as ratios to the cdk8s floor -> bench/results.json
+	$(PY) bench/bench.py
+
 e2e: $(STAMP) ## Kind end-to-end test (needs Docker, kind, kubectl, flux)
 	$(PY) -m pytest -m e2e -v
 
-validate: $(STAMP) ## Check every manifest: schema, references, policy, drift
-	$(PY) main.py validate
+validate: $(STAMP) ## Check every manifest: schema, references, policy, drift (ENV=, FORMAT=, OUT=, V=1)
+	$(PY) main.py validate $(if $(ENV),--env "$(ENV)") -o $(FORMAT) $(if $(OUT),--out "$(OUT)") $(if $(V),-v)
 
 # Review and release (see README, "Reviewing a change").
 BASE ?=
@@ -58,25 +72,27 @@ HEAD ?=
 FORMAT ?= terminal
 TO ?=
 YES ?=
-# OUT=<file> writes the report there; FAIL_ON_RISK=1 exits 2 on any risk flag (the PR check uses both).
-# The tool exits 0 (ok), 1 (error) or 2 (risk flags), but make itself can only fail with 2: STATUS_FILE=<file>
-# receives the tool's own exit code so a caller (the PR workflow) can tell an error from a risk.
+V ?=
+TIMEOUT ?= 15m
+# OUT=<file> writes the report there; FAIL_ON_RISK=1 exits 3 on any risk flag (the PR check uses both).
+# The tool exits 0 (ok), 1 (error), 2 (usage) or 3 (risk flags), but make itself can only fail with 2:
+# STATUS_FILE=<file> receives the tool's own exit code so a caller (the PR workflow) can tell them apart.
 OUT ?=
 FAIL_ON_RISK ?=
 STATUS_FILE ?=
 diff: $(STAMP) ## Per-object diff of dist/ with risk flags (BASE=<ref> HEAD=<ref> FORMAT=markdown|json)
-	@status=0; $(PY) main.py diff $(if $(BASE),--base $(BASE)) $(if $(HEAD),--head $(HEAD)) --format $(FORMAT) \
-		$(if $(OUT),--output $(OUT)) $(if $(FAIL_ON_RISK),--fail-on-risk) || status=$$?; \
+	@status=0; $(PY) main.py diff $(if $(BASE),--base $(BASE)) $(if $(HEAD),--head $(HEAD)) -o $(FORMAT) \
+		$(if $(OUT),--out "$(OUT)") $(if $(FAIL_ON_RISK),--fail-on-risk) || status=$$?; \
 	$(if $(STATUS_FILE),echo $$status > "$(STATUS_FILE)";) \
-	case $$status in 0) ;; 2) echo "make diff: risk flags present (tool exit code 2)" >&2 ;; \
+	case $$status in 0) ;; 3) echo "make diff: risk flags present (tool exit code 3)" >&2 ;; \
 		*) echo "make diff: the diff tool failed (exit code $$status)" >&2 ;; esac; \
 	exit $$status
 
-history: $(STAMP) ## Revisions that changed dist/$(ENV) (ENV=production)
-	$(PY) main.py history --env $(ENV)
+history: $(STAMP) ## Revisions that changed dist/<env>/ (ENV=production, FORMAT=json)
+	$(PY) main.py history --env "$(ENV)" -o $(FORMAT) $(if $(OUT),--out "$(OUT)")
 
 rollback: $(STAMP) ## Restore ENV to revision TO as a new commit (YES=1 skips the prompt)
-	$(PY) main.py rollback --env $(ENV) --to $(TO) $(if $(YES),--yes)
+	$(PY) main.py rollback --env "$(ENV)" --to "$(TO)" $(if $(YES),--yes)
 
 # Local Kind cluster (see README, "Kind").
 KIND_CLUSTER ?= doc-router
@@ -86,8 +102,8 @@ kind-up: $(STAMP) ## Create the Kind cluster and local registry (idempotent)
 kind-secrets: $(STAMP) ## Age key + development secrets from .env.kind into the Kind cluster
 	$(PY) main.py kind secrets --cluster $(KIND_CLUSTER)
 
-kind-deploy: $(STAMP) ## Install Flux, push dist/kind, wait until Ready
-	$(PY) main.py kind deploy --cluster $(KIND_CLUSTER)
+kind-deploy: $(STAMP) ## Install Flux, push dist/kind, wait until Ready (TIMEOUT=15m overall)
+	$(PY) main.py kind deploy --cluster $(KIND_CLUSTER) --timeout $(TIMEOUT)
 
 kind-status: $(STAMP) ## Flux Kustomizations, HelmReleases and pods
 	$(PY) main.py kind status --cluster $(KIND_CLUSTER)
@@ -103,7 +119,7 @@ secrets-init: $(STAMP) ## Create ENV's encrypted secrets with generated credenti
 secrets-edit: $(STAMP) ## Edit ENV's SOPS-encrypted secrets with sops (SECRET=mongodb-credentials for the other)
 	$(PY) main.py secrets edit --env "$(ENV)" $(if $(SECRET),--secret $(SECRET))
 
-crd-schemas: ## Download CRD JSON schemas into $(CRD_SCHEMAS) (needs internet)
+crd-schemas: ## Download CRD JSON schemas into CRD_SCHEMAS (needs internet)
 	$(PYTHON) constructs/docrouter/scripts/fetch_crd_schemas.py "$(CRD_SCHEMAS)"
 
 clean: ## Remove the virtualenv and caches

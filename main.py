@@ -1,6 +1,6 @@
-"""Entry point: `python main.py` synthesizes every environment into dist/<env>/.
+"""Entry point: `python main.py <command>` (`make synth` runs `main.py synth`); no command prints help.
 
-`make synth` runs this inside the project's virtualenv; `cdk8s synth` runs it too.
+The installed console script `docrouter` runs the same docrouter.cli:main.
 """
 
 import sys

@@ -8,6 +8,8 @@ tool can run in a test.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import shlex
@@ -36,6 +38,28 @@ for rule in json.loads((here / "rules.json").read_text()):
 '''
 
 
+def run_in_process(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """docrouter.cli.main(argv) with env as the whole environment, no stdin, output captured."""
+    from docrouter.cli import main
+
+    saved_env, saved_stdin = dict(os.environ), sys.stdin
+    out, err = io.StringIO(), io.StringIO()
+    os.environ.clear()
+    os.environ.update(env)
+    sys.stdin = io.StringIO("")
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(argv)
+            except SystemExit as exc:  # argparse: --help, usage errors
+                code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        sys.stdin = saved_stdin
+    return subprocess.CompletedProcess([str(MAIN), *argv], code, out.getvalue(), err.getvalue())
+
+
 class StubTools:
     def __init__(self, folder: Path, tools: tuple[str, ...] = ALL_TOOLS):
         self.bin = folder / "stub-bin"
@@ -59,14 +83,20 @@ class StubTools:
     def _save(self) -> None:
         (self.bin / "rules.json").write_text(json.dumps(self.rules))
 
-    def main(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-        """main.py with only the stubs on PATH; `env` adds variables (e.g. SOPS_AGE_KEY, EDITOR)."""
+    def main(self, *args: str, env: dict[str, str] | None = None, subprocess_run: bool = False
+             ) -> subprocess.CompletedProcess:
+        """main.py with only the stubs on PATH; `env` adds variables (e.g. SOPS_AGE_KEY, EDITOR).
+
+        In-process by default (a new interpreter per call proves nothing more and costs a second each);
+        subprocess_run=True runs the real `python main.py`, which one test per command keeps doing."""
         env = {**os.environ, "PATH": str(self.bin), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", **(env or {})}
         (self.bin / "calls.jsonl").unlink(missing_ok=True)
-        return subprocess.run(
-            [sys.executable, str(MAIN), *args],
-            env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
-        )
+        if subprocess_run:
+            return subprocess.run(
+                [sys.executable, str(MAIN), *args],
+                env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+            )
+        return run_in_process(list(args), env)
 
     def records(self) -> list[dict]:
         log = self.bin / "calls.jsonl"

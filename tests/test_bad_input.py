@@ -120,7 +120,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def test_python_main_py_in_a_fresh_copy_reproduces_committed_dist(tmp_path):
     root = fresh_copy(tmp_path)
     before = snapshot(root / "dist") | {f"clusters/{k}": v for k, v in snapshot(root / "clusters").items()}
-    result = run_main(root)
+    result = run_main(root, "synth")
     assert result.returncode == 0, result.stderr
     after = snapshot(root / "dist") | {f"clusters/{k}": v for k, v in snapshot(root / "clusters").items()}
     assert after == before
@@ -132,7 +132,7 @@ def test_bad_config_leaves_dist_untouched(tmp_path):
     before = snapshot(root / "dist")
     production = root / "constructs/docrouter/environments/production.yaml"
     production.write_text(production.read_text().replace("replicas: 2\n", "replicas: -2\n", 1))
-    result = run_main(root)
+    result = run_main(root, "synth")
     assert result.returncode == 1
     assert "environment 'production'" in result.stderr and "replicas" in result.stderr
     assert "dist/ was left unchanged" in result.stderr and "Traceback" not in result.stderr

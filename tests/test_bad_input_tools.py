@@ -64,7 +64,7 @@ def test_synth_refuses_with_one_line_and_leaves_the_tree_alone(clone, path, dama
     before = snapshot(clone)
     target.write_bytes(damage(original or b""))
     try:
-        result, elapsed = run_main(clone)
+        result, elapsed = run_main(clone, "synth")
     finally:
         target.write_bytes(original) if original is not None else target.unlink()
     assert result.returncode == 1
@@ -167,7 +167,7 @@ def commit_all(root: Path) -> None:
 
 
 def diff(root: Path, capsys, *, base: str = "HEAD", fail_on_risk: bool = False) -> tuple[int, str, str]:
-    args = argparse.Namespace(repo=str(root), base=base, head=None, format="terminal", output=None,
+    args = argparse.Namespace(repo=str(root), base=base, head=None, output="terminal", out=None,
                               fail_on_risk=fail_on_risk)
     started = time.monotonic()
     code = diff_cli.run(args)
@@ -217,17 +217,23 @@ def test_diff_exit_codes_tell_an_error_from_a_risk(history, capsys):
     commit_all(history)
     (history / DEPLOYMENT).write_text((REPO / DEPLOYMENT).read_text().replace("replicas: 1", "replicas: 0"))
     assert diff(history, capsys)[0] == 0
-    assert diff(history, capsys, fail_on_risk=True)[0] == 2
+    assert diff(history, capsys, fail_on_risk=True)[0] == 3
     assert diff(history, capsys, base="no-such-revision", fail_on_risk=True)[0] == 1
 
 
-def test_a_usage_error_exits_1_not_argparses_2(capsys):
+@pytest.mark.parametrize("argv, message", [
+    (["diff", "-o", "html"], "argument -o/--output: invalid choice: 'html'"),
+    (["kind"], "the following arguments are required: <kind command>"),  # no internal dest name
+    (["validate", "--env", "nope"], "unknown environment 'nope' (known: kind, production, staging)"),
+])
+def test_a_usage_error_exits_2_distinct_from_risk_flags(capsys, argv, message):
     from docrouter.cli import build_parser
 
     with pytest.raises(SystemExit) as caught:
-        build_parser().parse_args(["diff", "--format", "yaml"])
-    assert caught.value.code == 1
-    assert "diff failed: argument --format" in capsys.readouterr().err
+        build_parser(argv).parse_args(argv)
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "_command" not in err
 
 
 def test_make_diff_passes_the_tools_exit_code_on(tmp_path):
@@ -255,5 +261,5 @@ def test_thousands_of_findings_do_not_flood_the_terminal(tree):
                        f"spec: {{selector: {{app: x{i}}}, ports: [{{port: 80}}]}}\n" for i in range(300))
     (tree / "dist/kind/apps/doc-router/service-many.yaml").write_text(services)
     text = as_text({"kind": findings(tree)})
-    assert "… and 280 more ref/service-selector findings (`--format json` lists all)" in text
+    assert "… and 280 more ref/service-selector findings (`-o json` lists all)" in text
     assert len(text.splitlines()) < 100

@@ -16,7 +16,6 @@ from docrouter.validate.rules import RULES
 README = REPO / "README.md"
 DOCS = REPO / "docs"
 # Written on the speed branch (issue 14, `make bench`); linked from here before it lands.
-NOT_YET_MERGED = {DOCS / "performance.md"}
 
 
 def text(path: Path) -> str:
@@ -174,8 +173,6 @@ def test_every_relative_link_resolves():
                 continue  # external URL
             path, _, anchor = target.partition("#")
             dest = (doc.parent / path).resolve() if path else doc
-            if dest in NOT_YET_MERGED:
-                continue
             if not dest.exists() or (anchor and dest.suffix == ".md" and anchor not in anchors(dest)):
                 broken.append(f"{doc.relative_to(REPO)}: {target}")
     assert not broken, broken

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import re
 from pathlib import Path
 
@@ -41,8 +42,8 @@ def stubs(tmp_path) -> StubTools:
     return StubTools(tmp_path)
 
 
-def kind(stubs: StubTools, repo: Path, *args: str):
-    return stubs.main("kind", *args, "--root", str(repo))
+def kind(stubs: StubTools, repo: Path, *args: str, subprocess_run: bool = False):
+    return stubs.main("kind", *args, "--root", str(repo), subprocess_run=subprocess_run)
 
 
 # --- up -------------------------------------------------------------------------
@@ -52,7 +53,7 @@ def test_up_on_a_fresh_machine_creates_registry_cluster_and_wiring(stubs, repo):
     stubs.rule(REGISTRY_STATE, exit=1)  # no registry container yet
     stubs.rule("kind get nodes", stdout=f"{NODE}\n")
     stubs.rule(REGISTRY_NETWORK, stdout="null\n")
-    result = kind(stubs, repo, "up")
+    result = kind(stubs, repo, "up", subprocess_run=True)  # the one run of the real `python main.py kind`
     assert result.returncode == 0, result.stderr
     config = repo / ".cache/kind/doc-router/kind-config.yaml"
     assert stubs.calls() == [
@@ -260,14 +261,30 @@ def deploy_stubs(stubs: StubTools, repo: Path, git: bool = True) -> None:
     else:
         stubs.rule("git", exit=128)
     stubs.rule(f"{CTX} get ocirepository", stdout=REVISION)
+    stubs.rule(KUSTOMIZATIONS, stdout=kustomizations(("infra-controllers", REVISION, "True", "ReconciliationSucceeded"),
+                                                     ("apps", REVISION, "True", "ReconciliationSucceeded")))
+
+
+KUSTOMIZATIONS = f"{CTX} get kustomizations.kustomize.toolkit.fluxcd.io -n flux-system -o json"
+
+
+def kustomizations(*rows: tuple[str, str, str, str]) -> str:
+    """`kubectl get kustomizations -o json`: (name, lastAppliedRevision, Ready status, reason) per item."""
+    return json.dumps({"items": [
+        {"metadata": {"name": name}, "status": {"lastAppliedRevision": applied, "conditions": [
+            {"type": "Ready", "status": ready, "reason": reason, "message": f"{reason} message"}]}}
+        for name, applied, ready, reason in rows]})
 
 
 def test_deploy_installs_flux_pushes_applies_and_waits(stubs, repo):
     deploy_stubs(stubs, repo)
     result = kind(stubs, repo, "deploy")
     assert result.returncode == 0, result.stderr
-    wait = f"{CTX} wait kustomizations.kustomize.toolkit.fluxcd.io --all -n flux-system --timeout=15m"
-    assert stubs.calls() == [
+    calls = stubs.calls()
+    reconcile = calls[9]  # one overall deadline: the reconcile gets what is left of the 15 minutes
+    assert reconcile.startswith("flux --context kind-doc-router reconcile source oci doc-router -n flux-system --timeout=")
+    assert 800 < int(reconcile.rsplit("=", 1)[1].rstrip("s")) <= 900
+    assert calls[:9] + calls[10:] == [
         DAEMON,
         "kubectl config get-contexts kind-doc-router",
         f"{CTX} get secret sops-age -n flux-system -o name",
@@ -278,10 +295,8 @@ def test_deploy_installs_flux_pushes_applies_and_waits(stubs, repo):
         f"flux push artifact oci://localhost:5001/doc-router:local --path={repo}/dist/kind "
         f"--source=https://github.com/analytiq-hub/doc-router-platform.git --revision=kind@sha1:{COMMIT}",
         f"{CTX} apply -f {repo}/clusters/kind",
-        "flux --context kind-doc-router reconcile source oci doc-router -n flux-system --timeout=15m",
         f"{CTX} get ocirepository doc-router -n flux-system -o 'jsonpath={{.status.artifact.revision}}'",
-        f"{wait} '--for=jsonpath={{.status.lastAppliedRevision}}={REVISION}'",
-        f"{wait} --for=condition=Ready",
+        KUSTOMIZATIONS,
     ]
     assert "http://localhost/fastapi/docs" in result.stdout
 
@@ -327,12 +342,22 @@ def test_deploy_without_synthesized_flux_objects_says_run_synth(stubs, repo):
     assert "clusters/kind does not exist: run `make synth`" in result.stderr
 
 
-def test_deploy_stops_when_flux_does_not_become_ready(stubs, repo):
+def test_deploy_reports_progress_and_stops_at_one_overall_deadline(stubs, repo):
+    stubs.rule(KUSTOMIZATIONS, stdout=kustomizations(("infra-controllers", REVISION, "True", "ReconciliationSucceeded"),
+                                                     ("database", "older@sha1:0", "False", "HealthCheckFailed")))
     deploy_stubs(stubs, repo)
-    stubs.rule(f"{CTX} wait", exit=1)
-    result = kind(stubs, repo, "deploy")
-    assert result.returncode == 1
-    assert "kubectl --context kind-doc-router wait kustomizations" in result.stderr
+    started = time.monotonic()
+    result = kind(stubs, repo, "deploy", "--timeout", "2s")
+    assert result.returncode == 1 and time.monotonic() - started < 10
+    waiting = [line for line in result.stdout.splitlines() if line.startswith("waiting (")]
+    assert waiting and f"database has not applied {REVISION} yet (HealthCheckFailed: HealthCheckFailed message)" in waiting[0]
+    assert "infra-controllers" not in waiting[0]  # Ready on this revision: not listed
+    assert "Flux is not Ready after --timeout 2s: database has not applied" in result.stderr
+
+
+def test_deploy_refuses_a_timeout_that_is_not_a_duration(stubs, repo):
+    result = kind(stubs, repo, "deploy", "--timeout", "15 minutes")
+    assert result.returncode == 2 and "is not a duration such as 15m" in result.stderr and stubs.calls() == []
 
 
 # --- status and down ------------------------------------------------------------

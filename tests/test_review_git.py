@@ -64,7 +64,7 @@ def repo(tmp_path_factory) -> dict:
 
 
 def test_diff_between_two_commits_synthesizes_each(repo):
-    result = _main(repo["path"], "diff", "--base", repo["initial"], "--head", repo["bump"], "--format", "json")
+    result = _main(repo["path"], "diff", "--base", repo["initial"], "--head", repo["bump"], "-o", "json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     envs = {e["env"]: e for e in data["environments"]}
@@ -81,13 +81,13 @@ def test_diff_of_working_tree_flags_risk_and_fails_on_request(repo):
     _edit_config(root, "production", lambda c: c["ingress"].update(host="new.docrouter.ai"))
     try:
         plain = _main(root, "diff")
-        failing = _main(root, "diff", "--fail-on-risk", "--format", "markdown")
+        failing = _main(root, "diff", "--fail-on-risk", "-o", "markdown")
     finally:
         _git(root, "checkout", "--", PROD_CONFIG)
     assert plain.returncode == 0, plain.stderr
     assert "[ingress] production: Ingress doc-router/doc-router" in plain.stdout
     assert "diff HEAD → working tree" in plain.stdout
-    assert failing.returncode == 2 and "`ingress`" in failing.stdout
+    assert failing.returncode == 3 and "`ingress`" in failing.stdout
 
 
 def test_history_lists_revisions_newest_first_with_images(repo):

@@ -42,8 +42,9 @@ def repo(tmp_path, key) -> Path:
     return root
 
 
-def secrets_cli(stubs: StubTools, repo: Path, command: str, *args: str, env: dict | None = None):
-    return stubs.main("secrets", command, *args, "--root", str(repo), env=env)
+def secrets_cli(stubs: StubTools, repo: Path, command: str, *args: str, env: dict | None = None,
+                subprocess_run: bool = False):
+    return stubs.main("secrets", command, *args, "--root", str(repo), env=env, subprocess_run=subprocess_run)
 
 
 def decrypted(path: Path, key) -> dict:
@@ -66,7 +67,8 @@ DB = "secrets/staging/mongodb/mongodb-credentials.sops.yaml"
 
 
 def test_init_creates_every_secret_with_generated_credentials_that_agree(tmp_path, repo, key):
-    result = secrets_cli(StubTools(tmp_path, tools=()), repo, "init", "--env", "staging")
+    # The one run of the real `python main.py secrets` (the others call the CLI in-process).
+    result = secrets_cli(StubTools(tmp_path, tools=()), repo, "init", "--env", "staging", subprocess_run=True)
     assert result.returncode == 0, result.stderr
     app, db = decrypted(repo / APP, key), decrypted(repo / DB, key)
     assert list(app) == [k.name for k in APP_SECRET_KEYS if k.required]  # optional keys are left out
@@ -137,13 +139,14 @@ def test_edit_closed_without_a_change_is_no_change_not_a_failure(tmp_path, repo,
     [
         ("production", "still has the placeholder REPLACE_WITH_PRODUCTION_AGE_PUBLIC_KEY"),
         ("kind", "edit .env.kind and run `make kind-secrets`"),
-        ("", "make secrets-{command} ENV=staging"),
-        ("nowhere", "unknown environment"),
+        ("", "no environment given. Fix: name one, e.g. --env staging (make: ENV=staging)"),
+        ("nowhere", "unknown environment 'nowhere' (known: kind, production, staging)"),
     ],
 )
 def test_init_and_edit_refuse_with_a_clear_message(tmp_path, repo, command, env_name, message):
     result = secrets_cli(StubTools(tmp_path, tools=()), repo, command, "--env", env_name)
-    assert result.returncode == 1
+    # A missing or unknown environment is a usage error (2); an environment not ready for secrets is 1.
+    assert result.returncode == (2 if env_name in ("", "nowhere") else 1)
     assert message.format(command=command) in result.stderr
     assert "Traceback" not in result.stderr
     assert not (repo / "secrets").exists()

@@ -12,6 +12,7 @@ from cdk8s_plus_33 import k8s
 from docrouter.config import load_environment
 from docrouter.flux import cluster_objects
 from docrouter.k8s import api_object
+from docrouter.layer_builders import BUILDERS
 from docrouter.layers import LAYERS
 from docrouter.typed import CUSTOM_KINDS, CustomResource, l1_class, typed_object
 from conftest import ENVIRONMENTS
@@ -38,7 +39,7 @@ def test_every_object_is_built_by_a_typed_class(env_name):
     env = load_environment(env_name)
     app = App()
     for layer in LAYERS:
-        layer.build(Chart(app, layer.name, disable_resource_name_hashes=True), env)
+        BUILDERS[layer.name](Chart(app, layer.name, disable_resource_name_hashes=True), env)
     objects = [o for o in app.node.find_all() if isinstance(o, ApiObject)]
     assert objects
     untyped = [
@@ -127,7 +128,7 @@ def test_a_typo_in_a_construct_fails_synth_and_leaves_dist_untouched(tmp_path, o
     assert original in source.read_text()
     source.write_text(source.read_text().replace(original, typo))
     before = snapshot(root / "dist")
-    result = run_main(root)
+    result = run_main(root, "synth")
     assert result.returncode == 1
     assert "environment '" in result.stderr and "Deployment doc-router/" in result.stderr
     assert all(word in result.stderr for word in words), result.stderr

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ENVIRONMENTS, REPO
+from stub_tools import run_in_process
 from docrouter.config import load_environment
 from docrouter.layers import LAYERS
 from docrouter.validate.engine import validate_environment
@@ -19,23 +20,31 @@ from docrouter.validate.engine import validate_environment
 SHARED_SCHEMAS = REPO.parent / "shared" / "schemas"
 
 
-def run_validate(*args: str, crd_schemas: str | None = None) -> subprocess.CompletedProcess:
+def run_validate(*args: str, crd_schemas: str | None = None, subprocess_run: bool = False
+                 ) -> subprocess.CompletedProcess:
+    """validate in-process, or as the real `python main.py validate` (test_real_repository_passes)."""
     env = dict(os.environ, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
     if crd_schemas is not None:
         env["CRD_SCHEMAS"] = crd_schemas
+    if not subprocess_run:
+        return run_in_process(["validate", *args], env)
     return subprocess.run(
         [sys.executable, str(REPO / "main.py"), "validate", *args], capture_output=True, text=True, env=env, timeout=60
     )
 
 
 def test_real_repository_passes():
-    result = run_validate()
+    result = run_validate(subprocess_run=True)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.rstrip().endswith(f"OK in {', '.join(ENVIRONMENTS)}")
+    # Passing: exactly one summary line per environment; the warnings and infos only with -v.
+    lines = result.stdout.splitlines()
+    assert [line.split(" (")[0] for line in lines] == [f"== {env}: OK" for env in ENVIRONMENTS], result.stdout
+    verbose = run_validate("-v", "--no-drift")
+    assert verbose.returncode == 0 and len(verbose.stdout.splitlines()) > len(lines)
 
 
 def test_json_report_shape():
-    result = run_validate("--format", "json", "--env", "kind", crd_schemas="/nonexistent/schemas")
+    result = run_validate("-o", "json", "--env", "kind", crd_schemas="/nonexistent/schemas")
     report = json.loads(result.stdout)
     assert result.returncode == 0 and report["ok"] is True and report["errors"] == 0
     kind = report["environments"]["kind"]

@@ -154,9 +154,9 @@ def excerpt(value: object, limit: int = 40) -> str:
 
 def environment_problems(env: object) -> list[Problem]:
     """Fields of a loaded Environment that Kubernetes would refuse once synthesized."""
-    # Imported here: config imports this module, and the Job name has one definition (migration.py).
+    # Imported here: config imports this module, and the Job name has one definition (migration_names.py).
     from .config import release_version  # noqa: PLC0415
-    from .migration import migration_job_name  # noqa: PLC0415
+    from .migration_names import migration_job_name  # noqa: PLC0415
 
     problems: list[Problem] = []
     components = [("frontend", env.frontend), ("backend", env.backend), ("worker", env.worker)]

@@ -1,8 +1,11 @@
-"""Command line behind main.py and the Makefile.
+"""Command line behind main.py, the `docrouter` console script and the Makefile.
 
-`python main.py` (no command) synthesizes every environment, like `make synth`.
-Other commands live in their own modules, each exposing `add_arguments(parser)` and
-`run(args) -> exit code`; they are imported only when used, so synth stays fast.
+A bare `python main.py` prints help and writes nothing; `make synth` (`main.py synth`) synthesizes.
+Each command lives in its own module exposing `add_arguments(parser)` and `run(args) -> exit code`;
+only the module of the command being run is imported, so only synth (and validate's drift check,
+diff's synth) start cdk8s' jsii/Node runtime.
+
+Exit codes, the same for every command (docs/performance.md repeats this table for users):
 """
 
 from __future__ import annotations
@@ -11,21 +14,134 @@ import argparse
 import importlib
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from .checks import SynthError
-from .config import ConfigError, environment_names, load_environment
+from .environment_files import known_environment
+from .exit_codes import EXIT_CODES_HELP, FINDINGS, OK, USAGE
 from .paths import REPO_ROOT
 
-# command → (module, help)
+__doc__ += EXIT_CODES_HELP
+
+
+@dataclass(frozen=True)
+class Command:
+    module: str  # imported only when this command runs
+    summary: str  # one line in the command list
+    description: str
+    examples: tuple[str, ...]
+
+
 COMMANDS = {
-    "validate": ("docrouter.validate.cli", "check every manifest in dist/ and clusters/ (make validate)"),
-    "diff": ("docrouter.review.diff_cli", "per-object diff of dist/ between revisions, with risk flags (make diff)"),
-    "history": ("docrouter.review.history_cli", "revisions that changed one environment (make history)"),
-    "rollback": ("docrouter.review.rollback_cli", "restore an environment to an earlier revision (make rollback)"),
-    "kind": ("docrouter.kind.cli", "local Kind cluster: up, secrets, deploy, status, down"),
-    "secrets": ("docrouter.secrets.cli", "edit an environment's SOPS-encrypted secrets"),
+    "synth": Command(
+        "docrouter.cli",
+        "write dist/<env>/ and clusters/<env>/ (make synth)",
+        "Synthesize the constructs into plain YAML: dist/<env>/ per layer and clusters/<env>/ for Flux. "
+        "Every environment is checked before anything is written; a failure leaves dist/ untouched.",
+        ("main.py synth", "main.py synth --env staging", "main.py synth --out /tmp/dist"),
+    ),
+    "validate": Command(
+        "docrouter.validate.cli",
+        "check every manifest in dist/ and clusters/ (make validate)",
+        "Check the committed manifests offline: schemas, references, policy, SOPS secrets, network flows "
+        "and drift from a fresh synth. Prints one line per environment; -v lists every finding.",
+        ("main.py validate", "main.py validate --env staging -v", "main.py validate -o json --out report.json"),
+    ),
+    "diff": Command(
+        "docrouter.review.diff_cli",
+        "per-object diff of dist/ between revisions, with risk flags (make diff)",
+        "Compare the manifests of two revisions object by object and flag risky changes "
+        "(downtime, data loss, security, capacity).",
+        ("main.py diff", "main.py diff --base main --head HEAD -o markdown --out diff.md",
+         "main.py diff --fail-on-risk"),
+    ),
+    "history": Command(
+        "docrouter.review.history_cli",
+        "revisions that changed one environment (make history)",
+        "List the commits that changed dist/<env>/, newest first, numbered for `rollback --to`.",
+        ("main.py history --env production", "main.py history --env staging -o json"),
+    ),
+    "rollback": Command(
+        "docrouter.review.rollback_cli",
+        "restore an environment to an earlier revision (make rollback)",
+        "Restore dist/<env>/ and the environment file to an earlier revision as a new commit, after showing the diff.",
+        ("main.py rollback --env production --to 3", "main.py rollback --env staging --to abc1234 --yes"),
+    ),
+    "kind": Command(
+        "docrouter.kind.cli",
+        "local Kind cluster: up, secrets, deploy, status, down",
+        "Run the kind environment on a local Kind cluster with a local registry and Flux.",
+        ("main.py kind up", "main.py kind deploy --timeout 20m", "main.py kind status"),
+    ),
+    "secrets": Command(
+        "docrouter.secrets.cli",
+        "create or edit an environment's SOPS-encrypted secrets",
+        "Create an environment's encrypted Secrets with generated credentials, or edit one with sops.",
+        ("main.py secrets init --env staging", "main.py secrets edit --env production --secret mongodb-credentials"),
+    ),
 }
+
+
+def examples_epilog(examples: tuple[str, ...]) -> str:
+    prog = Path(sys.argv[0]).name or "main.py"
+    return "examples:\n" + "\n".join(f"  {line.replace('main.py', prog, 1)}" for line in examples) + "\n\n" + EXIT_CODES_HELP
+
+
+def add_command_parser(commands: argparse._SubParsersAction, name: str, command: Command) -> argparse.ArgumentParser:
+    return commands.add_parser(
+        name, help=command.summary, description=command.description,
+        epilog=examples_epilog(command.examples), formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def version() -> str:
+    try:
+        from importlib.metadata import PackageNotFoundError, version as installed_version
+
+        return installed_version("doc-router-platform")
+    except PackageNotFoundError:  # a plain checkout without `pip install -e .`: read pyproject.toml
+        import tomllib
+
+        return tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+
+
+class VersionAction(argparse.Action):
+    """--version, computed only when asked (importlib.metadata is not free)."""
+
+    def __init__(self, option_strings, dest, **kwargs):  # noqa: ANN001 - argparse's signature
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="print the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):  # noqa: ANN001 - argparse's signature
+        print(f"{parser.prog} {version()}")
+        parser.exit(OK)
+
+
+def requested_command(argv: list[str]) -> str | None:
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
+def build_parser(argv: list[str]) -> argparse.ArgumentParser:
+    """The full parser, but only the requested command's module is imported to add its options."""
+    parser = argparse.ArgumentParser(
+        description="doc-router platform: synthesize, validate, review and run the GitOps manifests.",
+        epilog=examples_epilog(("main.py synth", "main.py validate", "main.py diff", "main.py <command> --help")),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action=VersionAction)
+    commands = parser.add_subparsers(dest="command", title="commands", metavar="<command>")
+    wanted = requested_command(argv)
+    for name, command in COMMANDS.items():
+        sub = add_command_parser(commands, name, command)
+        if name != wanted:
+            continue
+        if name == "synth":
+            synth_arguments(sub)
+            sub.set_defaults(run=run_synth)
+        else:
+            module = importlib.import_module(command.module)
+            module.add_arguments(sub)
+            sub.set_defaults(run=module.run)
+    return parser
 
 
 def default_dist() -> Path:
@@ -33,22 +149,8 @@ def default_dist() -> Path:
     return Path(os.environ.get("CDK8S_OUTDIR") or REPO_ROOT / "dist")
 
 
-def run_synth(args: argparse.Namespace) -> int:
-    from .synth import synthesize  # cdk8s start-up cost only for synth
-
-    names = [args.env] if args.env else environment_names()
-    envs = [load_environment(name) for name in names]  # all valid before anything is written
-    allow_shrink = os.environ.get("ALLOW_SHRINK", "") not in ("", "0")
-    # With --out (throwaway copies), clusters/ is written only where --clusters-out says.
-    out = Path(args.out) if args.out else default_dist()
-    clusters = Path(args.clusters_out) if args.clusters_out else (None if args.out else REPO_ROOT / "clusters")
-    for path in synthesize(envs, out, clusters=clusters, allow_shrink=allow_shrink):
-        print(f"synthesized {path}")
-    return 0
-
-
-def _synth_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env", help="one environment (default: all of them)")
+def synth_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--env", type=known_environment, help="one environment (default: all of them)")
     parser.add_argument("--out", help="folder to write environments into (default: dist/)")
     parser.add_argument("--clusters-out", help="folder for clusters/<env>/ (default: clusters/, or none with --out)")
 
@@ -62,35 +164,44 @@ def _output_state(args: argparse.Namespace) -> str:
     return f"{out if args.out else 'dist/'} was left unchanged."
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="main.py", description="doc-router platform: synth and tools")
-    _synth_arguments(parser)
-    commands = parser.add_subparsers(dest="command")
-    _synth_arguments(commands.add_parser("synth", help="write dist/<env>/ (the default command)"))
-    for name, (module_name, help_text) in COMMANDS.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                continue  # that tool is not part of this checkout
-            raise
-        sub = commands.add_parser(name, help=help_text)
-        module.add_arguments(sub)
-        sub.set_defaults(run=module.run)
-    return parser
+def run_synth(args: argparse.Namespace) -> int:
+    from .checks import SynthError
+    from .config import ConfigError, environment_names, load_environment
+
+    try:
+        from .synth import synthesize  # cdk8s start-up cost only for synth
+
+        names = [args.env] if args.env else environment_names()
+        envs = [load_environment(name) for name in names]  # all valid before anything is written
+        allow_shrink = os.environ.get("ALLOW_SHRINK", "") not in ("", "0")
+        # With --out (throwaway copies), clusters/ is written only where --clusters-out says.
+        out = Path(args.out) if args.out else default_dist()
+        clusters = Path(args.clusters_out) if args.clusters_out else (None if args.out else REPO_ROOT / "clusters")
+        for path in synthesize(envs, out, clusters=clusters, allow_shrink=allow_shrink):
+            print(f"synthesized {path}")
+        return OK
+    except (ConfigError, SynthError) as exc:
+        print(f"synth failed: {exc}", file=sys.stderr)
+        print(_output_state(args), file=sys.stderr)
+        return FINDINGS
+    except OSError as exc:  # e.g. dist/ not writable: one line, not a traceback
+        print(f"synth failed: cannot write {exc.filename or 'the output'}: {exc.strerror or exc}. "
+              "Fix: check the folder's permissions and free space, then run `make synth` again.", file=sys.stderr)
+        return FINDINGS
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command in (None, "synth"):
-        try:
-            return run_synth(args)
-        except (ConfigError, SynthError) as exc:
-            print(f"synth failed: {exc}", file=sys.stderr)
-            print(_output_state(args), file=sys.stderr)
-            return 1
-        except OSError as exc:  # e.g. dist/ not writable: one line, not a traceback
-            print(f"synth failed: cannot write {exc.filename or 'the output'}: {exc.strerror or exc}. "
-                  "Fix: check the folder's permissions and free space, then run `make synth` again.", file=sys.stderr)
-            return 1
-    return args.run(args)
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
+    if args.command is None:  # like kubectl and helm: help, and nothing written
+        parser.print_help()
+        return OK
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+assert USAGE == 2, "argparse exits 2 on a usage error; the exit-code table relies on it"

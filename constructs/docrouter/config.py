@@ -16,6 +16,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from . import apirules, quantities
+from .environment_files import ENV_NAME
 from .paths import ENVIRONMENTS_DIR, REPO_ROOT
 from .providers import PROVIDERS, ShippedStorageClass
 from .safe_yaml import AliasRejected, DuplicateKey, StrictLoader, syntax_error
@@ -257,7 +258,6 @@ class Environment(Frozen):
 # An environment file is a few kilobytes; anything near this is a mistake, refused before parsing.
 MAX_ENVIRONMENT_FILE_BYTES = 256 * 1024
 MAX_ERRORS_SHOWN = 10
-ENV_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")  # a DNS-1123 label: it names dist/<env>/ and objects
 
 
 def environment_names(directory: Path = ENVIRONMENTS_DIR) -> list[str]:

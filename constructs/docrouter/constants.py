@@ -69,6 +69,12 @@ MONGODB_USER_PASSWORD_KEYS = {
 MONGODB_SECRET_KEYS = tuple(MONGODB_USER_PASSWORD_KEYS.values())
 # The operator itself runs apart from the database, so the database namespace's
 # deny-by-default policies never stand between the operator and the API server.
+# The migration Job's hard deadline (migration.py). Flux's wait must outlast it, so a slow migration
+# fails as the Job's own failure (readable in its pod) and not as a Flux timeout; layers.py derives
+# the pre-deploy timeout from it. Here, not in migration.py, so layers.py needs no cdk8s.
+MIGRATION_DEADLINE_SECONDS = 600
+MIGRATION_WAIT_SECONDS = MIGRATION_DEADLINE_SECONDS + 120
+
 MONGODB_OPERATOR_NAMESPACE = "mongodb-operator"
 
 # --- Third-party controllers (Helm charts reconciled by Flux) --------------------------

@@ -4,28 +4,22 @@ Each layer becomes one folder under dist/<env>/ and one Flux Kustomization that
 depends on the layer before it. Flux dry-runs a whole Kustomization before applying
 any of it, so a custom resource must sit in a later layer than the controller that
 installs its CRD (checked by synth, see checks.py).
+
+Pure metadata: validate, kind, secrets and review read it without starting cdk8s (jsii/Node).
+What each layer contains is built by layer_builders.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
-from constructs import Construct
-
-from .app import DocRouterApp
-from .config import Environment, InClusterMongoDB
-from .constants import APP_NAMESPACE, MONGODB_NAMESPACE
-from .infrastructure import ClusterIssuers, Controllers
-from .migration import MIGRATION_WAIT_SECONDS, PreDeploy
-from .mongodb import MongoDB
+from .constants import APP_NAMESPACE, MIGRATION_WAIT_SECONDS, MONGODB_NAMESPACE
 
 
 @dataclass(frozen=True)
 class Layer:
     name: str  # Flux Kustomization name
     path: str  # folder under dist/<env>/
-    build: Callable[[Construct, Environment], None]
     description: str
     # How long Flux waits for the layer's objects to become ready before it reports failure.
     timeout: str = "3m"
@@ -37,29 +31,21 @@ class Layer:
     health_checks: tuple[dict[str, str], ...] = ()
 
 
-def _database(scope: Construct, env: Environment) -> None:
-    if isinstance(env.mongodb, InClusterMongoDB):
-        MongoDB(scope, "mongodb", env=env, db=env.mongodb)
-
-
 LAYERS: tuple[Layer, ...] = (
     Layer(
         "infra-controllers",
         "infrastructure/controllers",
-        lambda s, e: Controllers(s, "controllers", env=e),
         "namespaces, storage class, ingress-nginx, cert-manager, the MongoDB operator, metrics-server (Helm)",
         timeout="10m",  # Helm installs, CRDs, a cloud load balancer
     ),
     Layer(
         "infra-configs",
         "infrastructure/configs",
-        lambda s, e: ClusterIssuers(s, "issuers", env=e),
         "Let's Encrypt ClusterIssuers (need cert-manager's CRDs; TLS environments only)",
     ),
     Layer(
         "database",
         "database",
-        _database,
         "MongoDBCommunity and MongoDBSearch for the operator (in-cluster only)",
         timeout="15m",  # volume provisioning, replica set start-up, mongot's first sync
         secret_namespaces=(MONGODB_NAMESPACE,),
@@ -80,13 +66,12 @@ LAYERS: tuple[Layer, ...] = (
     Layer(
         "pre-deploy",
         "pre-deploy",
-        lambda s, e: PreDeploy(s, "pre-deploy", env=e),
         "app configuration and the database migration Job",
         timeout=f"{MIGRATION_WAIT_SECONDS // 60}m",  # outlasts the Job's activeDeadlineSeconds
         secret_namespaces=(APP_NAMESPACE,),
         force=True,
     ),
-    Layer("apps", "apps", lambda s, e: DocRouterApp(s, "app", env=e), "frontend, backend, worker, ingress", "5m"),
+    Layer("apps", "apps", "frontend, backend, worker, ingress", "5m"),
 )
 
 

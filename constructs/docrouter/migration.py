@@ -14,32 +14,19 @@ from cdk8s_plus_33 import k8s
 from constructs import Construct
 
 from . import constants as c
+from .constants import MIGRATION_DEADLINE_SECONDS, MIGRATION_WAIT_SECONDS  # noqa: F401 - kept importable here
 from .app import AppConfig
 from .config import Environment, release_version, slug
+from .migration_names import MIGRATION, migration_job_name  # noqa: F401 - kept importable here
 from .k8s import api_object, container, labels, pod_spec, selector_labels, writable_volumes
 from .network import INTERNET_PEER, mongodb_egress, network_policy, tcp
 from .workload import APP_ENV_FROM, HOME_IN_TMP
 
-MIGRATION = "migrate"
-# Retries inside one attempt (pod failures), and the attempt's hard deadline.
+# Retries inside one attempt (pod failures); the attempt's hard deadline is in constants.py.
 MIGRATION_BACKOFF_LIMIT = 2
-MIGRATION_DEADLINE_SECONDS = 600
-# Flux's wait must outlast the Job's deadline, so a slow migration fails as the Job's own
-# failure (readable in its pod) and not as a Flux timeout. layers.py derives the timeout.
-MIGRATION_WAIT_SECONDS = MIGRATION_DEADLINE_SECONDS + 120
 # Finished Jobs are deleted after a week. Flux then re-creates the Job at its next apply,
 # which re-runs the idempotent migration once; a shorter TTL would re-run it every interval.
 MIGRATION_TTL_SECONDS = 7 * 24 * 3600
-
-
-def migration_job_name(backend_tag: str, attempt: int) -> str:
-    # The release without its digest (a digest does not fit a name); a retry adds its attempt.
-    name = f"{MIGRATION}-{slug(release_version(backend_tag))}" + (f"-retry{attempt}" if attempt > 1 else "")
-    if len(name) > 63:
-        raise ValueError(
-            f"migration Job name '{name}' (from backend.image_tag) exceeds 63 characters; use a shorter image tag"
-        )
-    return name
 
 
 class MigrationJob(Construct):

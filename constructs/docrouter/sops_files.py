@@ -21,6 +21,7 @@ from .layers import layer_for_secret_namespace
 from .paths import SECRETS_DIR
 from .preflight import PreflightError
 from .secrets.rules import creation_rule
+from .safe_yaml import safe_load
 
 SUFFIX = ".sops.yaml"
 
@@ -37,7 +38,7 @@ def sops_secret_files(env: str, secrets_dir: Path = SECRETS_DIR) -> dict[str, by
             raise SynthError(f"{where}: no layer ships Secrets of namespace '{namespace}'. Fix: see layers.py.")
         raw = source.read_bytes()
         try:
-            doc = yaml.safe_load(raw)
+            doc = safe_load(raw)
         except yaml.YAMLError:
             fix = f"re-create it with `make secrets-init ENV={env}`"
             raise SynthError(f"{where}: not valid YAML. Fix: {fix}.") from None

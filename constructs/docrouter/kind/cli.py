@@ -10,7 +10,7 @@ from ..paths import REPO_ROOT
 from ..preflight import PreflightError
 from ..runner import CommandError
 from .cluster import NODE_IMAGE, down, up
-from .deploy import deploy, status
+from .deploy import deploy, duration_seconds, status
 from .dev_secrets import apply_dev_secrets
 from .envfile import EnvFileError
 from .workspace import Workspace
@@ -25,7 +25,7 @@ COMMANDS = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    commands = parser.add_subparsers(dest="kind_command", required=True)
+    commands = parser.add_subparsers(dest="kind_command", required=True, metavar="<kind command>", title="kind commands")
     for name, help_text in COMMANDS.items():
         sub = commands.add_parser(name, help=help_text)
         sub.add_argument("--cluster", default="doc-router", help="Kind cluster name (default: doc-router)")
@@ -33,7 +33,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         if name == "up":
             sub.add_argument("--node-image", default=NODE_IMAGE, help=f"Kind node image (default: {NODE_IMAGE})")
         if name == "deploy":
-            sub.add_argument("--timeout", default="15m", help="how long to wait for Flux to be Ready (default: 15m)")
+            sub.add_argument("--timeout", default="15m", type=_duration,
+                             help="one overall deadline for Flux to apply and be Ready, e.g. 20m (default: 15m)")
+
+
+def _duration(text: str) -> str:
+    try:
+        duration_seconds(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def run(args: argparse.Namespace) -> int:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import yaml
 
 from ..preflight import PreflightError, require
 from ..runner import probe, run
 from .registry import connect_registry, ensure_registry_running, remove_registry_unless_used
 from .workspace import Workspace
+from ..safe_yaml import safe_dump
 
 # Kind node image for Kubernetes 1.33 (environments/kind.yaml kubernetes_version; a test keeps them in step),
 # as published with kind v0.29.0. Kind asks for the digest: node images are built for a kind release.
@@ -50,7 +50,7 @@ def up(ws: Workspace, node_image: str) -> None:
         print(f"Kind cluster '{ws.cluster}' already exists; continuing (registry wiring is re-applied).")
     else:
         ws.cache.mkdir(parents=True, exist_ok=True)
-        ws.kind_config.write_text(yaml.safe_dump(kind_config(), sort_keys=False), encoding="utf-8")
+        ws.kind_config.write_text(safe_dump(kind_config(), sort_keys=False), encoding="utf-8")
         run([
             "kind", "create", "cluster", "--name", ws.cluster, "--image", node_image,
             "--config", str(ws.kind_config), "--wait", "120s",

@@ -8,19 +8,36 @@ to dist/kind rolls it out.
 from __future__ import annotations
 
 import hashlib
+import json
+import math
+import re
+import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from ..preflight import PreflightError, require
-from ..runner import probe, run
+from ..runner import CommandError, probe, run
 from .cluster import LOOP_TOOLS, require_cluster_context
 from .workspace import ARTIFACT_URL, SOURCE_NAME, Workspace
 from .. import constants as c
 
 KUSTOMIZATIONS = "kustomizations.kustomize.toolkit.fluxcd.io"
+# How often the wait reports which Kustomizations are not Ready yet.
+POLL_SECONDS = 10
+_DURATION_PART = re.compile(r"(\d+)(h|m|s)")
+
+
+def duration_seconds(text: str) -> int:
+    """'15m', '90s', '1h30m' (a Go duration in whole h/m/s, as flux and kubectl spell --timeout) in seconds."""
+    parts = _DURATION_PART.findall(text)
+    if not text or "".join(n + u for n, u in parts) != text:
+        raise ValueError(f"'{text}' is not a duration such as 15m, 90s or 1h30m")
+    return sum(int(n) * {"h": 3600, "m": 60, "s": 1}[u] for n, u in parts)
 
 
 def deploy(ws: Workspace, timeout: str) -> None:
+    """Everything after the preflight shares one deadline: `timeout` is the whole wait, not each step's."""
+    deadline = time.monotonic() + duration_seconds(timeout)
     require(LOOP_TOOLS, docker_daemon=True)
     for folder, fix in ((ws.artifact_dir, "make synth"), (ws.flux_objects_dir, "make synth")):
         if not folder.is_dir():
@@ -33,19 +50,58 @@ def deploy(ws: Workspace, timeout: str) -> None:
     source, revision = artifact_origin(ws)
     run(["flux", "push", "artifact", ARTIFACT_URL, f"--path={ws.artifact_dir}", f"--source={source}", f"--revision={revision}"])
     run(ws.kubectl("apply", "-f", str(ws.flux_objects_dir)))
-    run(ws.flux("reconcile", "source", "oci", SOURCE_NAME, "-n", c.FLUX_NAMESPACE, f"--timeout={timeout}"))
-    # Ready alone could be the previous revision's; first wait until every layer applied this one.
+    run(ws.flux("reconcile", "source", "oci", SOURCE_NAME, "-n", c.FLUX_NAMESPACE, f"--timeout={seconds_left(deadline)}s"))
+    # Ready alone could be the previous revision's: wait until every layer applied this one and is Ready.
     pushed = run(
         ws.kubectl("get", "ocirepository", SOURCE_NAME, "-n", c.FLUX_NAMESPACE, "-o", "jsonpath={.status.artifact.revision}"),
         capture=True,
     ).strip()
-    wait_all = ws.kubectl("wait", KUSTOMIZATIONS, "--all", "-n", c.FLUX_NAMESPACE, f"--timeout={timeout}")
-    run([*wait_all, f"--for=jsonpath={{.status.lastAppliedRevision}}={pushed}"])
-    run([*wait_all, "--for=condition=Ready"])
+    wait_until_ready(ws, pushed, deadline, timeout)
     print(f"\ndoc-router is deployed to Kind cluster '{ws.cluster}' (revision {pushed}):")
     print("  app:      http://localhost")
     print("  API docs: http://localhost/fastapi/docs")
     print("Change something, `make synth`, then `make kind-deploy` again to roll it out.")
+
+
+def seconds_left(deadline: float) -> int:
+    return max(1, math.ceil(deadline - time.monotonic()))
+
+
+def wait_until_ready(ws: Workspace, revision: str, deadline: float, timeout: str) -> None:
+    """Poll the Kustomizations until all applied `revision` and are Ready; say which are not, and why."""
+    while True:
+        pending = not_ready(probe(ws.kubectl("get", KUSTOMIZATIONS, "-n", c.FLUX_NAMESPACE, "-o", "json")).stdout,
+                            revision)
+        if not pending:
+            return
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise CommandError(f"Flux is not Ready after --timeout {timeout}: {'; '.join(pending)}. "
+                               "Fix: `make kind-status` shows the Kustomizations and pods; raise TIMEOUT= if it is "
+                               "only slow.")
+        print(f"waiting ({math.ceil(left)}s left): {'; '.join(pending)}", flush=True)
+        time.sleep(min(POLL_SECONDS, max(left, 0.1)))
+
+
+def not_ready(listing: str, revision: str) -> list[str]:
+    """One short line per Kustomization that has not applied `revision` or is not Ready."""
+    try:
+        items = json.loads(listing).get("items") or []
+    except (ValueError, AttributeError):
+        return ["the Kustomizations cannot be read yet"]
+    if not items:
+        return ["no Kustomization exists yet"]
+    pending = []
+    for item in items:
+        name = item.get("metadata", {}).get("name", "?")
+        status = item.get("status") or {}
+        ready = next((x for x in status.get("conditions") or [] if x.get("type") == "Ready"), {})
+        why = " ".join(f"{ready.get('reason', '')}: {ready.get('message', '')}".split()).strip(": ")[:160]
+        if status.get("lastAppliedRevision") != revision:
+            pending.append(f"{name} has not applied {revision} yet" + (f" ({why})" if why else ""))
+        elif ready.get("status") != "True":
+            pending.append(f"{name} is not Ready ({why or 'no Ready condition yet'})")
+    return pending
 
 
 def artifact_origin(ws: Workspace) -> tuple[str, str]:

@@ -13,7 +13,6 @@ import json
 import os
 from pathlib import Path
 
-import yaml
 
 from .. import constants as c
 from ..config import load_environment
@@ -25,6 +24,7 @@ from ..secrets.values import generated_keys, mongodb_uri, random_value
 from .cluster import require_cluster_context
 from .envfile import EnvFileError, read_env_file
 from .workspace import Workspace
+from ..safe_yaml import safe_dump_all
 
 FIELD_MANAGER = "docrouter-kind-secrets"
 
@@ -128,5 +128,5 @@ def apply(ws: Workspace, manifests: list[dict]) -> None:
     # client-side apply) keeps no copy of the Secret in an annotation. Values go on stdin.
     run(
         ws.kubectl("apply", "--server-side", "--force-conflicts", f"--field-manager={FIELD_MANAGER}", "-f", "-"),
-        stdin=yaml.safe_dump_all(manifests, sort_keys=False),
+        stdin=safe_dump_all(manifests, sort_keys=False),
     )

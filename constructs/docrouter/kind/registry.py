@@ -8,10 +8,10 @@ each node's containerd told that localhost:5001 is http://kind-registry:5000, an
 
 from __future__ import annotations
 
-import yaml
 
 from ..runner import probe, run
 from .workspace import REGISTRY_HOST_PORT, REGISTRY_IMAGE, REGISTRY_NAME, REGISTRY_PORT, Workspace
+from ..safe_yaml import safe_dump
 
 CERTS_DIR = f"/etc/containerd/certs.d/localhost:{REGISTRY_HOST_PORT}"
 HOSTS_TOML = f'[host."http://{REGISTRY_NAME}:{REGISTRY_PORT}"]\n'
@@ -43,7 +43,7 @@ def connect_registry(ws: Workspace, nodes: list[str]) -> None:
 
 
 def registry_hosting_config_map() -> str:
-    return yaml.safe_dump({
+    return safe_dump({
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": "local-registry-hosting", "namespace": "kube-public"},

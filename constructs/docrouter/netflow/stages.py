@@ -17,6 +17,7 @@ import yaml
 from ..paths import KUSTOMIZATION
 from ..pod_templates import WORKLOAD_KINDS, pod_template
 from .runtime import RuntimePod, runtime_pods
+from ..safe_yaml import safe_load_all
 
 FLUX_KUSTOMIZATION = ("kustomize.toolkit.fluxcd.io", "Kustomization")
 ARTIFACT_SOURCES = ("OCIRepository", "Bucket")  # their paths are relative to the artifact, i.e. dist/<env>/
@@ -57,7 +58,7 @@ def read_tree(root: Path, env: str) -> dict[str, str]:
 
 def _documents(path: str, text: str) -> list[dict]:
     try:
-        return [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]
+        return [d for d in safe_load_all(text) if isinstance(d, dict)]
     except yaml.YAMLError as exc:
         raise StageError(f"{path} is not valid YAML ({exc.__class__.__name__}). Fix: run `make synth`") from None
 

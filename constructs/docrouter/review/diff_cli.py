@@ -7,34 +7,26 @@ import os
 import sys
 from pathlib import Path
 
+from ..exit_codes import FINDINGS, OK, RISK
+from ..output import add_output_arguments, emit, structured
 from ..paths import REPO_ROOT
 from .core import diff_manifests
 from .git import GitError
 from .manifests import ManifestError
 from .model import Report
-from .render_json import render_json
+from .render_json import render_json, report_dict
 from .render_markdown import render_markdown
 from .render_terminal import render_terminal
 from .revisions import SynthFailed, committed_tree, default_base, synthesized_tree, synthesized_tree_at
 
-# Exit codes the PR workflow relies on: 0 no risk (or risks without --fail-on-risk), 1 error, 2 risk flags.
-OK_EXIT, ERROR_EXIT, RISK_EXIT = 0, 1, 2
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base", help="base revision (default: merge-base with origin/main, else HEAD)")
     parser.add_argument("--head", help="head revision (default: a fresh synth of the working tree)")
-    parser.add_argument("--format", choices=("terminal", "markdown", "json"), default="terminal")
-    parser.add_argument("--output", help="write the report to this file instead of stdout")
-    parser.add_argument("--fail-on-risk", action="store_true", help=f"exit {RISK_EXIT} when any risk flag is present")
+    add_output_arguments(parser)
+    parser.add_argument("--fail-on-risk", action="store_true", help=f"exit {RISK} when any risk flag is present")
     parser.add_argument("--repo", default=str(REPO_ROOT), help=argparse.SUPPRESS)
-
-    def usage_error(message: str) -> None:  # argparse would exit 2, which means "risk flags" here
-        parser.print_usage(sys.stderr)
-        print(f"diff failed: {message}", file=sys.stderr)
-        raise SystemExit(ERROR_EXIT)
-
-    parser.error = usage_error
 
 
 def build_report(repo: Path, base: str | None, head: str | None) -> Report:
@@ -51,6 +43,8 @@ def render(report: Report, fmt: str, colour: bool) -> str:
         return render_markdown(report)
     if fmt == "json":
         return render_json(report)
+    if fmt == "yaml":
+        return structured(report_dict(report), fmt)
     return render_terminal(report, colour=colour)
 
 
@@ -59,21 +53,14 @@ def run(args: argparse.Namespace) -> int:
         report = build_report(Path(args.repo), args.base, args.head)
     except (GitError, SynthFailed, ManifestError) as exc:
         print(f"diff failed: {exc}", file=sys.stderr)
-        return ERROR_EXIT
+        return FINDINGS
     except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as exc:
         # A damaged manifest of an unexpected shape: one line naming the problem, never a traceback.
         print(f"diff failed: a manifest has an unexpected shape ({type(exc).__name__}: {str(exc)[:200]}). "
               "Fix: run `make validate` to find it, then restore it with `make synth`.", file=sys.stderr)
-        return ERROR_EXIT
-    colour = not args.output and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    text = render(report, args.format, colour)
-    try:
-        if args.output:
-            Path(args.output).write_text(text, encoding="utf-8")
-        else:
-            sys.stdout.write(text)
-    except OSError as exc:
-        print(f"diff failed: cannot write {args.output or 'the report'}: {exc.strerror}. Fix: choose a writable "
-              "--output path.", file=sys.stderr)
-        return ERROR_EXIT
-    return RISK_EXIT if args.fail_on_risk and report.risks else OK_EXIT
+        return FINDINGS
+    colour = not args.out and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    written = emit(render(report, args.output, colour), args.out, "diff")
+    if written != OK:
+        return written
+    return RISK if args.fail_on_risk and report.risks else OK

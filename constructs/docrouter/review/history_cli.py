@@ -1,19 +1,34 @@
-"""`make history ENV=production`: one line per revision of an environment, newest first."""
+"""`make history ENV=production`: one line per revision of an environment, newest first (like `helm history`)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
+from ..environment_files import known_environment
+from ..exit_codes import FINDINGS
+from ..output import add_output_arguments, emit, markdown_table, structured
 from ..paths import REPO_ROOT
 from .git import GitError
-from .history import HEADER, revisions
+from .history import HEADER, Revision, revisions
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env", required=True, help="environment, e.g. production")
+    parser.add_argument("--env", required=True, type=known_environment, help="environment, e.g. production")
+    add_output_arguments(parser)
     parser.add_argument("--repo", default=str(REPO_ROOT), help=argparse.SUPPRESS)
+
+
+def render(found: list[Revision], fmt: str) -> str:
+    if fmt in ("json", "yaml"):  # newest first, one object per revision, like `helm history -o json`
+        return structured([{**asdict(r), "images": list(r.images)} for r in found], fmt)
+    if fmt == "markdown":
+        header = ("revision", "date", "commit", "author", "subject", "images")
+        rows = [(r.number, r.date, r.commit[:10], r.author, r.subject, ", ".join(r.images) or "-") for r in found]
+        return "\n".join(markdown_table(header, rows))
+    return "\n".join([HEADER, *(r.line() for r in found)])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -21,11 +36,9 @@ def run(args: argparse.Namespace) -> int:
         found = revisions(Path(args.repo), args.env)
     except GitError as exc:
         print(f"history failed: {exc}", file=sys.stderr)
-        return 1
+        return FINDINGS
     if not found:
-        print(f"no revision changed dist/{args.env}/: is '{args.env}' an environment?", file=sys.stderr)
-        return 1
-    print(HEADER)
-    for revision in found:
-        print(revision.line())
-    return 0
+        print(f"history: no revision changed dist/{args.env}/ yet. Fix: run `make synth` and commit dist/.",
+              file=sys.stderr)
+        return FINDINGS
+    return emit(render(found, args.output), args.out, "history")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+from ..environment_files import known_environment
 from ..paths import REPO_ROOT
 from .git import GitError
 from .manifests import ManifestError
@@ -18,7 +19,7 @@ from .rollback import RollbackRefused, rollback
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env", required=True, help="environment, e.g. production")
+    parser.add_argument("--env", required=True, type=known_environment, help="environment, e.g. production")
     parser.add_argument("--to", required=True, help="revision number (make history) or commit")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     parser.add_argument("--repo", default=str(REPO_ROOT), help=argparse.SUPPRESS)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .. import constants as c
+from ..environment_files import known_environment
 from ..paths import REPO_ROOT
 from ..preflight import PreflightError
 from .catalog import SECRETS
@@ -16,13 +17,13 @@ from .sops import SopsError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    commands = parser.add_subparsers(dest="secrets_command", required=True)
+    commands = parser.add_subparsers(dest="secrets_command", required=True, metavar="<secrets command>", title="secrets commands")
     sub = commands.add_parser("edit", help="open an environment's SOPS-encrypted Secret in sops (created first if missing)")
-    sub.add_argument("--env", required=True, help="environment, e.g. staging")
+    sub.add_argument("--env", required=True, type=known_environment, help="environment, e.g. staging")
     sub.add_argument("--secret", default=c.APP_SECRET_NAME, choices=sorted(SECRETS), help=f"default: {c.APP_SECRET_NAME}")
     add_root(sub)
     sub = commands.add_parser("init", help="create an environment's encrypted Secrets with generated credentials")
-    sub.add_argument("--env", required=True, help="environment, e.g. staging")
+    sub.add_argument("--env", required=True, type=known_environment, help="environment, e.g. staging")
     sub.add_argument("--force", action="store_true", help="replace existing files (every credential changes)")
     add_root(sub)
 

@@ -14,7 +14,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import yaml
 
 from .. import constants as c
 from ..config import ConfigError, Environment, load_environment
@@ -22,6 +21,7 @@ from .catalog import SECRETS
 from . import sops
 from .rules import SOPS_CONFIG, creation_rule
 from .values import generated_keys, initial_values, random_value, to_fill_in
+from ..safe_yaml import safe_dump
 
 
 class SecretsError(Exception):
@@ -81,7 +81,7 @@ def init(root: Path, env_name: str, force: bool = False) -> list[Path]:
             "type": "Opaque",
             "stringData": values,
         }
-        plaintext = yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True)
+        plaintext = safe_dump(manifest, sort_keys=False, allow_unicode=True)
         texts[name] = sops.encrypt(root / SOPS_CONFIG, paths[name], plaintext)
         todo[name] = to_fill_in(values)
     for name in names:

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 
 from ..preflight import PreflightError
+from ..safe_yaml import safe_load
 
 SOPS_CONFIG = ".sops.yaml"
 # A fresh clone's .sops.yaml names no real key: `age: REPLACE_WITH_<ENV>_AGE_PUBLIC_KEY`.
@@ -26,7 +26,7 @@ def matching_rule(root: Path, relative_path: str) -> dict | None:
     config = root / SOPS_CONFIG
     if not config.is_file():
         raise PreflightError(f"{config} is missing: it holds the age recipients per environment")
-    rules = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("creation_rules") or []
+    rules = (safe_load(config.read_text(encoding="utf-8")) or {}).get("creation_rules") or []
     return next((r for r in rules if re.search(r.get("path_regex", ""), relative_path)), None)
 
 

@@ -7,15 +7,21 @@ import sys
 from pathlib import Path
 
 from ..config import ConfigError, environment_file, environment_names, load_environment
+from ..environment_files import known_environment
+from ..exit_codes import FINDINGS, OK
+from ..output import add_output_arguments, emit
 from ..paths import REPO_ROOT
 from .engine import validate_environment
 from .model import ERROR, Finding, file_finding
-from .report import as_json, as_text
+from .report import render
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env", action="append", help="one environment (repeatable; default: all of them)")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
+    parser.add_argument("--env", action="append", type=known_environment,
+                        help="one environment (repeatable; default: all of them)")
+    add_output_arguments(parser)
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="list every finding (default: one line per environment, plus its errors)")
     parser.add_argument("--no-drift", action="store_true", help="skip comparing dist/ with a fresh synth")
     parser.add_argument("--root", default=str(REPO_ROOT), help="repository to check (default: this one)")
 
@@ -36,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         names = args.env or environment_names()
     except ConfigError as exc:
         print(f"validate: {exc}", file=sys.stderr)
-        return 1
+        return FINDINGS
     results = {}
     for name in names:
         try:
@@ -45,5 +51,6 @@ def run(args: argparse.Namespace) -> int:
             results[name] = [config_finding(name, str(exc))]
             continue
         results[name] = validate_environment(root, env, with_drift=not args.no_drift)
-    print(as_json(results) if args.format == "json" else as_text(results))
-    return 1 if any(f.severity == ERROR for findings in results.values() for f in findings) else 0
+    written = emit(render(results, args.output, verbose=args.verbose), args.out, "validate")
+    failed = any(f.severity == ERROR for findings in results.values() for f in findings)
+    return FINDINGS if failed or written != OK else OK
