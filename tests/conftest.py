@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from docrouter.config import environment_names, load_environment
-from docrouter.synth import KUSTOMIZATION, render, render_clusters
+from docrouter.synthesis.synth import KUSTOMIZATION, render, render_clusters
 
 REPO = Path(__file__).resolve().parents[1]
 ENVIRONMENTS = environment_names()

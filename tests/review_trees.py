@@ -7,8 +7,8 @@ from typing import Callable
 import yaml
 
 from conftest import REPO
-from docrouter.review.manifests import read_folder
-from docrouter.synth import to_yaml
+from docrouter.tools.review.manifests import read_folder
+from docrouter.synthesis.synth import to_yaml
 
 APPS = "dist/production/apps/doc-router"
 BASE_TREE = read_folder(REPO / "dist", "dist")

@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 from conftest import manifests_for, refused_environment
-from docrouter.manifest_rules import object_problems
-from docrouter.checks import SynthError
+from docrouter.synthesis.manifest_rules import object_problems
+from docrouter.synthesis.checks import SynthError
 from docrouter.config import load_environment
-from docrouter.synth import render
+from docrouter.synthesis.synth import render
 
 
 
@@ -178,7 +178,7 @@ def test_a_construct_refusing_a_value_is_one_synth_error_not_a_traceback():
 
 
 def test_rules_follow_the_kind_and_field_not_one_pattern_for_all():
-    from docrouter.apirules import name_problem, port_problem
+    from docrouter.synthesis.apirules import name_problem, port_problem
 
     assert name_problem("ClusterRole", "system:controller:flux") is None  # RBAC names are path segments
     assert name_problem("ClusterRole", "a/b") is not None

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, copy_sources, edit_environment
-from docrouter.checks import SynthError, check_crd_layering, check_no_plain_secrets, check_unique
+from docrouter.synthesis.checks import SynthError, check_crd_layering, check_no_plain_secrets, check_unique
 from docrouter.config import ConfigError, load_environment
-from docrouter.synth import check_shrink, write_tree
+from docrouter.synthesis.synth import check_shrink, write_tree
 
 
 
@@ -70,7 +70,7 @@ def test_plain_secret_is_refused():
 
 
 def test_a_plain_secret_in_clusters_is_refused_too(monkeypatch):
-    import docrouter.synth as synth
+    import docrouter.synthesis.synth as synth
 
     leaked = obj("Secret", "slack-webhook", "flux-system", stringData={"address": "https://hooks.slack.com/x"})
     monkeypatch.setattr(synth, "cluster_objects", lambda env, layers: {"slack-webhook.yaml": leaked})
@@ -87,7 +87,7 @@ def test_custom_resource_in_the_layer_of_its_crd_installer_is_refused():
 
 
 def test_credentials_in_a_config_map_are_refused():
-    from docrouter.checks import check_configmaps_hold_no_credentials
+    from docrouter.synthesis.checks import check_configmaps_hold_no_credentials
 
     for data in ({"OPENAI_API_KEY": "x"}, {"MONGODB_URI": "mongodb://root:hunter2@db:27017"}):
         with pytest.raises(SynthError, match="looks like a credential"):
@@ -150,7 +150,7 @@ def test_one_environment_only(tmp_path):
 def test_credential_guard_stays_linear_on_long_values():
     import time
 
-    from docrouter.checks import check_configmaps_hold_no_credentials
+    from docrouter.synthesis.checks import check_configmaps_hold_no_credentials
 
     urls = ",".join(f"https://user{i}:token{i}" for i in range(60_000))  # 2 MB of "://user:pass" without "@"
     started = time.monotonic()
@@ -162,7 +162,7 @@ def test_credential_guard_stays_linear_on_long_values():
 
 
 def test_a_foreign_file_in_clusters_in_any_encoding_is_left_alone(tmp_path):
-    from docrouter.synth import GENERATED_BY, write_generated_files
+    from docrouter.synthesis.synth import GENERATED_BY, write_generated_files
 
     folder = tmp_path / "clusters" / "staging"
     folder.mkdir(parents=True)

@@ -19,9 +19,9 @@ import pytest
 
 from conftest import REPO, copy_sources
 from docrouter.config import load_environment
-from docrouter.review import diff_cli
-from docrouter.review.manifests import read_folder
-from docrouter.validate.engine import validate_environment
+from docrouter.tools.review import diff_cli
+from docrouter.tools.review.manifests import read_folder
+from docrouter.tools.validate.engine import validate_environment
 
 MAX_OUTPUT = 2000  # characters on stdout + stderr for one failing run
 OUTSIDE_CONTENT = "TOPSECRET-outside-the-repository"
@@ -255,7 +255,7 @@ def test_a_huge_value_in_a_manifest_gives_short_findings(tree):
 
 
 def test_thousands_of_findings_do_not_flood_the_terminal(tree):
-    from docrouter.validate.report import as_text
+    from docrouter.tools.validate.report import as_text
 
     services = "".join(f"---\napiVersion: v1\nkind: Service\nmetadata: {{name: s{i}, namespace: doc-router}}\n"
                        f"spec: {{selector: {{app: x{i}}}, ports: [{{port: 80}}]}}\n" for i in range(300))

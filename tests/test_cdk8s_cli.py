@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from conftest import REPO, copy_sources
-from docrouter.checks import SynthError
-from docrouter.synth import check_shrink
+from docrouter.synthesis.checks import SynthError
+from docrouter.synthesis.synth import check_shrink
 
 CDK8S_CLI = ["npx", "--yes", "cdk8s-cli@2"]
 GIT_IDENTITY = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",

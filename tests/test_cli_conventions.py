@@ -22,8 +22,8 @@ report = {}
 for argv in (["validate"], ["diff"], ["history", "--env", "kind"], ["rollback"], ["kind", "status"],
              ["secrets", "init"]):
     build_parser(argv)  # imports the command's module, as main() does
-    import docrouter.validate.engine, docrouter.review.core  # the work behind validate and diff, too
-    report[argv[0]] = sorted(m for m in ("cdk8s", "constructs", "jsii", "docrouter.synth") if m in sys.modules)
+    import docrouter.tools.validate.engine, docrouter.tools.review.core  # the work behind validate and diff, too
+    report[argv[0]] = sorted(m for m in ("cdk8s", "constructs", "jsii", "docrouter.synthesis.synth") if m in sys.modules)
 print(json.dumps(report))
 """
 

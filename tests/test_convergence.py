@@ -21,7 +21,7 @@ from docrouter import constants as c
 from docrouter.config import load_environment
 from docrouter.providers import PROVIDERS
 from docrouter.quantities import parse as parse_quantity
-from docrouter.secrets.catalog import APP_SECRET_KEYS
+from docrouter.tools.secrets.catalog import APP_SECRET_KEYS
 
 ENV_DIR = REPO / "constructs/docrouter/environments"
 
@@ -145,7 +145,7 @@ def test_flux_waits_longer_than_the_migration_may_run(env):
 
 
 def test_raising_the_attempt_gives_the_job_a_new_name(env_dir, monkeypatch):
-    from docrouter.migration import migration_job_name
+    from docrouter.platform.migration import migration_job_name
 
     env = accepted(env_dir, "staging", lambda d: d.update(migration={"attempt": 2}))
     first = migration_job_name(env.backend.image_tag, 1)

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ENVIRONMENTS, REPO, manifests_for
 from docrouter.config import load_environment
-from docrouter.synth import GENERATED_BY, render
+from docrouter.synthesis.synth import GENERATED_BY, render
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

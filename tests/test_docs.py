@@ -11,7 +11,7 @@ import yaml
 
 from conftest import REPO
 from docrouter.config import environment_names, load_environment
-from docrouter.validate.rules import RULES
+from docrouter.tools.validate.rules import RULES
 
 README = REPO / "README.md"
 DOCS = REPO / "docs"
@@ -42,7 +42,7 @@ def test_validate_doc_lists_every_rule_id_and_no_other():
     documented = set(re.findall(r"`([a-z]+/[a-z-]+)`", table))
     assert documented == set(RULES), (
         f"docs/validate.md 'What it checks' is out of date: missing {sorted(set(RULES) - documented)}, "
-        f"unknown {sorted(documented - set(RULES))} (rules: constructs/docrouter/validate/rules.py)")
+        f"unknown {sorted(documented - set(RULES))} (rules: constructs/docrouter/tools/validate/rules.py)")
     families = {rule.split("/")[0] for rule in RULES}
     rows = set(re.findall(r"^\| ([a-z]+) \|", table, re.M)) - {"family"}
     assert rows == families - {"internal"}, "one table row per rule family (internal/ is explained below it)"
@@ -53,7 +53,7 @@ def test_validate_doc_lists_every_rule_id_and_no_other():
 def risk_ids_in_code() -> set[str]:
     """First argument of every RiskFlag(...) in review/: a string literal or a module-level string constant."""
     ids = set()
-    for path in sorted((REPO / "constructs/docrouter/review").glob("*.py")):
+    for path in sorted((REPO / "constructs/docrouter/tools/review").glob("*.py")):
         tree = ast.parse(text(path))
         constants = {t.id: n.value.value for n in tree.body if isinstance(n, ast.Assign)
                      and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)

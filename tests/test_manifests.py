@@ -6,10 +6,10 @@ import pytest
 
 from conftest import REPO
 from docrouter import constants as c
-from docrouter.app import backend_url
-from docrouter.checks import is_sops_encrypted
+from docrouter.platform.app import backend_url
+from docrouter.synthesis.checks import is_sops_encrypted
 from docrouter.config import InClusterMongoDB
-from docrouter.secrets.init import secret_path, secrets_of
+from docrouter.tools.secrets.init import secret_path, secrets_of
 
 APP_DEPLOYMENTS = ("frontend", "backend", "worker")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from docrouter.checks import SynthError, check_api_rules, check_unique
+from docrouter.synthesis.checks import SynthError, check_api_rules, check_unique
 from docrouter.pod_templates import containers, pod_template, selector_matches, unpinned
 
 WEB = {"app": "web", "tier": "front"}
@@ -70,9 +70,9 @@ def test_duplicates_are_named_once_with_group_kind_namespace_name():
 
 
 def test_validate_and_netflow_read_operator_pod_labels_from_one_rule():
-    from docrouter.netflow.runtime import community_pods, search_pods
-    from docrouter.validate.model import Document
-    from docrouter.validate.workloads import pod_labels
+    from docrouter.tools.netflow.runtime import community_pods, search_pods
+    from docrouter.tools.validate.model import Document
+    from docrouter.tools.validate.workloads import pod_labels
 
     community = {"kind": "MongoDBCommunity", "metadata": {"name": "db", "namespace": "mongodb"},
                  "spec": {"members": 3, "statefulSet": {"spec": {"serviceName": "db-hl", "template": {

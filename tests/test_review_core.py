@@ -6,8 +6,8 @@ import copy
 
 import yaml
 
-from docrouter.review.core import diff_manifests
-from docrouter.review.model import ObjectKey
+from docrouter.tools.review.core import diff_manifests
+from docrouter.tools.review.model import ObjectKey
 from review_trees import APPS, add, edit, pvc, production
 
 PRE = "dist/production/pre-deploy/doc-router"

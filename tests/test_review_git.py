@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from conftest import REPO, SYNTH_SOURCES, copy_sources
-from docrouter.review.history import revisions
-from docrouter.review.rollback import RollbackRefused, rollback
+from docrouter.tools.review.history import revisions
+from docrouter.tools.review.rollback import RollbackRefused, rollback
 
 SOURCES = (".gitignore", *SYNTH_SOURCES)
 PROD_CONFIG = "constructs/docrouter/environments/production.yaml"
@@ -146,7 +146,7 @@ def test_rollback_commits_the_old_revision_and_synth_agrees(repo):
 
 def test_rollback_refuses_when_shared_code_changed(repo):
     root = repo["path"]
-    workload = root / "constructs/docrouter/workload.py"
+    workload = root / "constructs/docrouter/platform/workload.py"
     workload.write_text(workload.read_text().replace('spec["revisionHistoryLimit"] = 5', 'spec["revisionHistoryLimit"] = 7'))
     _commit_synth(root, "Keep more ReplicaSets")
     head = _git(root, "rev-parse", "HEAD")
@@ -156,9 +156,9 @@ def test_rollback_refuses_when_shared_code_changed(repo):
 
 
 def test_rollback_sources_are_the_environment_config_and_secrets_not_a_folder_named_like_it(tmp_path):
-    from docrouter.review.rollback import env_sources
+    from docrouter.tools.review.rollback import env_sources
 
-    files = ["constructs/docrouter/kind/cluster.py", "constructs/docrouter/environments/kind.yaml",
+    files = ["constructs/docrouter/tools/kind/cluster.py", "constructs/docrouter/environments/kind.yaml",
              "constructs/docrouter/environments/staging.yaml", "secrets/kind/doc-router/app.sops.yaml",
              "secrets/staging/doc-router/app.sops.yaml"]
     for name in files:

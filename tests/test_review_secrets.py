@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from docrouter.review.core import diff_manifests
-from docrouter.review.render_json import render_json
-from docrouter.review.render_markdown import render_markdown
-from docrouter.review.render_terminal import render_terminal
-from docrouter.secrets import sops
-from docrouter.secrets.agekeys import generate_identity
+from docrouter.tools.review.core import diff_manifests
+from docrouter.tools.review.render_json import render_json
+from docrouter.tools.review.render_markdown import render_markdown
+from docrouter.tools.review.render_terminal import render_terminal
+from docrouter.tools.secrets import sops
+from docrouter.tools.secrets.agekeys import generate_identity
 from review_trees import APPS, add, production
 
 PATH = f"{APPS}/secret-app.sops.yaml"

@@ -8,7 +8,7 @@ import yaml
 from docrouter import safe_yaml
 from docrouter.safe_yaml import AliasRejected, DuplicateKey, PureStrictLoader, StrictLoader
 from conftest import ENVIRONMENTS, REPO, manifests_for
-from docrouter.synth import _Dumper, to_yaml
+from docrouter.synthesis.synth import _Dumper, to_yaml
 
 pytestmark = pytest.mark.skipif(not safe_yaml.LIBYAML, reason="PyYAML without libyaml: nothing to compare with")
 

@@ -13,13 +13,13 @@ import yaml
 from conftest import ENVIRONMENTS, REPO
 from docrouter import constants as c
 from docrouter.config import load_environment
-from docrouter.kind.cluster import NODE_IMAGE
-from docrouter.kind.workspace import ARTIFACT_TAG, REGISTRY_NAME, REGISTRY_PORT, SOURCE_NAME
+from docrouter.tools.kind.cluster import NODE_IMAGE
+from docrouter.tools.kind.workspace import ARTIFACT_TAG, REGISTRY_NAME, REGISTRY_PORT, SOURCE_NAME
 from docrouter.runner import CommandError, run
-from docrouter.secrets import sops
-from docrouter.secrets.agekeys import generate_identity
-from docrouter.secrets.catalog import APP_SECRET_KEYS, SECRETS
-from docrouter.secrets.values import CHANGE_ME, mongodb_uri
+from docrouter.tools.secrets import sops
+from docrouter.tools.secrets.agekeys import generate_identity
+from docrouter.tools.secrets.catalog import APP_SECRET_KEYS, SECRETS
+from docrouter.tools.secrets.values import CHANGE_ME, mongodb_uri
 from stub_tools import StubTools
 
 

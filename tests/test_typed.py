@@ -10,15 +10,15 @@ from cdk8s import ApiObject, App, Chart
 from cdk8s_plus_33 import k8s
 
 from docrouter.config import load_environment
-from docrouter.flux import cluster_objects
-from docrouter.k8s import api_object
-from docrouter.layer_builders import BUILDERS
-from docrouter.layers import LAYERS
-from docrouter.typed import CUSTOM_KINDS, CustomResource, l1_class, typed_object
+from docrouter.platform.flux import cluster_objects
+from docrouter.platform.k8s import api_object
+from docrouter.synthesis.layer_builders import BUILDERS
+from docrouter.synthesis.layers import LAYERS
+from docrouter.platform.typed import CUSTOM_KINDS, CustomResource, l1_class, typed_object
 from conftest import ENVIRONMENTS
 from test_bad_input import fresh_copy, run_main, snapshot
 
-WORKLOAD = "constructs/docrouter/workload.py"
+WORKLOAD = "constructs/docrouter/platform/workload.py"
 
 
 def chart() -> Chart:
@@ -107,7 +107,7 @@ def test_misspelt_custom_resource_field_fails_against_its_crd_schema():
 
 def test_flux_objects_go_through_the_typed_path(monkeypatch):
     env = load_environment("kind")
-    monkeypatch.setattr("docrouter.flux.kind_source", lambda: {
+    monkeypatch.setattr("docrouter.platform.flux.kind_source", lambda: {
         "apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "OCIRepository",
         "metadata": {"name": "s", "namespace": "flux-system"}, "spec": {"interval": 60, "url": "oci://r/s"},
     })

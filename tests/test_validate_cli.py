@@ -14,8 +14,8 @@ import pytest
 from conftest import ENVIRONMENTS, REPO
 from stub_tools import run_in_process
 from docrouter.config import load_environment
-from docrouter.layers import LAYERS
-from docrouter.validate.engine import validate_environment
+from docrouter.synthesis.layers import LAYERS
+from docrouter.tools.validate.engine import validate_environment
 
 SHARED_SCHEMAS = REPO.parent / "shared" / "schemas"
 

@@ -17,9 +17,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .environment_files import known_environment
-from .exit_codes import EXIT_CODES_HELP, FINDINGS, OK, USAGE
-from .paths import REPO_ROOT
+from docrouter.environment_files import known_environment
+from docrouter.exit_codes import EXIT_CODES_HELP, FINDINGS, OK, USAGE
+from docrouter.paths import REPO_ROOT
 
 __doc__ += EXIT_CODES_HELP
 
@@ -41,14 +41,14 @@ COMMANDS = {
         ("main.py synth", "main.py synth --env staging", "main.py synth --out /tmp/dist"),
     ),
     "validate": Command(
-        "docrouter.validate.cli",
+        "docrouter.tools.validate.cli",
         "check every manifest in dist/ and clusters/ (make validate)",
         "Check the committed manifests offline: schemas, references, policy, SOPS secrets, network flows "
         "and drift from a fresh synth. Prints one line per environment; -v lists every finding.",
         ("main.py validate", "main.py validate --env staging -v", "main.py validate -o json --out report.json"),
     ),
     "diff": Command(
-        "docrouter.review.diff_cli",
+        "docrouter.tools.review.diff_cli",
         "per-object diff of dist/ between revisions, with risk flags (make diff)",
         "Compare the manifests of two revisions object by object and flag risky changes "
         "(downtime, data loss, security, capacity).",
@@ -56,25 +56,25 @@ COMMANDS = {
          "main.py diff --fail-on-risk"),
     ),
     "history": Command(
-        "docrouter.review.history_cli",
+        "docrouter.tools.review.history_cli",
         "revisions that changed one environment (make history)",
         "List the commits that changed dist/<env>/, newest first, numbered for `rollback --to`.",
         ("main.py history --env production", "main.py history --env staging -o json"),
     ),
     "rollback": Command(
-        "docrouter.review.rollback_cli",
+        "docrouter.tools.review.rollback_cli",
         "restore an environment to an earlier revision (make rollback)",
         "Restore dist/<env>/ and the environment file to an earlier revision as a new commit, after showing the diff.",
         ("main.py rollback --env production --to 3", "main.py rollback --env staging --to abc1234 --yes"),
     ),
     "kind": Command(
-        "docrouter.kind.cli",
+        "docrouter.tools.kind.cli",
         "local Kind cluster: up, secrets, deploy, status, down",
         "Run the kind environment on a local Kind cluster with a local registry and Flux.",
         ("main.py kind up", "main.py kind deploy --timeout 20m", "main.py kind status"),
     ),
     "secrets": Command(
-        "docrouter.secrets.cli",
+        "docrouter.tools.secrets.cli",
         "create or edit an environment's SOPS-encrypted secrets",
         "Create an environment's encrypted Secrets with generated credentials, or edit one with sops.",
         ("main.py secrets init --env staging", "main.py secrets edit --env production --secret mongodb-credentials"),
@@ -165,11 +165,11 @@ def _output_state(args: argparse.Namespace) -> str:
 
 
 def run_synth(args: argparse.Namespace) -> int:
-    from .checks import SynthError
-    from .config import ConfigError, environment_names, load_environment
+    from docrouter.synthesis.checks import SynthError
+    from docrouter.config import ConfigError, environment_names, load_environment
 
     try:
-        from .synth import synthesize  # cdk8s start-up cost only for synth
+        from docrouter.synthesis.synth import synthesize  # cdk8s start-up cost only for synth
 
         names = [args.env] if args.env else environment_names()
         envs = [load_environment(name) for name in names]  # all valid before anything is written

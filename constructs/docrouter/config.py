@@ -15,11 +15,12 @@ from typing import Annotated, Literal, Optional, Union
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from . import apirules, quantities
-from .environment_files import ENV_NAME
-from .paths import ENVIRONMENTS_DIR, REPO_ROOT
-from .providers import PROVIDERS, ShippedStorageClass
-from .safe_yaml import AliasRejected, DuplicateKey, StrictLoader, syntax_error
+from docrouter.synthesis import apirules
+from docrouter import quantities
+from docrouter.environment_files import ENV_NAME
+from docrouter.paths import ENVIRONMENTS_DIR, REPO_ROOT
+from docrouter.providers import PROVIDERS, ShippedStorageClass
+from docrouter.safe_yaml import AliasRejected, DuplicateKey, StrictLoader, syntax_error
 
 
 def _quantity(value: str) -> str:

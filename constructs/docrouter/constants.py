@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .operated import community_pod_labels, search_pod_labels
+from docrouter.operated import community_pod_labels, search_pod_labels
 
 # --- Namespaces -----------------------------------------------------------------
 APP_NAMESPACE = "doc-router"

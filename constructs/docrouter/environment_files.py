@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import re
 
-from .paths import ENVIRONMENTS_DIR
+from docrouter.paths import ENVIRONMENTS_DIR
 
 ENV_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")  # a DNS-1123 label: it names dist/<env>/ and objects
 

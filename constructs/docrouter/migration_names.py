@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .config import release_version, slug
+from docrouter.config import release_version, slug
 
 MIGRATION = "migrate"
 

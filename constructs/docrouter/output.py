@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from .exit_codes import FINDINGS, OK
+from docrouter.exit_codes import FINDINGS, OK
 
 FORMATS = ("terminal", "markdown", "json", "yaml")
 
@@ -24,7 +24,7 @@ def structured(data: object, fmt: str) -> str:
     text = json.dumps(data, indent=2, default=str) + "\n"
     if fmt == "json":
         return text
-    from .safe_yaml import safe_dump
+    from docrouter.safe_yaml import safe_dump
 
     return safe_dump(json.loads(text), sort_keys=False, allow_unicode=True)
 

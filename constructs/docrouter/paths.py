@@ -16,7 +16,7 @@ def environment_sources(env: str) -> tuple[str, ...]:
     """Repository-relative paths that belong to one environment alone: its config and its SOPS secrets.
 
     Everything else under constructs/ is shared code, even a folder named like an environment
-    (constructs/docrouter/kind/ is the Kind tooling, not the kind environment's source).
+    (constructs/docrouter/tools/kind/ is the Kind tooling, not the kind environment's source).
     """
     config = (ENVIRONMENTS_DIR / f"{env}.yaml").relative_to(REPO_ROOT).as_posix()
     secrets = (SECRETS_DIR / env).relative_to(REPO_ROOT).as_posix()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 from typing import Iterable
 
-from .runner import probe, CommandError
+from docrouter.runner import probe, CommandError
 
 INSTALL_HINTS = {
     "docker": "Docker Engine or Docker Desktop: https://docs.docker.com/get-docker/",

@@ -1,0 +1,254 @@
+"""Cluster-wide pieces: namespaces, storage, and the third-party controllers.
+
+ingress-nginx, cert-manager, the MongoDB operator and metrics-server are Helm charts
+reconciled by Flux's helm-controller, each only where the environment needs it (no TLS:
+no cert-manager). Their CRDs come with the release, so anything using those CRDs lives in
+a later layer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cdk8s_plus_33 import k8s
+from constructs import Construct
+
+from docrouter import constants as c
+from docrouter.config import Environment
+from docrouter.platform import typed
+from docrouter.platform.k8s import api_object
+from docrouter.providers import PROVIDERS
+from docrouter.platform.network import NamespaceBaselines
+
+HELM_INTERVAL = "1h"
+
+
+class Namespaces(Construct):
+    """The namespaces this environment uses. doc-router and mongodb enforce Pod Security "restricted"."""
+
+    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+        super().__init__(scope, id)
+        restricted = {
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/warn": "restricted",
+        }
+        namespaces: dict[str, tuple[dict, dict | None]] = {c.APP_NAMESPACE: (restricted, None)}
+        if env.mongodb.mode == "in-cluster":
+            # Holds the database: Flux must never delete it, even if it leaves dist/.
+            namespaces[c.MONGODB_NAMESPACE] = (restricted, c.PRUNE_DISABLED)
+            namespaces[c.MONGODB_OPERATOR_NAMESPACE] = ({}, None)
+        namespaces[c.INGRESS_NAMESPACE] = ({}, None)
+        if env.tls:
+            namespaces[c.CERT_MANAGER_NAMESPACE] = ({}, None)
+        for name, (extra_labels, annotations) in namespaces.items():
+            api_object(
+                self,
+                k8s.KubeNamespace,
+                name=name,
+                labels={"app.kubernetes.io/part-of": c.PART_OF, **extra_labels},
+                annotations=annotations,
+            )
+
+
+class StorageClass(Construct):
+    """The class MongoDB's volumes use, when the provider does not ship it (see providers.py)."""
+
+    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+        super().__init__(scope, id)
+        storage = env.storage
+        if storage.provisioner is None:
+            return  # shipped by the provider (checked by the config model)
+        body: dict[str, Any] = {"provisioner": storage.provisioner}
+        if storage.parameters:
+            body["parameters"] = dict(storage.parameters)
+        body["reclaimPolicy"] = storage.reclaim_policy
+        body["volumeBindingMode"] = storage.volume_binding_mode
+        body["allowVolumeExpansion"] = storage.allow_volume_expansion
+        api_object(
+            self,
+            k8s.KubeStorageClass,
+            name=storage.name,
+            labels={"app.kubernetes.io/part-of": c.PART_OF},
+            body=body,
+        )
+
+
+class HelmController(Construct):
+    """A HelmRepository plus a HelmRelease of one pinned chart version."""
+
+    def __init__(self, scope: Construct, id: str, *, chart: c.HelmChart, values: dict[str, Any]) -> None:
+        super().__init__(scope, id)
+        api_object(
+            self,
+            typed.HelmRepository,
+            name=chart.repository_name,
+            namespace=c.FLUX_NAMESPACE,
+            body={"spec": {"interval": "24h", "url": chart.repository_url}},
+        )
+        api_object(
+            self,
+            typed.HelmRelease,
+            name=chart.name,
+            namespace=chart.namespace,
+            body={
+                "spec": {
+                    "interval": HELM_INTERVAL,
+                    "releaseName": chart.name,
+                    "chart": {
+                        "spec": {
+                            "chart": chart.name,
+                            "version": chart.version,
+                            "sourceRef": {
+                                "kind": "HelmRepository",
+                                "name": chart.repository_name,
+                                "namespace": c.FLUX_NAMESPACE,
+                            },
+                        }
+                    },
+                    # CRDs ship with the chart: create them on install, update them on upgrade.
+                    "install": {"crds": "Create", "remediation": {"retries": 3}},
+                    "upgrade": {"crds": "CreateReplace", "remediation": {"retries": 3}},
+                    "values": values,
+                }
+            },
+        )
+
+
+def ingress_nginx_values(env: Environment) -> dict[str, Any]:
+    """ingress-nginx chart values for the environment's provider.
+
+    Clients' X-Forwarded-* headers are never trusted (use-forwarded-headers stays off):
+    nginx sets them from the connection it sees, and the real client address reaches it
+    through proxy protocol (DigitalOcean) or externalTrafficPolicy Local (AWS NLB, Kind).
+    """
+    controller: dict[str, Any] = {
+        "ingressClassResource": {"name": c.INGRESS_CLASS, "default": True},
+        "replicaCount": 1 if env.provider == "kind" else 2,
+        "config": {},
+        "metrics": {"enabled": True},
+    }
+    if env.provider == "kind":
+        # Kind maps host ports 80/443 to the node labelled ingress-ready=true.
+        controller.update(
+            {
+                "hostPort": {"enabled": True},
+                "nodeSelector": {"ingress-ready": "true", "kubernetes.io/os": "linux"},
+                "tolerations": [
+                    {"key": "node-role.kubernetes.io/control-plane", "operator": "Equal", "effect": "NoSchedule"}
+                ],
+                "publishService": {"enabled": False},
+                "extraArgs": {"publish-status-address": "localhost"},
+                "service": {"type": "NodePort"},
+                "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
+            }
+        )
+    elif env.provider == "aws":
+        # NLB with instance targets and Local traffic policy keeps the client's source address.
+        controller["service"] = {
+            "type": "LoadBalancer",
+            "externalTrafficPolicy": "Local",
+            "annotations": {
+                "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+                "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
+            },
+        }
+    elif env.provider == "digitalocean":
+        # The DO load balancer is TCP: proxy protocol carries the client address (as upstream
+        # ingress-nginx's provider/do manifest does). The hostname annotation makes in-cluster
+        # clients (cert-manager's HTTP-01 self-check) go through the LB too, so they speak
+        # proxy protocol instead of hitting nginx directly.
+        controller["config"]["use-proxy-protocol"] = "true"
+        controller["service"] = {
+            "type": "LoadBalancer",
+            "annotations": {
+                "service.beta.kubernetes.io/do-loadbalancer-name": f"doc-router-{env.name}",
+                "service.beta.kubernetes.io/do-loadbalancer-enable-proxy-protocol": "true",
+                "service.beta.kubernetes.io/do-loadbalancer-hostname": env.ingress.host,
+            },
+        }
+    if not controller["config"]:
+        del controller["config"]
+    return {"controller": controller}
+
+
+def cert_manager_values(env: Environment) -> dict[str, Any]:
+    return {"crds": {"enabled": True, "keep": True}, "replicaCount": 1, "prometheus": {"enabled": False}}
+
+
+def mongodb_operator_values() -> dict[str, Any]:
+    """MongoDB Controllers for Kubernetes, reduced to what we use (helm_chart/values.yaml at 1.10.0)."""
+    return {
+        "operator": {
+            # Runs in its own namespace, reconciles only the database namespace.
+            "watchNamespace": c.MONGODB_NAMESPACE,
+            "watchedResources": ["mongodbcommunity", "mongodbsearch"],
+            "enableClusterMongoDBRoles": False,
+            # The webhook validates only MongoDB/OpsManager kinds (pkg/webhook/setup.go), which we never create.
+            "webhook": {"registerConfiguration": False, "installClusterRole": False},
+            # No usage reports to MongoDB from our clusters.
+            "telemetry": {"enabled": False},
+        }
+    }
+
+
+def metrics_server_values(env: Environment) -> dict[str, Any]:
+    # Kind's kubelets serve self-signed certificates.
+    return {"args": ["--kubelet-insecure-tls"]} if env.provider == "kind" else {}
+
+
+def needs_metrics_server(env: Environment) -> bool:
+    """An HPA reads the resource metrics API: install metrics-server where the provider does not."""
+    return env.backend.autoscaling is not None and not PROVIDERS[env.provider].ships_metrics_server
+
+
+def helm_charts(env: Environment) -> list[tuple[c.HelmChart, dict[str, Any]]]:
+    """The third-party controllers this environment needs, with their values."""
+    charts = [(c.INGRESS_NGINX_CHART, ingress_nginx_values(env))]
+    if env.tls:
+        charts.append((c.CERT_MANAGER_CHART, cert_manager_values(env)))
+    if env.mongodb.mode == "in-cluster":
+        charts.append((c.MONGODB_OPERATOR_CHART, mongodb_operator_values()))
+    if needs_metrics_server(env):
+        charts.append((c.METRICS_SERVER_CHART, metrics_server_values(env)))
+    return charts
+
+
+class Controllers(Construct):
+    """Layer 1: namespaces, storage and the controllers that install CRDs (only those this environment uses)."""
+
+    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+        super().__init__(scope, id)
+        Namespaces(self, "namespaces", env=env)
+        NamespaceBaselines(self, "network-baselines", env=env)
+        StorageClass(self, "storage", env=env)
+        for chart, values in helm_charts(env):
+            HelmController(self, chart.name, chart=chart, values=values)
+
+
+class ClusterIssuers(Construct):
+    """Layer 2: Let's Encrypt issuers (need cert-manager's CRDs from layer 1).
+
+    Both are always present so an environment can switch CA with a one-line config change.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+        super().__init__(scope, id)
+        if not env.tls:
+            return  # no certificates to issue, and cert-manager is not installed
+        for name, server in c.CLUSTER_ISSUERS.items():
+            api_object(
+                self,
+                typed.ClusterIssuer,
+                name=name,
+                labels={"app.kubernetes.io/part-of": c.PART_OF},
+                body={
+                    "spec": {
+                        "acme": {
+                            "email": env.acme_email,
+                            "server": server,
+                            "privateKeySecretRef": {"name": c.acme_account_key_secret(name)},
+                            "solvers": [{"http01": {"ingress": {"ingressClassName": c.INGRESS_CLASS}}}],
+                        }
+                    }
+                },
+            )

@@ -1,0 +1,85 @@
+"""Layer "pre-deploy": the app's configuration and the database migration Job.
+
+Flux applies this layer, waits for the Job to finish, and only then rolls out the
+apps layer (Flux's "running jobs" pattern). The Job is named after the backend
+version and the environment's `migration.attempt`: a new version, or a raised attempt
+after a failure, gets a new Job (the old one is pruned); re-applying the same version
+changes nothing, so the immutable Job template never blocks an apply.
+migrate.py is idempotent, so a re-run is safe.
+"""
+
+from __future__ import annotations
+
+from cdk8s_plus_33 import k8s
+from constructs import Construct
+
+from docrouter import constants as c
+from docrouter.constants import MIGRATION_DEADLINE_SECONDS, MIGRATION_WAIT_SECONDS  # noqa: F401 - kept importable here
+from docrouter.platform.app import AppConfig
+from docrouter.config import Environment, release_version, slug
+from docrouter.migration_names import MIGRATION, migration_job_name  # noqa: F401 - kept importable here
+from docrouter.platform.k8s import api_object, container, labels, pod_spec, selector_labels, writable_volumes
+from docrouter.platform.network import INTERNET_PEER, mongodb_egress, network_policy, tcp
+from docrouter.platform.workload import APP_ENV_FROM, HOME_IN_TMP
+
+# Retries inside one attempt (pod failures); the attempt's hard deadline is in constants.py.
+MIGRATION_BACKOFF_LIMIT = 2
+# Finished Jobs are deleted after a week. Flux then re-creates the Job at its next apply,
+# which re-runs the idempotent migration once; a shorter TTL would re-run it every interval.
+MIGRATION_TTL_SECONDS = 7 * 24 * 3600
+
+
+class MigrationJob(Construct):
+    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+        super().__init__(scope, id)
+        version = env.backend.image_tag
+        job_labels = labels(MIGRATION, "migration", release_version(version))
+        volumes, mounts = writable_volumes({"tmp": "/tmp"})
+        migrate = container(
+            name=MIGRATION,
+            image=f"{c.BACKEND_IMAGE}:{version}",
+            command=("python3", "migrate.py"),
+            working_dir=c.BACKEND_WORKDIR,
+            spec=env.backend.resources,
+            env=[HOME_IN_TMP],
+            env_from=APP_ENV_FROM,
+            mounts=mounts,
+        )
+        api_object(
+            self,
+            k8s.KubeJob,
+            name=migration_job_name(version, env.migration.attempt),
+            namespace=c.APP_NAMESPACE,
+            labels=job_labels,
+            # Belt and braces: if the template ever changes under the same name, Flux re-creates the Job.
+            annotations=dict(c.FORCE_ENABLED),
+            body={
+                "spec": {
+                    "backoffLimit": MIGRATION_BACKOFF_LIMIT,
+                    "activeDeadlineSeconds": MIGRATION_DEADLINE_SECONDS,
+                    "ttlSecondsAfterFinished": MIGRATION_TTL_SECONDS,
+                    "template": {
+                        "metadata": {"labels": job_labels},
+                        "spec": pod_spec(
+                            containers=[migrate], uid=c.APP_UID, volumes=volumes, restart_policy="Never"
+                        ),
+                    },
+                }
+            },
+        )
+        network_policy(
+            self,
+            name=MIGRATION,
+            namespace=c.APP_NAMESPACE,
+            pods=selector_labels(MIGRATION),
+            ingress=[],
+            egress=[mongodb_egress(env), {"to": [INTERNET_PEER], "ports": tcp(443)}],
+        )
+
+
+class PreDeploy(Construct):
+    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+        super().__init__(scope, id)
+        # The ConfigMap lives here because the migration reads it before the apps exist.
+        AppConfig(self, "config", env=env)
+        MigrationJob(self, "migration", env=env)

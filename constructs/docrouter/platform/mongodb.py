@@ -1,0 +1,227 @@
+"""Layer "database": MongoDB Community with search, run by MongoDB's own operator.
+
+We declare what we want; MongoDB Controllers for Kubernetes (installed in the controllers
+layer, see infrastructure.py) does the rest: replica set initiation, users and their
+SCRAM credentials, the keyfile, scaling, version upgrades and mongot's configuration.
+
+- `MongoDBCommunity` mongodb: the replica set (StatefulSet `mongodb`, pods `app: mongodb-svc`).
+- `MongoDBSearch` mongodb: mongot, syncing from that replica set as `search-sync-source`.
+- User passwords come from the SOPS-encrypted Secret `mongodb-credentials` (secrets/).
+
+Pod security: the operator's default contexts (managedSecurityContext=false) already meet
+"restricted": runAsNonRoot, uid 2000, seccomp RuntimeDefault, no privilege escalation, all
+capabilities dropped, read-only root (pkg/kube/podtemplatespec DefaultPodSecurityContext,
+pkg/kube/container DefaultSecurityContext at 1.10.0), so the namespace keeps enforcing it.
+TLS between mongod and mongot is off: both stay inside the namespace, behind the policies below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cdk8s_plus_33 import k8s
+from constructs import Construct
+
+from docrouter import constants as c
+from docrouter.platform.app import BACKEND, FRONTEND, WORKER
+from docrouter.config import Environment, InClusterMongoDB
+from docrouter.platform import typed
+from docrouter.platform.k8s import api_object, labels, resources, selector_labels
+from docrouter.platform.migration import MIGRATION
+from docrouter.platform.network import KUBE_API_EGRESS, namespace_selector, network_policy, tcp
+
+# The agent beside each mongod only applies configuration; the operator's defaults are small.
+AGENT_RESOURCES = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}}
+LOGS_VOLUME_SIZE = "2Gi"
+# Roles of the app's user: it creates its databases, collections and (search) indexes.
+APP_ROLES = ("readWriteAnyDatabase", "dbAdminAnyDatabase")
+USER_ROLES = {
+    c.MONGODB_ADMIN_USER: ("root",),
+    c.MONGODB_APP_USER: APP_ROLES,
+    # Built in from MongoDB 8.2 (the operator's guide, 01_0310_create_mongodb_community_resource.sh).
+    c.MONGODB_SEARCH_USER: ("searchCoordinator",),
+}
+
+
+def service_dns() -> str:
+    return f"{c.MONGODB_SERVICE}.{c.MONGODB_NAMESPACE}.svc.cluster.local"
+
+
+def member_host(ordinal: int) -> str:
+    """Pod DNS name the operator gives each member (searchcontroller HostSeeds uses the same)."""
+    return f"{c.MONGODB_NAME}-{ordinal}.{service_dns()}:{c.MONGODB_PORT}"
+
+
+def connection_uri_template(replicas: int) -> str:
+    """What MONGODB_URI in doc-router-secrets looks like: the operator's hosts and replica set name."""
+    hosts = ",".join(member_host(i) for i in range(replicas))
+    return (
+        f"mongodb://{c.MONGODB_APP_USER}:<app-password>@{hosts}/"
+        f"?replicaSet={c.MONGODB_NAME}&authSource=admin"
+    )
+
+
+def _user(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "db": "admin",
+        "passwordSecretRef": {"name": c.MONGODB_SECRET_NAME, "key": c.MONGODB_USER_PASSWORD_KEYS[name]},
+        "scramCredentialsSecretName": f"{c.MONGODB_NAME}-{name}-scram",
+        "roles": [{"name": role, "db": "admin"} for role in USER_ROLES[name]],
+    }
+
+
+def _claim(name: str, size: str, storage_class: str) -> dict[str, Any]:
+    return {
+        "metadata": {"name": name},
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": storage_class,
+            "resources": {"requests": {"storage": size}},
+        },
+    }
+
+
+def _spread(members: int) -> dict[str, Any]:
+    """Soft spread of members over nodes and zones (never leaves a member Pending)."""
+    if members < 2:
+        return {}
+    return {
+        "topologySpreadConstraints": [
+            {
+                "labelSelector": {"matchLabels": dict(c.MONGODB_POD_LABELS)},
+                "maxSkew": 1,
+                "topologyKey": key,
+                "whenUnsatisfiable": "ScheduleAnyway",
+            }
+            for key in ("kubernetes.io/hostname", "topology.kubernetes.io/zone")
+        ]
+    }
+
+
+class MongoDB(Construct):
+    def __init__(self, scope: Construct, id: str, *, env: Environment, db: InClusterMongoDB) -> None:
+        super().__init__(scope, id)
+        self.env, self.db = env, db
+        self.labels = labels(c.MONGODB_NAME, "database", c.MONGODB_VERSION)
+        self._community()
+        self._search()
+        if db.replicas > 1:
+            api_object(
+                self,
+                k8s.KubePodDisruptionBudget,
+                name=c.MONGODB_NAME,
+                namespace=c.MONGODB_NAMESPACE,
+                labels=self.labels,
+                body={"spec": {"maxUnavailable": 1, "selector": {"matchLabels": dict(c.MONGODB_POD_LABELS)}}},
+            )
+        self._network_policies()
+
+    def _community(self) -> None:
+        db, storage_class = self.db, self.env.storage.name
+        api_object(
+            self,
+            typed.MongoDBCommunity,
+            name=c.MONGODB_NAME,
+            namespace=c.MONGODB_NAMESPACE,
+            labels=self.labels,
+            # Deleting it deletes the StatefulSet: Flux must never prune it. The volumes are
+            # kept even then (StatefulSet PVCs are retained unless a policy says otherwise).
+            annotations=dict(c.PRUNE_DISABLED),
+            body={
+                "spec": {
+                    "type": "ReplicaSet",
+                    "members": db.replicas,
+                    "version": c.MONGODB_VERSION,
+                    "security": {"authentication": {"modes": ["SCRAM"], "ignoreUnknownUsers": True}},
+                    "users": [_user(name) for name in c.MONGODB_USER_PASSWORD_KEYS],
+                    "statefulSet": {
+                        "spec": {
+                            "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Retain"},
+                            "template": {
+                                "spec": {
+                                    "containers": [
+                                        {"name": c.MONGOD_CONTAINER, "resources": resources(db.resources)},
+                                        {"name": c.MONGODB_AGENT_CONTAINER, "resources": AGENT_RESOURCES},
+                                    ],
+                                    **_spread(db.replicas),
+                                }
+                            },
+                            "volumeClaimTemplates": [
+                                _claim("data-volume", db.storage_size, storage_class),
+                                _claim("logs-volume", LOGS_VOLUME_SIZE, storage_class),
+                            ],
+                        }
+                    },
+                }
+            },
+        )
+
+    def _search(self) -> None:
+        db = self.db
+        api_object(
+            self,
+            typed.MongoDBSearch,
+            name=c.MONGODB_NAME,
+            namespace=c.MONGODB_NAMESPACE,
+            labels=labels(c.MONGODB_NAME, "search"),
+            body={
+                "spec": {
+                    "source": {
+                        "mongodbResourceRef": {"name": c.MONGODB_NAME},
+                        "username": c.MONGODB_SEARCH_USER,
+                        "passwordSecretRef": {
+                            "name": c.MONGODB_SECRET_NAME,
+                            "key": c.MONGODB_USER_PASSWORD_KEYS[c.MONGODB_SEARCH_USER],
+                        },
+                    },
+                    # One mongot: more than one needs a load balancer in front (validateMultipleReplicasRequireLB).
+                    "clusters": [
+                        {
+                            "replicas": 1,
+                            "resourceRequirements": resources(db.search_resources),
+                            "persistence": {
+                                "single": {"storage": db.search_storage_size, "storageClass": self.env.storage.name}
+                            },
+                        }
+                    ],
+                }
+            },
+        )
+
+    def _network_policies(self) -> None:
+        ns = c.MONGODB_NAMESPACE  # its default-deny and DNS policies ship with the Namespace (network.py)
+        members = {"podSelector": {"matchLabels": dict(c.MONGODB_POD_LABELS)}}
+        mongot = {"podSelector": {"matchLabels": dict(c.MONGOT_POD_LABELS)}}
+        app_clients = [
+            {
+                "namespaceSelector": namespace_selector(c.APP_NAMESPACE),
+                "podSelector": {"matchLabels": selector_labels(name)},
+            }
+            for name in (FRONTEND, BACKEND, WORKER, MIGRATION)
+        ]
+        network_policy(
+            self,
+            name=c.MONGODB_NAME,
+            namespace=ns,
+            pods=dict(c.MONGODB_POD_LABELS),
+            ingress=[{"from": [members, mongot, *app_clients], "ports": tcp(c.MONGODB_PORT)}],
+            egress=[
+                # Replication between members.
+                {"to": [members], "ports": tcp(c.MONGODB_PORT)},
+                # $search and search index management go to mongot over gRPC.
+                {"to": [mongot], "ports": tcp(c.MONGOT_GRPC_PORT)},
+                # The readiness probe and upgrade hook annotate their own pod through the API.
+                KUBE_API_EGRESS,
+            ],
+        )
+        network_policy(
+            self,
+            name="mongot",
+            namespace=ns,
+            pods=dict(c.MONGOT_POD_LABELS),
+            ingress=[{"from": [members], "ports": tcp(c.MONGOT_GRPC_PORT)}],
+            # mongot syncs from the replica set.
+            egress=[{"to": [members], "ports": tcp(c.MONGODB_PORT)}],
+        )
+

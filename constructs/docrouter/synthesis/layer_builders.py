@@ -1,0 +1,34 @@
+"""What each layer of layers.py contains: the constructs synth adds to the layer's chart.
+
+Kept apart from layers.py because importing the constructs starts cdk8s (jsii/Node),
+which only synth needs.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from constructs import Construct
+
+from docrouter.platform.app import DocRouterApp
+from docrouter.config import Environment, InClusterMongoDB
+from docrouter.platform.infrastructure import ClusterIssuers, Controllers
+from docrouter.synthesis.layers import LAYERS
+from docrouter.platform.migration import PreDeploy
+from docrouter.platform.mongodb import MongoDB
+
+
+def _database(scope: Construct, env: Environment) -> None:
+    if isinstance(env.mongodb, InClusterMongoDB):
+        MongoDB(scope, "mongodb", env=env, db=env.mongodb)
+
+
+# Layer name → the function that fills its chart.
+BUILDERS: dict[str, Callable[[Construct, Environment], None]] = {
+    "infra-controllers": lambda s, e: Controllers(s, "controllers", env=e),
+    "infra-configs": lambda s, e: ClusterIssuers(s, "issuers", env=e),
+    "database": _database,
+    "pre-deploy": lambda s, e: PreDeploy(s, "pre-deploy", env=e),
+    "apps": lambda s, e: DocRouterApp(s, "app", env=e),
+}
+assert set(BUILDERS) == {layer.name for layer in LAYERS}, "every layer needs exactly one builder"

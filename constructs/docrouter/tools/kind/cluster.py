@@ -1,0 +1,73 @@
+"""`make kind-up` and `make kind-down`: the Kind cluster itself."""
+
+from __future__ import annotations
+
+
+from docrouter.preflight import PreflightError, require
+from docrouter.runner import probe, run
+from docrouter.tools.kind.registry import connect_registry, ensure_registry_running, remove_registry_unless_used
+from docrouter.tools.kind.workspace import Workspace
+from docrouter.safe_yaml import safe_dump
+
+# Kind node image for Kubernetes 1.33 (environments/kind.yaml kubernetes_version; a test keeps them in step),
+# as published with kind v0.29.0. Kind asks for the digest: node images are built for a kind release.
+NODE_IMAGE = "kindest/node:v1.33.1@sha256:050072256b9a903bd914c0b2866828150cb229cea0efe5892e2b644d5dd3b34f"
+LOOP_TOOLS = ("docker", "kind", "kubectl", "flux")
+
+
+def kind_config() -> dict:
+    """One node that takes host ports 80/443 and is labelled for ingress-nginx's hostPort pods."""
+    return {
+        "kind": "Cluster",
+        "apiVersion": "kind.x-k8s.io/v1alpha4",
+        # Lets `connect_registry` point localhost:5001 at the registry container.
+        "containerdConfigPatches": [
+            '[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n'
+        ],
+        "nodes": [
+            {
+                "role": "control-plane",
+                "kubeadmConfigPatches": [
+                    "kind: InitConfiguration\nnodeRegistration:\n  kubeletExtraArgs:\n    node-labels: \"ingress-ready=true\"\n"
+                ],
+                "extraPortMappings": [
+                    {"containerPort": port, "hostPort": port, "protocol": "TCP"} for port in (80, 443)
+                ],
+            }
+        ],
+    }
+
+
+def kind_clusters() -> list[str]:
+    return run(["kind", "get", "clusters"], capture=True).split()
+
+
+def up(ws: Workspace, node_image: str) -> None:
+    # The whole loop's tools, so the first command already tells you everything to install.
+    require(LOOP_TOOLS, docker_daemon=True)
+    ensure_registry_running()
+    if ws.cluster in kind_clusters():
+        print(f"Kind cluster '{ws.cluster}' already exists; continuing (registry wiring is re-applied).")
+    else:
+        ws.cache.mkdir(parents=True, exist_ok=True)
+        ws.kind_config.write_text(safe_dump(kind_config(), sort_keys=False), encoding="utf-8")
+        run([
+            "kind", "create", "cluster", "--name", ws.cluster, "--image", node_image,
+            "--config", str(ws.kind_config), "--wait", "120s",
+        ])
+    nodes = run(["kind", "get", "nodes", "--name", ws.cluster], capture=True).split()
+    connect_registry(ws, nodes)
+    print(f"\nKind cluster '{ws.cluster}' is up (kubectl context {ws.context}).")
+    print("Next: make kind-secrets, then make kind-deploy.")
+
+
+def down(ws: Workspace) -> None:
+    require(("docker", "kind"), docker_daemon=True)
+    run(["kind", "delete", "cluster", "--name", ws.cluster])
+    remove_registry_unless_used(kind_clusters())
+    print(f"Kind cluster '{ws.cluster}' is gone. Its age key and credentials stay in {ws.cache} (make clean removes them).")
+
+
+def require_cluster_context(ws: Workspace) -> None:
+    if not probe(["kubectl", "config", "get-contexts", ws.context]).ok:
+        raise PreflightError(f"no kubectl context {ws.context}: create the cluster first with `make kind-up`")

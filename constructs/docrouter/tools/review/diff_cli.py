@@ -1,0 +1,66 @@
+"""`make diff` / `python main.py diff`: per-object diff of two revisions with risk flags."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from docrouter.exit_codes import FINDINGS, OK, RISK
+from docrouter.output import add_output_arguments, emit, structured
+from docrouter.paths import REPO_ROOT
+from docrouter.tools.review.core import diff_manifests
+from docrouter.tools.review.git import GitError
+from docrouter.tools.review.manifests import ManifestError
+from docrouter.tools.review.model import Report
+from docrouter.tools.review.render_json import render_json, report_dict
+from docrouter.tools.review.render_markdown import render_markdown
+from docrouter.tools.review.render_terminal import render_terminal
+from docrouter.tools.review.revisions import SynthFailed, committed_tree, default_base, synthesized_tree, synthesized_tree_at
+
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base", help="base revision (default: merge-base with origin/main, else HEAD)")
+    parser.add_argument("--head", help="head revision (default: a fresh synth of the working tree)")
+    add_output_arguments(parser)
+    parser.add_argument("--fail-on-risk", action="store_true", help=f"exit {RISK} when any risk flag is present")
+    parser.add_argument("--repo", default=str(REPO_ROOT), help=argparse.SUPPRESS)
+
+
+def build_report(repo: Path, base: str | None, head: str | None) -> Report:
+    """With --head both revisions are synthesized from their own sources; otherwise the
+    committed dist/ at base is compared with a fresh synth of the working tree."""
+    base = base or default_base(repo)
+    if head:
+        return diff_manifests(synthesized_tree_at(repo, base), synthesized_tree_at(repo, head), base, head)
+    return diff_manifests(committed_tree(repo, base), synthesized_tree(repo), base, "working tree")
+
+
+def render(report: Report, fmt: str, colour: bool) -> str:
+    if fmt == "markdown":
+        return render_markdown(report)
+    if fmt == "json":
+        return render_json(report)
+    if fmt == "yaml":
+        return structured(report_dict(report), fmt)
+    return render_terminal(report, colour=colour)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        report = build_report(Path(args.repo), args.base, args.head)
+    except (GitError, SynthFailed, ManifestError) as exc:
+        print(f"diff failed: {exc}", file=sys.stderr)
+        return FINDINGS
+    except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as exc:
+        # A damaged manifest of an unexpected shape: one line naming the problem, never a traceback.
+        print(f"diff failed: a manifest has an unexpected shape ({type(exc).__name__}: {str(exc)[:200]}). "
+              "Fix: run `make validate` to find it, then restore it with `make synth`.", file=sys.stderr)
+        return FINDINGS
+    colour = not args.out and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    written = emit(render(report, args.output, colour), args.out, "diff")
+    if written != OK:
+        return written
+    return RISK if args.fail_on_risk and report.risks else OK

@@ -1,0 +1,82 @@
+"""Structural field diff of two versions of one object (deepdiff, not text).
+
+Key order and formatting never show up: both sides are parsed YAML. Secret values
+(plain or SOPS ciphertext) are replaced by markers first, so only the names of the
+keys that changed can ever reach a report.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deepdiff import DeepDiff
+from deepdiff.helper import notpresent
+
+from docrouter.tools.review.model import MISSING, FieldChange
+
+HIDDEN = "(hidden)"
+HIDDEN_CHANGED_OLD = "(hidden, old value)"
+HIDDEN_CHANGED_NEW = "(hidden, new value)"
+SECRET_VALUE_FIELDS = ("data", "stringData")
+
+
+def _redact_values(old: dict, new: dict) -> tuple[dict, dict]:
+    """Same key set, values replaced by markers that only tell whether they changed."""
+    old_out, new_out = {}, {}
+    for key in old.keys() | new.keys():
+        if key in old and key in new:
+            same = old[key] == new[key]
+            old_out[key] = HIDDEN if same else HIDDEN_CHANGED_OLD
+            new_out[key] = HIDDEN if same else HIDDEN_CHANGED_NEW
+        elif key in old:
+            old_out[key] = HIDDEN
+        else:
+            new_out[key] = HIDDEN
+    return old_out, new_out
+
+
+def redact_secret_pair(old: dict, new: dict) -> tuple[dict, dict]:
+    """Copies of two versions of a Secret that carry no values and no SOPS metadata."""
+    old, new = dict(old), dict(new)
+    for name in SECRET_VALUE_FIELDS:
+        if name in old or name in new:
+            old_values, new_values = _redact_values(old.get(name) or {}, new.get(name) or {})
+            if name in old:
+                old[name] = old_values
+            if name in new:
+                new[name] = new_values
+    for side in (old, new):
+        if "sops" in side:
+            side["sops"] = "(SOPS metadata)"
+    return old, new
+
+
+def redact_secret(body: dict) -> dict:
+    return redact_secret_pair(body, body)[0]
+
+
+def dotted(parts: list) -> str:
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _side(value: Any) -> Any:
+    return MISSING if value is notpresent else value
+
+
+def field_changes(old: dict, new: dict) -> list[FieldChange]:
+    diff = DeepDiff(old, new, view="tree", verbose_level=2)
+    changes = []
+    for items in diff.values():
+        for item in items:
+            changes.append(FieldChange(dotted(item.path(output_format="list")), _side(item.t1), _side(item.t2)))
+    return sorted(changes, key=lambda c: c.path)
+
+
+def changed_paths(changes: list[FieldChange]) -> list[str]:
+    return [c.path for c in changes]

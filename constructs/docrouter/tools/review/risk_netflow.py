@@ -1,0 +1,44 @@
+"""network-flow: a change that turns a required network flow off, or a forbidden one on.
+
+Both revisions' final state (every layer of dist/<env>/ applied) go through docrouter.tools.netflow's
+engine (network-config-analyzer); a flow already broken before the change is not flagged again.
+"""
+
+from __future__ import annotations
+
+from docrouter.config import ConfigError, load_environment
+from docrouter.tools.netflow.engine import EngineError
+from docrouter.tools.netflow.flows import REQUIRED
+from docrouter.tools.netflow.proof import Outcome, prove_final
+from docrouter.tools.netflow.runtime import RuntimeFixtureError
+from docrouter.tools.review.model import Manifest, ObjectKey, RiskFlag
+
+RISK = "network-flow"
+
+
+def _final_objects(objects: dict[ObjectKey, Manifest]) -> list[dict]:
+    return [m.body for m in objects.values() if m.path.startswith("dist/") and not m.is_sops]
+
+
+def _flag(env: str, outcome: Outcome) -> RiskFlag:
+    verb = "turns off the required" if outcome.flow.kind == REQUIRED else "turns on the forbidden"
+    return RiskFlag(RISK, ObjectKey(env, "NetworkFlow", "", outcome.flow.id),
+                    f"this change {verb} flow {outcome.flow.describe()}: {outcome.breaches[0]}. "
+                    f"It matters because {outcome.flow.why}.", outcome.fix())
+
+
+def network_flow_risks(old: dict[ObjectKey, Manifest], new: dict[ObjectKey, Manifest]) -> list[RiskFlag]:
+    if not new:
+        return []  # the environment is gone: prune-data flags say what that deletes
+    env = next(iter(new)).env
+    try:
+        provider = load_environment(env).provider
+    except ConfigError:
+        return []  # no config for it in this checkout: nothing to know its CoreDNS labels from
+    try:
+        before = {o.flow.id: o for o in prove_final(env, provider, _final_objects(old))}
+        after = prove_final(env, provider, _final_objects(new))
+    except (EngineError, RuntimeFixtureError) as exc:
+        return [RiskFlag(RISK, ObjectKey(env, "NetworkFlow", "", "*"), f"network flows could not be proven: {exc}",
+                         "run `make validate` (rule netpol/flow) and fix what it names")]
+    return [_flag(env, o) for o in after if not o.holds and (o.flow.id not in before or before[o.flow.id].holds)]

@@ -1,0 +1,115 @@
+"""`make secrets-init ENV=<env>`: create an environment's encrypted Secrets with sops.
+
+Writes secrets/<env>/<namespace>/<name>.sops.yaml for every Secret the environment needs:
+the plaintext is piped into `sops encrypt --filename-override <path> /dev/stdin`, so sops
+picks the recipients from the path's .sops.yaml rule and plaintext never touches the disk.
+Credentials are generated at random (the database passwords, keyfile, session secrets,
+admin password) and MONGODB_URI is built from the generated app password, so the app and
+the database agree from the first deploy. Required values nobody can generate are CHANGE-ME and listed at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+from docrouter import constants as c
+from docrouter.config import ConfigError, Environment, load_environment
+from docrouter.tools.secrets.catalog import SECRETS
+from docrouter.tools.secrets import sops
+from docrouter.tools.secrets.rules import SOPS_CONFIG, creation_rule
+from docrouter.tools.secrets.values import generated_keys, initial_values, random_value, to_fill_in
+from docrouter.safe_yaml import safe_dump
+
+
+class SecretsError(Exception):
+    """The request cannot be done as asked; the message says what to do instead."""
+
+
+def secret_path(root: Path, env_name: str, secret_name: str) -> Path:
+    namespace, _ = SECRETS[secret_name]
+    return root / "secrets" / env_name / namespace / f"{secret_name}.sops.yaml"
+
+
+def encrypted_environment(env_name: str, action: str) -> Environment:
+    if not env_name:
+        raise SecretsError(f"name the environment: make {action} ENV=staging")
+    try:
+        env = load_environment(env_name)
+    except ConfigError as exc:
+        raise SecretsError(str(exc)) from None
+    if env.provider == "kind":
+        raise SecretsError("Kind secrets are not encrypted: edit .env.kind and run `make kind-secrets`")
+    return env
+
+
+def secrets_of(env: Environment) -> list[str]:
+    """The Secrets the environment reads: the app's, and the database's when it runs in the cluster."""
+    return [name for name in SECRETS if name != c.MONGODB_SECRET_NAME or env.mongodb.mode == "in-cluster"]
+
+
+def init(root: Path, env_name: str, force: bool = False) -> list[Path]:
+    env = encrypted_environment(env_name, "secrets-init")
+    names = secrets_of(env)
+    paths = {name: secret_path(root, env.name, name) for name in names}
+    rules = {name: creation_rule(root, path.relative_to(root).as_posix()) for name, path in paths.items()}
+    existing = [name for name, path in paths.items() if path.exists()]
+    if existing and not force:
+        if len(existing) == len(names):
+            print(f"{env.name}: every Secret exists already; change values with `make secrets-edit ENV={env.name}`.")
+            return []
+        missing = ", ".join(str(paths[n].relative_to(root)) for n in names if n not in existing)
+        raise SecretsError(
+            f"{env.name}: {missing} is missing but {', '.join(str(paths[n].relative_to(root)) for n in existing)} "
+            "exists. They are created together so MONGODB_URI holds the database's app password. "
+            f"Fix: `make secrets-init ENV={env.name} FORCE=1` creates all of them afresh (new credentials), "
+            f"or `make secrets-edit ENV={env.name} SECRET=<name>` after copying the values by hand."
+        )
+    generated = {name: random_value(name) for name in generated_keys()}
+    replicas = env.mongodb.replicas if env.mongodb.mode == "in-cluster" else None
+    # Encrypt everything before writing anything: the files must not end up half old, half new.
+    texts, todo = {}, {}
+    for name in names:
+        namespace, keys = SECRETS[name]
+        values = initial_values(keys, generated, replicas)
+        manifest = {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": metadata(name, namespace),
+            "type": "Opaque",
+            "stringData": values,
+        }
+        plaintext = safe_dump(manifest, sort_keys=False, allow_unicode=True)
+        texts[name] = sops.encrypt(root / SOPS_CONFIG, paths[name], plaintext)
+        todo[name] = to_fill_in(values)
+    for name in names:
+        write_atomically(paths[name], texts[name])
+    for name in names:
+        print(f"Wrote {paths[name].relative_to(root)} (encrypted for {', '.join(rules[name].recipients)})"
+              + (f"; fill in {', '.join(todo[name])} with `make secrets-edit ENV={env.name} SECRET={name}`" if todo[name] else ""))
+    optional = [key.name for key in SECRETS[c.APP_SECRET_NAME][1] if not key.required]
+    print(f"Optional keys to add when used (secrets/TEMPLATE.md): {', '.join(optional)}.")
+    print("Commit the files, then `make synth` ships them to dist/.")
+    return [paths[name] for name in names]
+
+
+def metadata(name: str, namespace: str) -> dict:
+    meta: dict = {"name": name, "namespace": namespace, "labels": {"app.kubernetes.io/part-of": c.PART_OF}}
+    if name == c.MONGODB_SECRET_NAME:
+        # The database cannot start without its keyfile and passwords: never let Flux prune them.
+        meta["annotations"] = dict(c.PRUNE_DISABLED)
+    return meta
+
+
+def write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

@@ -1,0 +1,56 @@
+"""`python main.py validate` (make validate): check dist/ and clusters/ of every environment offline."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from docrouter.config import ConfigError, environment_file, environment_names, load_environment
+from docrouter.environment_files import known_environment
+from docrouter.exit_codes import FINDINGS, OK
+from docrouter.output import add_output_arguments, emit
+from docrouter.paths import REPO_ROOT
+from docrouter.tools.validate.engine import validate_environment
+from docrouter.tools.validate.model import ERROR, Finding, file_finding
+from docrouter.tools.validate.report import render
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--env", action="append", type=known_environment,
+                        help="one environment (repeatable; default: all of them)")
+    add_output_arguments(parser)
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="list every finding (default: one line per environment, plus its errors)")
+    parser.add_argument("--no-drift", action="store_true", help="skip comparing dist/ with a fresh synth")
+    parser.add_argument("--root", default=str(REPO_ROOT), help="repository to check (default: this one)")
+
+
+def config_finding(name: str, message: str) -> Finding:
+    """A ConfigError as one finding: the message already names the file, the field and the fix."""
+    first = message.splitlines()[0]
+    what, _, fix = first.partition(". Fix: ")
+    more = len(message.splitlines()) - 1
+    what += f" (and {more} more: run `make synth ENV={name}`)" if more else ""
+    fix = fix.rstrip(".") or "correct the environment file"
+    return file_finding("config/invalid", environment_file(name), what, fix)
+
+
+def run(args: argparse.Namespace) -> int:
+    root = Path(args.root).resolve()
+    try:
+        names = args.env or environment_names()
+    except ConfigError as exc:
+        print(f"validate: {exc}", file=sys.stderr)
+        return FINDINGS
+    results = {}
+    for name in names:
+        try:
+            env = load_environment(name)
+        except ConfigError as exc:  # one broken environment file is a finding; the others are still checked
+            results[name] = [config_finding(name, str(exc))]
+            continue
+        results[name] = validate_environment(root, env, with_drift=not args.no_drift)
+    written = emit(render(results, args.output, verbose=args.verbose), args.out, "validate")
+    failed = any(f.severity == ERROR for findings in results.values() for f in findings)
+    return FINDINGS if failed or written != OK else OK

@@ -1,0 +1,105 @@
+"""Read one manifest file defensively: every kind of bad input becomes a finding, never a traceback.
+
+Files are size-capped before reading, must be UTF-8 text, and are parsed with a safe loader that
+refuses YAML aliases (so an alias "bomb" is rejected before anything is expanded) and duplicate keys.
+Timestamps stay strings, as they do when Kubernetes converts YAML to JSON.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+from yaml.constructor import ConstructorError
+
+from docrouter.safe_yaml import AliasRejected, DuplicateKey, StrictLoader
+from docrouter.tools.validate.model import WARNING, Finding, file_finding
+
+MAX_FILE_BYTES = 4 * 1024 * 1024  # flux bootstrap's gotk-components.yaml is well below this
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def walk_files(folder: Path) -> tuple[list[Path], list[Path]]:
+    """(regular files, symbolic links) under folder, sorted, without ever following a link.
+
+    A link could point outside the repository; its target is never read, so its content is never printed.
+    """
+    files: list[Path] = []
+    links: list[Path] = []
+    if folder.is_symlink():
+        return [], [folder]
+    if not folder.is_dir():
+        return [], []
+    for current, directories, names in os.walk(folder, followlinks=False):
+        for name in [*directories, *names]:
+            path = Path(current) / name
+            if path.is_symlink():
+                links.append(path)
+            elif name in names and path.is_file():
+                files.append(path)
+    return sorted(files), sorted(links)
+
+
+def symlink_finding(display: str) -> Finding:
+    return file_finding(
+        "parse/symlink", display, "is a symbolic link; it is not followed (its target may be outside the repository)",
+        "replace it with the real file (run `make synth` for generated files)",
+    )
+
+
+def read_text(path: Path, display: str) -> tuple[str | None, list[Finding]]:
+    """The file's text, or None and the finding that says why it cannot be used."""
+    if path.is_symlink():
+        return None, [symlink_finding(display)]
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [
+                file_finding(
+                    "parse/too-large",
+                    display,
+                    f"{size} bytes is over the {MAX_FILE_BYTES}-byte cap",
+                    "split it into smaller files; manifests this large are almost always a mistake",
+                )
+            ]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [file_finding("parse/unreadable", display, str(exc), "check the file's permissions")]
+    if b"\0" in raw:
+        return None, [file_finding("parse/binary", display, "holds NUL bytes (binary data)", "remove the file")]
+    try:
+        return raw.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        return None, [
+            file_finding("parse/encoding", display, f"not UTF-8 ({exc.reason} at byte {exc.start})", "save it as UTF-8")
+        ]
+
+
+def parse_documents(text: str, display: str) -> tuple[list[tuple[int, object]], list[Finding]]:
+    """(index, document) for each non-empty document, and findings for the rest."""
+    documents: list[tuple[int, object]] = []
+    findings: list[Finding] = []
+    try:
+        for index, document in enumerate(yaml.load_all(text, Loader=StrictLoader)):
+            if document is None:
+                findings.append(
+                    file_finding(
+                        "parse/empty-document", display, "empty document", "remove the stray `---`", WARNING, index
+                    )
+                )
+            else:
+                documents.append((index, document))
+    except AliasRejected as exc:
+        findings.append(
+            file_finding(
+                "parse/yaml-alias", display, f"uses a YAML alias ({exc})", "write the repeated value out in full"
+            )
+        )
+    except DuplicateKey as exc:
+        findings.append(file_finding("parse/duplicate-key", display, str(exc), "keep one of the two keys"))
+    except (yaml.YAMLError, ConstructorError, RecursionError, ValueError) as exc:
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        findings.append(file_finding("parse/invalid-yaml", display, message[:300], "fix the YAML syntax"))
+    return documents, findings
+
