@@ -35,7 +35,7 @@ def test_readme_puts_the_secrets_before_flux_bootstrap():
     order = ["age-keygen -o staging.agekey", PLACEHOLDER, "make secrets-init ENV=staging", "make synth",
              "make validate", "Commit", "sops-age", "flux bootstrap"]
     positions = [section.index(step) for step in order]
-    assert positions == sorted(positions), dict(zip(order, positions))
+    assert positions == sorted(positions), dict(zip(order, positions, strict=True))
     assert "--from-literal" not in section  # the Slack webhook is read from stdin, not the command line
 
 

@@ -32,7 +32,8 @@ def repo(tmp_path) -> Path:
     (root / "clusters" / "kind").mkdir(parents=True)
     (root / "clusters" / "kind" / "source.yaml").write_text("kind: OCIRepository\n")
     (root / ".env.kind").write_text(
-        "# mine\nADMIN_EMAIL=me@example.com # mine, a comment as Docker Compose reads it\nADMIN_PASSWORD='s3cret pass'\nOPENAI_API_KEY=\nexport GROQ_API_KEY=\"gsk\"\n"
+        "# mine\nADMIN_EMAIL=me@example.com # mine, a comment as Docker Compose reads it\n"
+        "ADMIN_PASSWORD='s3cret pass'\nOPENAI_API_KEY=\nexport GROQ_API_KEY=\"gsk\"\n"
     )
     return root
 
@@ -59,7 +60,8 @@ def test_up_on_a_fresh_machine_creates_registry_cluster_and_wiring(stubs, repo):
     assert stubs.calls() == [
         DAEMON,
         REGISTRY_STATE,
-        "docker run --detach --restart=always --publish 127.0.0.1:5001:5000 --network bridge --name kind-registry registry:2.8.3",
+        "docker run --detach --restart=always --publish 127.0.0.1:5001:5000 --network bridge"
+        " --name kind-registry registry:2.8.3",
         "kind get clusters",
         f"kind create cluster --name doc-router --image {NODE_IMAGE} --config {config} --wait 120s",
         "kind get nodes --name doc-router",

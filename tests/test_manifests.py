@@ -257,7 +257,7 @@ def test_no_plain_text_secrets_and_no_latest_tags(manifests):
     # Exactly the committed SOPS files (a fresh clone has none: docs/bootstrap.md).
     expected = [n for n in secrets_of(manifests.env) if secret_path(REPO, manifests.env.name, n).is_file()]
     assert sorted(o["metadata"]["name"] for o in shipped) == sorted(expected)
-    for owner, template in manifests.pod_templates():
+    for _owner, template in manifests.pod_templates():
         for container in containers(template):
             image = container["image"]
             assert ":" in image.rsplit("/", 1)[-1] and not image.endswith(":latest"), image

@@ -113,12 +113,14 @@ def test_flux_kustomizations_with_oci_source_map_paths_into_dist(tmp_path, monke
         depends = f"  dependsOn:\n  - name: {layers[index - 1][0]}\n" if index else ""
         (clusters / f"{name}.yaml").write_text(
             f"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n"
-            f"  namespace: flux-system\nspec:\n  interval: 10m\n  sourceRef:\n    kind: OCIRepository\n    name: doc-router\n"
+            f"  namespace: flux-system\nspec:\n  interval: 10m\n"
+            f"  sourceRef:\n    kind: OCIRepository\n    name: doc-router\n"
             f"  path: ./{path}\n  prune: true\n{depends}"
             "  decryption:\n    provider: sops\n    secretRef:\n      name: sops-age\n"
         )
     (clusters / "source.yaml").write_text(
-        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: doc-router\n  namespace: flux-system\n"
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\n"
+        "metadata:\n  name: doc-router\n  namespace: flux-system\n"
         "spec:\n  interval: 1m\n  url: oci://kind-registry:5000/doc-router\n  ref:\n    tag: local\n  insecure: true\n"
     )
     assert kind_errors_with_crd_schemas(tmp_path, monkeypatch) == set()

@@ -40,13 +40,13 @@ class Namespaces(Construct):
         namespaces[c.INGRESS_NAMESPACE] = ({}, None)
         if env.tls:
             namespaces[c.CERT_MANAGER_NAMESPACE] = ({}, None)
-        for name, (extra_labels, annotations) in namespaces.items():
+        for name, (extra_labels, ns_annotations) in namespaces.items():
             api_object(
                 self,
                 k8s.KubeNamespace,
                 name=name,
                 labels={"app.kubernetes.io/part-of": c.PART_OF, **extra_labels},
-                annotations=annotations,
+                annotations=ns_annotations,
             )
 
 

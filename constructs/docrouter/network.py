@@ -151,6 +151,7 @@ class AppNetworkPolicies(Construct):
                 ingress=[{"from": [from_ingress], "ports": tcp(c.ACME_HTTP01_SOLVER_PORT)}],
                 annotations={
                     "validate.docrouter.dev/exempt-ref-networkpolicy-selector":
-                        "selects cert-manager's HTTP-01 solver pods, which cert-manager creates at runtime",
+                        ("selects cert-manager's HTTP-01 solver pods, "
+                         "which cert-manager creates at runtime"),
                 },
             )

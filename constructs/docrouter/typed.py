@@ -86,7 +86,7 @@ def ordered_like(value: Any, source: Any) -> Any:
         keys = [k for k in source if k in value] + [k for k in value if k not in source]
         return {k: ordered_like(value[k], source.get(k)) for k in keys}
     if isinstance(value, list) and isinstance(source, list) and len(value) == len(source):
-        return [ordered_like(v, s) for v, s in zip(value, source)]
+        return [ordered_like(v, s) for v, s in zip(value, source, strict=True)]
     return value
 
 

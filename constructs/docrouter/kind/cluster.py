@@ -28,7 +28,8 @@ def kind_config() -> dict:
             {
                 "role": "control-plane",
                 "kubeadmConfigPatches": [
-                    "kind: InitConfiguration\nnodeRegistration:\n  kubeletExtraArgs:\n    node-labels: \"ingress-ready=true\"\n"
+                    "kind: InitConfiguration\nnodeRegistration:\n"
+                    "  kubeletExtraArgs:\n    node-labels: \"ingress-ready=true\"\n"
                 ],
                 "extraPortMappings": [
                     {"containerPort": port, "hostPort": port, "protocol": "TCP"} for port in (80, 443)
@@ -65,7 +66,8 @@ def down(ws: Workspace) -> None:
     require(("docker", "kind"), docker_daemon=True)
     run(["kind", "delete", "cluster", "--name", ws.cluster])
     remove_registry_unless_used(kind_clusters())
-    print(f"Kind cluster '{ws.cluster}' is gone. Its age key and credentials stay in {ws.cache} (make clean removes them).")
+    print(f"Kind cluster '{ws.cluster}' is gone. "
+          f"Its age key and credentials stay in {ws.cache} (make clean removes them).")
 
 
 def require_cluster_context(ws: Workspace) -> None:

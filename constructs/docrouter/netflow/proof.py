@@ -61,7 +61,7 @@ def prove(env: str, stage: str, objects: Iterable[dict], pods: tuple[RuntimePod,
     manifests = [o for o in objects if o.get("kind") in ("Namespace", "NetworkPolicy")]
     manifests += [p.manifest() for p in pods]
     verdicts = check_flows(manifests, queries)
-    return [Outcome(env, stage, f, v.holds, v.breaches, file) for (f, _), v in zip(live, verdicts)]
+    return [Outcome(env, stage, f, v.holds, v.breaches, file) for (f, _), v in zip(live, verdicts, strict=True)]
 
 
 def prove_stage(stage: Stage) -> list[Outcome]:

@@ -2,10 +2,10 @@
 
 What is restored: dist/<env>/, clusters/<env>/ (if present) and the environment's own
 sources (paths.environment_sources: environments/<env>.yaml and its SOPS secrets under
-secrets/<env>/). Shared construct code is NOT reverted. Before committing, <env> is synthesized from the restored sources and
-compared with the restored dist/<env>/: if they differ, shared code changed since
-that revision, the drift check would fail, and the rollback is refused (with the
-commits to revert), leaving the working tree as it was.
+secrets/<env>/). Shared construct code is NOT reverted. Before committing, <env> is
+synthesized from the restored sources and compared with the restored dist/<env>/: if
+they differ, shared code changed since that revision, the drift check would fail, and
+the rollback is refused (with the commits to revert), leaving the working tree as it was.
 """
 
 from __future__ import annotations

@@ -35,7 +35,8 @@ def mongodb_uri(replicas: int, app_password: str) -> str:
 
 
 def initial_values(keys: tuple[SecretKey, ...], generated: dict[str, str], db_replicas: int | None) -> dict[str, str]:
-    """Catalog order; generated keys random, MONGODB_URI built, other required keys CHANGE-ME, optional ones left out."""
+    """Catalog order; generated keys random, MONGODB_URI built, other required keys CHANGE-ME,
+    optional ones left out."""
     values: dict[str, str] = {}
     for key in keys:
         if key.generated:

@@ -69,4 +69,4 @@ def _bytes(content: str | bytes) -> bytes:
 
 def _first_different_line(committed: bytes, expected: bytes) -> int:
     old, new = committed.splitlines(), expected.splitlines()
-    return next((number for number, (a, b) in enumerate(zip(old, new), 1) if a != b), min(len(old), len(new)) + 1)
+    return next((number for number, (a, b) in enumerate(zip(old, new, strict=False), 1) if a != b), min(len(old), len(new)) + 1)

@@ -101,7 +101,8 @@ def _check_hpa_targets(inventory: Inventory) -> list[Finding]:
                 object_finding(
                     doc,
                     "ref/hpa-target",
-                    f"scaleTargetRef {api_version} {target.get('kind')} {doc.namespace}/{target.get('name')} does not exist",
+                    f"scaleTargetRef {api_version} {target.get('kind')} "
+                    f"{doc.namespace}/{target.get('name')} does not exist",
                     "point scaleTargetRef at the workload's apiVersion, kind and name",
                 )
             )
