@@ -134,11 +134,11 @@ def main() -> int:
 
     print(f"{'case':<18} {'median s':>9} {'x floor':>8} {'peak MiB':>9}  target")
     for name, row in results.items():
-        target = f"<= {row['target_ratio']}x {'ok' if row['met'] else 'MISSED'}" if "target_ratio" in row else ""
+        verdict = f"<= {row['target_ratio']}x {'ok' if row['met'] else 'MISSED'}" if "target_ratio" in row else ""
         if "target_peak_mib" in row:
-            target += f", <= {row['target_peak_mib']} MiB {'ok' if row['memory_met'] else 'MISSED'}"
+            verdict += f", <= {row['target_peak_mib']} MiB {'ok' if row['memory_met'] else 'MISSED'}"
         peak = f"{row['peak_mib']:>9}" if "peak_mib" in row else f"{'':>9}"
-        print(f"{name:<18} {row['median_seconds']:>9} {row['ratio']:>8} {peak}  {target}")
+        print(f"{name:<18} {row['median_seconds']:>9} {row['ratio']:>8} {peak}  {verdict}")
     document = {"runs": runs, "python": platform.python_version(), "cpus": os.cpu_count(),
                 "load_average": os.getloadavg(), "git_head": subprocess.run(
                     ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip(),

@@ -12,19 +12,21 @@ from docrouter.synth import to_yaml
 
 APPS = "dist/production/apps/doc-router"
 BASE_TREE = read_folder(REPO / "dist", "dist")
+# repository path → file content, as committed (bytes) or as a test wrote it (text)
+Tree = dict[str, str | bytes]
 
 
-def production() -> dict[str, str]:
+def production() -> Tree:
     return {p: t for p, t in BASE_TREE.items() if p.startswith("dist/production/")}
 
 
-def edit(tree: dict[str, str], path: str, change: Callable[[dict], None]) -> dict[str, str]:
+def edit(tree: Tree, path: str, change: Callable[[dict], None]) -> Tree:
     body = yaml.safe_load(tree[path])
     change(body)
     return {**tree, path: to_yaml(body)}
 
 
-def add(tree: dict[str, str], path: str, body: dict) -> dict[str, str]:
+def add(tree: Tree, path: str, body: dict) -> Tree:
     return {**tree, path: to_yaml(body)}
 
 

@@ -57,6 +57,7 @@ def test_tls_needs_a_contact(env_dir):
 def test_committed_contacts_are_acceptable_to_lets_encrypt(env):
     environment = load_environment(env)
     if environment.tls:
+        assert environment.acme_email, f"{env}: TLS needs acme_email"
         domain = environment.acme_email.rsplit("@", 1)[1]
         assert domain not in ("example.com", "example.net", "example.org")
         assert not environment.ingress.host.endswith((".example.com", ".example", ".test", ".localhost"))
@@ -258,7 +259,9 @@ def test_backend_starts_slowly_without_being_killed_and_has_room_for_uploads(env
             continue
         tmp = next(v for v in deployment["spec"]["template"]["spec"]["volumes"] if v["name"] == "tmp")
         # The upload and its LibreOffice conversion both live in /tmp.
-        assert parse_quantity(tmp["emptyDir"]["sizeLimit"]) >= 2 * parse_quantity(body.upper().replace("M", "Mi"))
+        size, upload = parse_quantity(tmp["emptyDir"]["sizeLimit"]), parse_quantity(body.upper().replace("M", "Mi"))
+        assert size is not None and upload is not None, (tmp, body)
+        assert size >= 2 * upload
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

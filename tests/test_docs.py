@@ -61,7 +61,7 @@ def risk_ids_in_code() -> set[str]:
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "RiskFlag" and node.args:
                 first = node.args[0]
-                if isinstance(first, ast.Constant):
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
                     ids.add(first.value)
                 else:
                     assert isinstance(first, ast.Name) and first.id in constants, f"{path.name}: unreadable risk id"

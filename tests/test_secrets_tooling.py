@@ -12,7 +12,7 @@ import yaml
 
 from conftest import ENVIRONMENTS, REPO
 from docrouter import constants as c
-from docrouter.config import load_environment
+from docrouter.config import InClusterMongoDB, load_environment
 from docrouter.kind.cluster import NODE_IMAGE
 from docrouter.kind.workspace import ARTIFACT_TAG, REGISTRY_NAME, REGISTRY_PORT, SOURCE_NAME
 from docrouter.runner import CommandError, run
@@ -73,7 +73,9 @@ def test_init_creates_every_secret_with_generated_credentials_that_agree(tmp_pat
     app, db = decrypted(repo / APP, key), decrypted(repo / DB, key)
     assert list(app) == [k.name for k in APP_SECRET_KEYS if k.required]  # optional keys are left out
     assert list(db) == list(c.MONGODB_SECRET_KEYS)
-    assert app["MONGODB_URI"] == mongodb_uri(load_environment("staging").mongodb.replicas, db["app-password"])
+    staging_db = load_environment("staging").mongodb
+    assert isinstance(staging_db, InClusterMongoDB)
+    assert app["MONGODB_URI"] == mongodb_uri(staging_db.replicas, db["app-password"])
     assert app["ADMIN_EMAIL"] == CHANGE_ME and "fill in ADMIN_EMAIL" in result.stdout
     generated = [app["NEXTAUTH_SECRET"], app["FASTAPI_SECRET"], app["ADMIN_PASSWORD"], *db.values()]
     assert len(set(generated)) == len(generated) and all(len(v) >= 32 for v in generated)

@@ -211,6 +211,7 @@ def test_nothing_is_committed_that_the_configured_recipients_cannot_decrypt(env_
     env = load_environment(env_name)
     paths = [secret_path(REPO, env_name, name) for name in secrets_of(env)]
     rule = matching_rule(REPO, paths[0].relative_to(REPO).as_posix())
+    assert rule is not None, f"no .sops.yaml creation rule matches {paths[0]}"
     if has_placeholder(rule):
         # A fresh clone: nobody holds a key for these files, so there must be none (validate warns).
         assert not (REPO / "secrets" / env_name).exists()

@@ -28,9 +28,12 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from . import quantities
+
+if TYPE_CHECKING:  # config imports this module: the types only, for mypy
+    from .config import Environment, Resources
 
 LABEL_VALUE_MAX = 63
 DNS1123_LABEL_MAX = 63
@@ -152,7 +155,7 @@ def excerpt(value: object, limit: int = 40) -> str:
 # --- an environment file's fields ---------------------------------------------------
 
 
-def environment_problems(env: object) -> list[Problem]:
+def environment_problems(env: Environment) -> list[Problem]:
     """Fields of a loaded Environment that Kubernetes would refuse once synthesized."""
     # Imported here: config imports this module, and the Job name has one definition (migration_names.py).
     from .config import release_version  # noqa: PLC0415
@@ -204,6 +207,6 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def _amounts(spec: object) -> tuple[dict, dict]:
+def _amounts(spec: Resources) -> tuple[dict, dict]:
     return ({"cpu": spec.requests.cpu, "memory": spec.requests.memory},
             {"cpu": spec.limits.cpu, "memory": spec.limits.memory})

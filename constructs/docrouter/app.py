@@ -192,7 +192,7 @@ class AppIngress(Construct):
             "nginx.ingress.kubernetes.io/proxy-body-size": "100m",
             "nginx.ingress.kubernetes.io/proxy-read-timeout": "300",
         }
-        if env.tls:
+        if env.ingress.tls_issuer is not None:  # env.tls
             annotations["cert-manager.io/cluster-issuer"] = env.ingress.tls_issuer
             annotations["nginx.ingress.kubernetes.io/ssl-redirect"] = "true"
             spec["tls"] = [{"hosts": [env.ingress.host], "secretName": c.TLS_SECRET_NAME}]

@@ -55,8 +55,9 @@ def is_sops_encrypted(obj: dict) -> bool:
 
 def recipients_of(obj: dict) -> list[str]:
     """The age recipients a SOPS file's data key is encrypted for (its `sops.age[].recipient`)."""
-    meta = obj.get("sops") if isinstance(obj.get("sops"), dict) else {}
-    stanzas = meta.get("age") if isinstance(meta.get("age"), list) else []
+    meta = obj.get("sops")
+    stanzas = meta.get("age") if isinstance(meta, dict) else None
+    stanzas = stanzas if isinstance(stanzas, list) else []
     return [str(s["recipient"]) for s in stanzas if isinstance(s, dict) and s.get("recipient")]
 
 

@@ -14,6 +14,7 @@ from typing import Annotated, Literal, Optional, Union
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
 from . import apirules, quantities
 from .environment_files import ENV_NAME
@@ -377,7 +378,7 @@ def _shown(path: Path) -> str:
     return path.relative_to(REPO_ROOT).as_posix() if path.is_relative_to(REPO_ROOT) else str(path)
 
 
-def _hint(field: str, error: dict) -> str:
+def _hint(field: str, error: ErrorDetails) -> str:
     kind = error["type"]
     if field.endswith("image_tag"):
         return "use a published doc-router release tag such as v43.0.0, optionally pinned as v43.0.0@sha256:<digest>"

@@ -24,7 +24,7 @@ def _database(scope: Construct, env: Environment) -> None:
 
 
 # Layer name → the function that fills its chart.
-BUILDERS: dict[str, Callable[[Construct, Environment], None]] = {
+BUILDERS: dict[str, Callable[[Construct, Environment], object]] = {
     "infra-controllers": lambda s, e: Controllers(s, "controllers", env=e),
     "infra-configs": lambda s, e: ClusterIssuers(s, "issuers", env=e),
     "database": _database,

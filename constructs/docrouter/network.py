@@ -68,7 +68,8 @@ def network_policy(
     egress: Optional[Iterable[dict]] = None,
     annotations: Optional[dict[str, str]] = None,
 ) -> None:
-    types, spec = [], {"podSelector": {"matchLabels": pods} if pods else {}}
+    types: list[str] = []
+    spec: dict[str, Any] = {"podSelector": {"matchLabels": pods} if pods else {}}
     if ingress is not None:
         types.append("Ingress")
         spec["ingress"] = list(ingress)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from .exit_codes import FINDINGS, OK
@@ -29,7 +30,7 @@ def structured(data: object, fmt: str) -> str:
     return safe_dump(json.loads(text), sort_keys=False, allow_unicode=True)
 
 
-def markdown_table(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> list[str]:
+def markdown_table(header: tuple[str, ...], rows: Sequence[tuple[object, ...]]) -> list[str]:
     def cell(value: object) -> str:
         return str(value).replace("|", "\\|").replace("\n", " ")
 

@@ -11,7 +11,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import yaml
 from cdk8s import App, Chart
@@ -45,7 +45,7 @@ class _Dumper(FastSafeDumper):
     """Block style everywhere; multi-line strings (scripts, configs) as literal blocks (libyaml when present)."""
 
 
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+def _str(dumper: _Dumper, value: str) -> yaml.Node:
     style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
@@ -153,7 +153,7 @@ def count_committed_objects(folder: Path) -> int | None:
                if line.endswith(".yaml") and not line.endswith(f"/{KUSTOMIZATION}"))
 
 
-def check_shrink(env: str, target: Path, files: dict[str, Content], allow_shrink: bool) -> None:
+def check_shrink(env: str, target: Path, files: Mapping[str, Content], allow_shrink: bool) -> None:
     """Flux prunes whatever leaves dist/: refuse to lose most of an environment by accident.
 
     The baseline is the last commit, which is what Flux applies; the working tree is no

@@ -38,7 +38,8 @@ def l1_class(api_version: str, kind: str) -> Optional[type]:
     """
     for name, cls in vars(k8s).items():
         if name.startswith(f"Kube{kind}") and isinstance(cls, type) and issubclass(cls, ApiObject):
-            if (cls.GVK.api_version, cls.GVK.kind) == (api_version, kind):
+            # GVK is a class property of each generated L1 class; ApiObject itself has none.
+            if (cls.GVK.api_version, cls.GVK.kind) == (api_version, kind):  # type: ignore[attr-defined]
                 return cls
     return None
 
@@ -48,7 +49,8 @@ def gvk(cls: type[ApiObject]) -> tuple[str, str]:
     """(apiVersion, kind) of a typed class: the class is the one place that says it."""
     if issubclass(cls, CustomResource):
         return cls.API_VERSION, cls.KIND
-    return cls.GVK.api_version, cls.GVK.kind
+    # GVK is a class property of each generated L1 class; ApiObject itself has none.
+    return cls.GVK.api_version, cls.GVK.kind  # type: ignore[attr-defined]
 
 
 def typed_object(scope: Construct, construct_id: str, obj: dict[str, Any]) -> ApiObject:
@@ -91,7 +93,7 @@ def ordered_like(value: Any, source: Any) -> Any:
 
 
 @lru_cache(maxsize=None)
-def _fields(cls: type) -> dict[str, tuple[str, Any]]:
+def _fields(cls: type[Any]) -> dict[str, tuple[str, Any]]:
     """Folded field name → (Python parameter, type hint) of a jsii struct class.
 
     jsii names parameters in snake_case with a trailing _ for Python keywords (`from_`, `except_`),
@@ -149,7 +151,7 @@ def _convert(value: Any, hint: Any, where: str, path: str) -> Any:
 
 
 @lru_cache(maxsize=None)
-def _scalar(cls: type, value: Union[int, str]) -> Any:
+def _scalar(cls: type[k8s.IntOrString] | type[k8s.Quantity], value: Union[int, str]) -> Any:
     """IntOrString / Quantity values are immutable and each one costs a call into Node: make each once."""
     return cls.from_number(value) if isinstance(value, int) else cls.from_string(value)
 

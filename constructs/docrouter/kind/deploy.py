@@ -95,7 +95,7 @@ def not_ready(listing: str, revision: str) -> list[str]:
     for item in items:
         name = item.get("metadata", {}).get("name", "?")
         status = item.get("status") or {}
-        ready = next((x for x in status.get("conditions") or [] if x.get("type") == "Ready"), {})
+        ready: dict = next((x for x in status.get("conditions") or [] if x.get("type") == "Ready"), {})
         why = " ".join(f"{ready.get('reason', '')}: {ready.get('message', '')}".split()).strip(": ")[:160]
         if status.get("lastAppliedRevision") != revision:
             pending.append(f"{name} has not applied {revision} yet" + (f" ({why})" if why else ""))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 
 from .. import constants as c
-from ..config import load_environment
+from ..config import InClusterMongoDB, load_environment
 from ..preflight import require
 from ..runner import run
 from ..secrets.agekeys import generate_identity, key_file_text
@@ -35,7 +35,7 @@ def apply_dev_secrets(ws: Workspace) -> None:
     own_values = read_env_file(ws.env_file, {key.name for key in APP_SECRET_KEYS})
     in_cluster_db = env.mongodb.mode == "in-cluster"
     generated = generated_values(ws.generated_secrets)
-    app_values = app_secret_values(own_values, generated, env.mongodb.replicas if in_cluster_db else None)
+    app_values = app_secret_values(own_values, generated, env.mongodb.replicas if isinstance(env.mongodb, InClusterMongoDB) else None)
     require_cluster_context(ws)
     age_key = ensure_age_key(ws.age_key)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from ..constants import (
     KIND_ARTIFACT_TAG as ARTIFACT_TAG,
     KIND_REGISTRY_HOST_PORT as REGISTRY_HOST_PORT,
-    KIND_REGISTRY_NAME as REGISTRY_NAME,
-    KIND_REGISTRY_PORT as REGISTRY_PORT,
+    KIND_REGISTRY_NAME as REGISTRY_NAME,  # noqa: F401 - re-exported: kind/registry.py and tests import it from here
+    KIND_REGISTRY_PORT as REGISTRY_PORT,  # noqa: F401 - re-exported: kind/registry.py and tests import it from here
     KIND_SOURCE_NAME as SOURCE_NAME,
 )
 

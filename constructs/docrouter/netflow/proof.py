@@ -54,8 +54,7 @@ def applicable_flows(pods: tuple[RuntimePod, ...], flows: Iterable[Flow] = FLOWS
 def prove(env: str, stage: str, objects: Iterable[dict], pods: tuple[RuntimePod, ...],
           flows: Iterable[Flow] = FLOWS, file: str = "") -> list[Outcome]:
     objects = list(objects)
-    live = [(f, connection(f, pods)) for f in flows]
-    live = [(f, conn) for f, conn in live if conn is not None]
+    live = [(f, conn) for f in flows if (conn := connection(f, pods)) is not None]
     required = tuple(conn for f, conn in live if f.kind == REQUIRED)
     queries = [Query(conn, f.kind == REQUIRED, () if f.kind == REQUIRED else required) for f, conn in live]
     manifests = [o for o in objects if o.get("kind") in ("Namespace", "NetworkPolicy")]

@@ -135,7 +135,7 @@ CHARTS = {
 def helm_release_pods(release: dict) -> list[RuntimePod]:
     meta, spec = release.get("metadata") or {}, release.get("spec") or {}
     chart = ((spec.get("chart") or {}).get("spec") or {})
-    fixture = CHARTS.get(chart.get("chart"))
+    fixture = CHARTS.get(str(chart.get("chart")))
     if fixture is None:
         return []
     if str(chart.get("version")) != fixture.version:
@@ -159,7 +159,7 @@ def solver_pods(ingress: dict) -> list[RuntimePod]:
     meta, spec = ingress.get("metadata") or {}, ingress.get("spec") or {}
     if not any(a in (meta.get("annotations") or {}) for a in ISSUER_ANNOTATIONS) or not spec.get("tls"):
         return []
-    pods = []
+    pods: list[RuntimePod] = []
     for tls in spec["tls"]:
         for host in tls.get("hosts") or []:
             labels = {

@@ -48,7 +48,7 @@ def _workloads_for(pdb: Manifest, objects: dict[ObjectKey, Manifest]) -> list[Ma
     return [m for m in objects.values() if m.key.kind in REPLICATED_KINDS and pdb in _pdbs_for(m, objects)]
 
 
-def _drain_flag(workload: Manifest, pdb: Manifest, replicas: int, managed: bool, minimum: int) -> RiskFlag:
+def _drain_flag(workload: Manifest, pdb: Manifest, replicas: int, managed: bool, minimum: int | None) -> RiskFlag:
     counted_replicas = counted(replicas, "replica") + (" (HPA minReplicas)" if managed else "")
     return RiskFlag(
         "capacity", workload.key,
@@ -115,8 +115,11 @@ def capacity_risks(changes: list[ObjectChange], old: dict, new: dict) -> list[Ri
         if change.status in (ADDED, CHANGED) and key.kind == "PodDisruptionBudget":
             flags += _pdb_risks(change, old, new)
         if change.status == CHANGED and key.kind == "HorizontalPodAutoscaler":
-            key = _hpa_target(key, new)  # a lower minReplicas is a replica drop of its workload
-        if change.status == REMOVED or key is None or key.kind not in REPLICATED_KINDS:
+            target = _hpa_target(key, new)  # a lower minReplicas is a replica drop of its workload
+            if target is None:
+                continue
+            key = target
+        if change.status == REMOVED or key.kind not in REPLICATED_KINDS:
             continue
         flags += _replica_risks(key, old, new)
         if change.status == CHANGED and change.key.kind in REPLICATED_KINDS:
