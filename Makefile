@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CRD_SCHEMAS
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv requirements synth test bench e2e crd-schemas clean validate diff history rollback \
+.PHONY: help venv requirements synth test lint bench e2e crd-schemas clean validate diff history rollback \
 	kind-up kind-secrets kind-deploy kind-status kind-down secrets-init secrets-edit
 
 help: ## List the targets
@@ -56,6 +56,13 @@ synth: $(STAMP) ## Write dist/<env>/ for every environment (ENV=staging for one)
 
 test: $(STAMP) ## Run the test suite (offline; e2e tests skip without Docker)
 	$(PY) -m pytest
+
+# Python sources that lint checks; settings live in pyproject.toml ([tool.ruff], [tool.mypy]).
+LINT_PATHS := constructs tests main.py bench
+lint: $(STAMP) ## ruff check, ruff format --check and mypy (cached in .mypy_cache)
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
+	$(VENV)/bin/mypy
 
 bench: $(STAMP) ## Time and memory of each command as ratios to the cdk8s floor -> bench/results.json
 	$(PY) bench/bench.py
@@ -123,4 +130,4 @@ crd-schemas: ## Download CRD JSON schemas into CRD_SCHEMAS (needs internet)
 	$(PYTHON) constructs/docrouter/scripts/fetch_crd_schemas.py "$(CRD_SCHEMAS)"
 
 clean: ## Remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .cache
+	rm -rf $(VENV) .pytest_cache .cache .mypy_cache .ruff_cache

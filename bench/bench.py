@@ -25,11 +25,19 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PY = sys.executable
-FLOOR = ("import cdk8s\napp = cdk8s.App()\nchart = cdk8s.Chart(app, 'floor')\n"
-         "cdk8s.ApiObject(chart, 'cm', api_version='v1', kind='ConfigMap')\napp.synth_yaml()\n")
+FLOOR = (
+    "import cdk8s\napp = cdk8s.App()\nchart = cdk8s.Chart(app, 'floor')\n"
+    "cdk8s.ApiObject(chart, 'cm', api_version='v1', kind='ConfigMap')\napp.synth_yaml()\n"
+)
 # Issue 14's targets, as ratios to the floor (time) or MiB (memory).
-TARGETS = {"synth-all": 2.0, "per-extra-env": 0.15, "synth-50": 9.0, "validate": 2.0, "diff-base-head": 3.0,
-           "history": 0.5}
+TARGETS = {
+    "synth-all": 2.0,
+    "per-extra-env": 0.15,
+    "synth-50": 9.0,
+    "validate": 2.0,
+    "diff-base-head": 3.0,
+    "history": 0.5,
+}
 MEMORY_TARGET_MIB = {"synth-all": 250}
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -60,8 +68,14 @@ def tree_rss(root: int) -> int:
 def measure(argv: list[str], cwd: Path) -> tuple[float, int]:
     """(seconds, peak bytes) of one run; a failing command stops the benchmark with its output."""
     started = time.perf_counter()
-    process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"})
+    process = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"},
+    )
     peak = 0
     done = threading.Event()
 
@@ -121,10 +135,14 @@ def main() -> int:
         shutil.rmtree(scratch, ignore_errors=True)
 
     floor = statistics.median(s for s, _ in samples["floor"])
-    results = {name: {"median_seconds": round(statistics.median(s for s, _ in runs_), 3),
-                      "ratio": round(statistics.median(s for s, _ in runs_) / floor, 2),
-                      "peak_mib": round(max(m for _, m in runs_) / 2**20, 1)}
-               for name, runs_ in samples.items()}
+    results = {
+        name: {
+            "median_seconds": round(statistics.median(s for s, _ in runs_), 3),
+            "ratio": round(statistics.median(s for s, _ in runs_) / floor, 2),
+            "peak_mib": round(max(m for _, m in runs_) / 2**20, 1),
+        }
+        for name, runs_ in samples.items()
+    }
     extra = (results["synth-50"]["median_seconds"] - results["synth-10"]["median_seconds"]) / 40
     results["per-extra-env"] = {"median_seconds": round(extra, 3), "ratio": round(extra / floor, 3)}
     for name, target in TARGETS.items():
@@ -134,15 +152,21 @@ def main() -> int:
 
     print(f"{'case':<18} {'median s':>9} {'x floor':>8} {'peak MiB':>9}  target")
     for name, row in results.items():
-        target = f"<= {row['target_ratio']}x {'ok' if row['met'] else 'MISSED'}" if "target_ratio" in row else ""
+        verdict = f"<= {row['target_ratio']}x {'ok' if row['met'] else 'MISSED'}" if "target_ratio" in row else ""
         if "target_peak_mib" in row:
-            target += f", <= {row['target_peak_mib']} MiB {'ok' if row['memory_met'] else 'MISSED'}"
+            verdict += f", <= {row['target_peak_mib']} MiB {'ok' if row['memory_met'] else 'MISSED'}"
         peak = f"{row['peak_mib']:>9}" if "peak_mib" in row else f"{'':>9}"
-        print(f"{name:<18} {row['median_seconds']:>9} {row['ratio']:>8} {peak}  {target}")
-    document = {"runs": runs, "python": platform.python_version(), "cpus": os.cpu_count(),
-                "load_average": os.getloadavg(), "git_head": subprocess.run(
-                    ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip(),
-                "results": results}
+        print(f"{name:<18} {row['median_seconds']:>9} {row['ratio']:>8} {peak}  {verdict}")
+    document = {
+        "runs": runs,
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "load_average": os.getloadavg(),
+        "git_head": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip(),
+        "results": results,
+    }
     (REPO / "bench/results.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     print("written bench/results.json")
     return 0

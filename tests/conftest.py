@@ -69,7 +69,15 @@ class Manifests:
 
 # What synth reads and writes: a fresh clone of these must reproduce dist/ and clusters/.
 SYNTH_SOURCES = (
-    "main.py", "cdk8s.yaml", "pyproject.toml", "requirements.txt", "constructs", "secrets", ".sops.yaml", "dist", "clusters",
+    "main.py",
+    "cdk8s.yaml",
+    "pyproject.toml",
+    "requirements.txt",
+    "constructs",
+    "secrets",
+    ".sops.yaml",
+    "dist",
+    "clusters",
 )
 
 

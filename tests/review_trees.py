@@ -2,41 +2,55 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import yaml
 
 from conftest import REPO
-from docrouter.tools.review.manifests import read_folder
 from docrouter.synthesis.synth import to_yaml
+from docrouter.tools.review.manifests import read_folder
 
 APPS = "dist/production/apps/doc-router"
 BASE_TREE = read_folder(REPO / "dist", "dist")
+# repository path → file content, as committed (bytes) or as a test wrote it (text)
+Tree = dict[str, str | bytes]
 
 
-def production() -> dict[str, str]:
+def production() -> Tree:
     return {p: t for p, t in BASE_TREE.items() if p.startswith("dist/production/")}
 
 
-def edit(tree: dict[str, str], path: str, change: Callable[[dict], None]) -> dict[str, str]:
+def edit(tree: Tree, path: str, change: Callable[[dict], None]) -> Tree:
     body = yaml.safe_load(tree[path])
     change(body)
     return {**tree, path: to_yaml(body)}
 
 
-def add(tree: dict[str, str], path: str, body: dict) -> dict[str, str]:
+def add(tree: Tree, path: str, body: dict) -> Tree:
     return {**tree, path: to_yaml(body)}
 
 
 def pvc(name: str, size: str = "10Gi", storage_class: str = "gp3") -> dict:
-    return {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": name, "namespace": "doc-router"},
-            "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": storage_class,
-                     "resources": {"requests": {"storage": size}}}}
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": name, "namespace": "doc-router"},
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": storage_class,
+            "resources": {"requests": {"storage": size}},
+        },
+    }
 
 
 def secret(name: str, data: dict, sops: bool) -> dict:
-    body = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": "doc-router"},
-            "type": "Opaque", "stringData": data}
+    body = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "namespace": "doc-router"},
+        "type": "Opaque",
+        "stringData": data,
+    }
     if sops:
         body["sops"] = {"mac": "ENC[AES256_GCM,data:mac,type:str]", "lastmodified": "2026-01-01T00:00:00Z"}
     return body

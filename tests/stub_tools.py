@@ -21,7 +21,7 @@ from pathlib import Path
 MAIN = Path(__file__).resolve().parents[1] / "main.py"
 ALL_TOOLS = ("docker", "kind", "kubectl", "flux", "git")
 
-STUB = '''#!{python}
+STUB = """#!{python}
 import json, os, shlex, sys
 from pathlib import Path
 here = Path(__file__).resolve().parent
@@ -35,7 +35,7 @@ for rule in json.loads((here / "rules.json").read_text()):
     if line.startswith(rule["command"]):
         sys.stdout.write(rule["stdout"])
         sys.exit(rule["exit"])
-'''
+"""
 
 
 def run_in_process(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -83,18 +83,28 @@ class StubTools:
     def _save(self) -> None:
         (self.bin / "rules.json").write_text(json.dumps(self.rules))
 
-    def main(self, *args: str, env: dict[str, str] | None = None, subprocess_run: bool = False
-             ) -> subprocess.CompletedProcess:
+    def main(
+        self, *args: str, env: dict[str, str] | None = None, subprocess_run: bool = False
+    ) -> subprocess.CompletedProcess:
         """main.py with only the stubs on PATH; `env` adds variables (e.g. SOPS_AGE_KEY, EDITOR).
 
         In-process by default (a new interpreter per call proves nothing more and costs a second each);
         subprocess_run=True runs the real `python main.py`, which one test per command keeps doing."""
-        env = {**os.environ, "PATH": str(self.bin), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", **(env or {})}
+        env = {
+            **os.environ,
+            "PATH": str(self.bin),
+            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+            **(env or {}),
+        }
         (self.bin / "calls.jsonl").unlink(missing_ok=True)
         if subprocess_run:
             return subprocess.run(
                 [sys.executable, str(MAIN), *args],
-                env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=120,
             )
         return run_in_process(list(args), env)
 

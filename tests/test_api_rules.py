@@ -9,12 +9,10 @@ import pytest
 import yaml
 
 from conftest import manifests_for, refused_environment
-from docrouter.synthesis.manifest_rules import object_problems
-from docrouter.synthesis.checks import SynthError
 from docrouter.config import load_environment
+from docrouter.synthesis.checks import SynthError
+from docrouter.synthesis.manifest_rules import object_problems
 from docrouter.synthesis.synth import render
-
-
 
 refused = refused_environment
 
@@ -25,6 +23,7 @@ def set_in(path: str, value):
         for part in parents:
             data = data[part]
         data[leaf] = value
+
     return change
 
 
@@ -62,8 +61,10 @@ def test_environment_field_the_api_server_refuses(env_dir, env, field, value, wo
 def test_equal_quantities_in_other_units_are_fine(env_dir):
     path = env_dir / "production.yaml"
     data = yaml.safe_load(path.read_text())
-    data["backend"]["resources"] = {"requests": {"cpu": "1000m", "memory": "1536Mi"},
-                                    "limits": {"cpu": "1", "memory": "1.5Gi"}}
+    data["backend"]["resources"] = {
+        "requests": {"cpu": "1000m", "memory": "1536Mi"},
+        "limits": {"cpu": "1", "memory": "1.5Gi"},
+    }
     path.write_text(yaml.safe_dump(data))
     assert load_environment("production", env_dir).backend.resources.limits.memory == "1.5Gi"
 
@@ -93,13 +94,17 @@ def test_service_port_out_of_range_is_refused():
 def test_container_port_out_of_range_is_refused():
     def change(deployment):
         deployment["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] = 0
+
     (problem,) = problems_after("kind", "Deployment", "frontend", change)
     assert "port 0 is outside 1-65535" in problem
 
 
 @pytest.mark.parametrize(
     "kind, name, bad_name, words",
-    [("Service", "backend", "9backend", "not a DNS-1035 label"), ("ConfigMap", "doc-router-config", "Doc_Router", "not a DNS-1123 subdomain")],
+    [
+        ("Service", "backend", "9backend", "not a DNS-1035 label"),
+        ("ConfigMap", "doc-router-config", "Doc_Router", "not a DNS-1123 subdomain"),
+    ],
 )
 def test_object_names_follow_their_kind_rule(kind, name, bad_name, words):
     problems = problems_after("kind", kind, name, lambda o: o["metadata"].update(name=bad_name))
@@ -107,26 +112,35 @@ def test_object_names_follow_their_kind_rule(kind, name, bad_name, words):
 
 
 def test_label_value_too_long_is_refused():
-    problems = problems_after("kind", "Deployment", "worker",
-                              lambda d: d["metadata"]["labels"].update({"team": "x" * 64}))
+    problems = problems_after(
+        "kind", "Deployment", "worker", lambda d: d["metadata"]["labels"].update({"team": "x" * 64})
+    )
     assert any("label team=" in p and "at most 63" in p for p in problems), problems
 
 
 def test_hpa_bounds_must_be_consistent():
-    problems = problems_after("production", "HorizontalPodAutoscaler", "backend",
-                              lambda h: h["spec"].update(minReplicas=0, maxReplicas=-1))
+    problems = problems_after(
+        "production", "HorizontalPodAutoscaler", "backend", lambda h: h["spec"].update(minReplicas=0, maxReplicas=-1)
+    )
     assert any("minReplicas 0 must be at least 1" in p for p in problems)
     assert any("maxReplicas -1 is below minReplicas 0" in p for p in problems)
     assert any("maxReplicas -1 must be greater than 0" in p for p in problems)
-    problems = problems_after("production", "HorizontalPodAutoscaler", "backend",
-                              lambda h: h["spec"]["metrics"][0]["resource"]["target"].update(averageUtilization=0))
-    assert problems == ["HorizontalPodAutoscaler doc-router/backend: averageUtilization 0 must be greater than 0. "
-                        "Fix: set the utilization target to a positive percentage"]
+    problems = problems_after(
+        "production",
+        "HorizontalPodAutoscaler",
+        "backend",
+        lambda h: h["spec"]["metrics"][0]["resource"]["target"].update(averageUtilization=0),
+    )
+    assert problems == [
+        "HorizontalPodAutoscaler doc-router/backend: averageUtilization 0 must be greater than 0. "
+        "Fix: set the utilization target to a positive percentage"
+    ]
 
 
 def test_pdb_min_available_must_stay_below_replicas():
     def min_available(value):
         return lambda pdb: pdb["spec"].pop("maxUnavailable") and pdb["spec"].update(minAvailable=value)
+
     (problem,) = problems_after("production", "PodDisruptionBudget", "frontend", min_available(2))
     assert "minAvailable 2 is not below the 2 replicas of Deployment doc-router/frontend" in problem
     # HPA-managed: the HPA's minReplicas (2) counts.
@@ -138,6 +152,7 @@ def test_pdb_min_available_must_stay_below_replicas():
 def test_resources_in_a_rendered_pod_are_checked_too():
     def change(job):
         job["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["memory"] = "4Gi"
+
     objects, job = rendered("kind", "Job", "migrate-v43-0-0")
     change(job)
     (problem,) = object_problems(objects)
@@ -173,7 +188,9 @@ def test_storage_class_rules_are_enforced():
 def test_a_construct_refusing_a_value_is_one_synth_error_not_a_traceback():
     env = load_environment("production")
     storage = env.storage.model_copy(update={"name": "a" * 70})
-    with pytest.raises(SynthError, match="environment 'production': layer 'infrastructure/controllers': StorageClass name"):
+    with pytest.raises(
+        SynthError, match="environment 'production': layer 'infrastructure/controllers': StorageClass name"
+    ):
         render(env.model_copy(update={"storage": storage}))
 
 

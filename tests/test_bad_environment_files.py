@@ -32,11 +32,15 @@ def staging_text() -> str:
 
 
 ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(9)
+    f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+    for i in range(9)
 )
 BAD_FILES = {
     "duplicate-key": ((staging_text() + "app_env: prod\n").encode(), "key 'app_env' repeated at line"),
-    "non-utf8": (staging_text().replace("app_env: stage", "app_env: st\xe9ge").encode("latin-1"), "byte 0xe9 at offset"),
+    "non-utf8": (
+        staging_text().replace("app_env: stage", "app_env: st\xe9ge").encode("latin-1"),
+        "byte 0xe9 at offset",
+    ),
     "syntax-error": (staging_text().replace("ingress:\n", "ingress: [\n", 1).encode(), "is not valid YAML: line"),
     "tab-indent": (staging_text().replace("  host:", "\thost:", 1).encode(), "never tabs"),
     "empty": (b"", "is empty"),
@@ -44,8 +48,10 @@ BAD_FILES = {
     "not-a-mapping": (b"- provider: aws\n", "not a mapping of fields"),
     "alias-bomb": (ALIAS_BOMB.encode(), "YAML aliases are not allowed"),
     "two-megabytes": (staging_text().encode() + b"# " + b"x" * 2_000_000 + b"\n", "over the 262144-byte limit"),
-    "huge-value": (staging_text().replace("app_env: stage", f"app_env: [{MARKER}, {'y' * 200_000}]").encode(),
-                   "field 'app_env'"),
+    "huge-value": (
+        staging_text().replace("app_env: stage", f"app_env: [{MARKER}, {'y' * 200_000}]").encode(),
+        "field 'app_env'",
+    ),
     "name-field": ((staging_text() + "name: other\n").encode(), "field 'name' is not allowed"),
 }
 
@@ -75,7 +81,12 @@ def test_many_field_errors_are_capped(env_dir):
 
 @pytest.mark.parametrize(
     "file_name, rename_to",
-    [("qa.yml", "qa.yaml"), ("Staging-EU.yaml", "staging-eu.yaml"), ("my_env.yaml", "my-env.yaml"), ("qa.json", "qa.yaml")],
+    [
+        ("qa.yml", "qa.yaml"),
+        ("Staging-EU.yaml", "staging-eu.yaml"),
+        ("my_env.yaml", "my-env.yaml"),
+        ("qa.json", "qa.yaml"),
+    ],
 )
 def test_a_file_that_cannot_be_an_environment_is_reported(env_dir, file_name, rename_to):
     (env_dir / file_name).write_text(staging_text())

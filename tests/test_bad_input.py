@@ -11,11 +11,9 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, copy_sources, edit_environment
-from docrouter.synthesis.checks import SynthError, check_crd_layering, check_no_plain_secrets, check_unique
 from docrouter.config import ConfigError, load_environment
+from docrouter.synthesis.checks import SynthError, check_crd_layering, check_no_plain_secrets, check_unique
 from docrouter.synthesis.synth import check_shrink, write_tree
-
-
 
 edit = edit_environment
 
@@ -58,7 +56,10 @@ def obj(kind, name, namespace=None, api_version="v1", **body):
 
 
 def test_duplicate_objects_are_refused():
-    layered = {"apps": [obj("Service", "backend", "doc-router")], "pre-deploy": [obj("Service", "backend", "doc-router")]}
+    layered = {
+        "apps": [obj("Service", "backend", "doc-router")],
+        "pre-deploy": [obj("Service", "backend", "doc-router")],
+    }
     with pytest.raises(SynthError, match="more than one object named Service doc-router/backend"):
         check_unique("kind", layered)
 

@@ -28,15 +28,22 @@ OUTSIDE_CONTENT = "TOPSECRET-outside-the-repository"
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for d in ("dist", "clusters")
-            for p in sorted((root / d).rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for d in ("dist", "clusters")
+        for p in sorted((root / d).rglob("*"))
+        if p.is_file()
+    }
 
 
 def run_main(root: Path, *args: str) -> tuple[subprocess.CompletedProcess, float]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"
+    }
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "main.py", *args], cwd=root, env=env, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "main.py", *args], cwd=root, env=env, capture_output=True, text=True, timeout=120
+    )
     return result, time.monotonic() - started
 
 
@@ -47,13 +54,21 @@ def clone(tmp_path_factory) -> Path:
 
 STAGING = "constructs/docrouter/environments/staging.yaml"
 SYNTH_CASES = {
-    "non-utf8": (STAGING, lambda t: t.replace(b"app_env: stage", b"app_env: st\xe9ge"),
-                 ["environment 'staging'", "staging.yaml", "byte 0xe9 at offset", "Fix: save the file as UTF-8"]),
-    "request-above-limit": (STAGING, lambda t: t.replace(b"requests: {cpu: 250m, memory: 512Mi}",
-                                                         b"requests: {cpu: 750m, memory: 512Mi}", 1),
-                            ["environment 'staging'", "field 'frontend.resources.requests.cpu'", "Fix: lower"]),
-    "wrong-extension": ("constructs/docrouter/environments/qa.yml", lambda t: b"provider: aws\n",
-                        ["environments/qa.yml", "Fix: rename the file to qa.yaml"]),
+    "non-utf8": (
+        STAGING,
+        lambda t: t.replace(b"app_env: stage", b"app_env: st\xe9ge"),
+        ["environment 'staging'", "staging.yaml", "byte 0xe9 at offset", "Fix: save the file as UTF-8"],
+    ),
+    "request-above-limit": (
+        STAGING,
+        lambda t: t.replace(b"requests: {cpu: 250m, memory: 512Mi}", b"requests: {cpu: 750m, memory: 512Mi}", 1),
+        ["environment 'staging'", "field 'frontend.resources.requests.cpu'", "Fix: lower"],
+    ),
+    "wrong-extension": (
+        "constructs/docrouter/environments/qa.yml",
+        lambda t: b"provider: aws\n",
+        ["environments/qa.yml", "Fix: rename the file to qa.yaml"],
+    ),
 }
 
 
@@ -87,7 +102,9 @@ def test_validate_reports_a_broken_environment_file_and_checks_the_others(clone)
         target.write_bytes(original)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     (line,) = [line for line in result.stdout.splitlines() if "config/invalid" in line]
-    assert "environments/staging.yaml" in line and "byte 0xff at offset" in line and "Fix: save the file as UTF-8" in line
+    assert (
+        "environments/staging.yaml" in line and "byte 0xff at offset" in line and "Fix: save the file as UTF-8" in line
+    )
     assert "== kind: " in result.stdout and "== production: " in result.stdout  # the others were still checked
     assert result.stdout.rstrip().endswith("validate: FAILED, 1 error in kind, production, staging")
     assert snapshot(clone) == before
@@ -101,7 +118,9 @@ def tree(tmp_path) -> Path:
     root = tmp_path / "repo"
     for folder in ("dist/kind", "clusters/kind"):
         shutil.copytree(REPO / folder, root / folder)
-    (tmp_path / "outside.yaml").write_text(f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x}}\ndata: {{k: {OUTSIDE_CONTENT}}}\n")
+    (tmp_path / "outside.yaml").write_text(
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x}}\ndata: {{k: {OUTSIDE_CONTENT}}}\n"
+    )
     (tmp_path / "outside-dir").mkdir()
     (tmp_path / "outside-dir" / "leak.yaml").write_text(f"# {OUTSIDE_CONTENT}\n")
     return root
@@ -167,8 +186,9 @@ def commit_all(root: Path) -> None:
 
 
 def diff(root: Path, capsys, *, base: str = "HEAD", fail_on_risk: bool = False) -> tuple[int, str, str]:
-    args = argparse.Namespace(repo=str(root), base=base, head=None, output="terminal", out=None,
-                              fail_on_risk=fail_on_risk)
+    args = argparse.Namespace(
+        repo=str(root), base=base, head=None, output="terminal", out=None, fail_on_risk=fail_on_risk
+    )
     started = time.monotonic()
     code = diff_cli.run(args)
     assert time.monotonic() - started < 20
@@ -181,8 +201,11 @@ DEPLOYMENT = "dist/kind/apps/doc-router/deployment-frontend.yaml"
 DAMAGED = {
     "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "holds binary data"),
     "non-utf8": (b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: caf\xe9}\n", "byte 0xe9 at offset 51"),
-    "alias-bomb": (b"a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
-                   b"c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n", "alias *a"),
+    "alias-bomb": (
+        b"a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        b"c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n",
+        "alias *a",
+    ),
     "invalid-yaml": (f"password: {OUTSIDE_CONTENT}\n  bad: [\n".encode(), "is not valid YAML"),
 }
 
@@ -208,7 +231,9 @@ def test_diff_names_a_damaged_file_at_either_revision(history, capsys, content, 
 def test_diff_survives_odd_shapes(history, capsys):
     commit_all(history)
     damaged = history / DEPLOYMENT
-    damaged.write_text(damaged.read_text().replace("replicas: 1", "replicas: many").replace("maxSurge: 1", "maxSurge: lots"))
+    damaged.write_text(
+        damaged.read_text().replace("replicas: 1", "replicas: many").replace("maxSurge: 1", "maxSurge: lots")
+    )
     code, out, _ = diff(history, capsys)
     assert code == 0 and "Deployment doc-router/frontend" in out
 
@@ -221,11 +246,14 @@ def test_diff_exit_codes_tell_an_error_from_a_risk(history, capsys):
     assert diff(history, capsys, base="no-such-revision", fail_on_risk=True)[0] == 1
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["diff", "-o", "html"], "argument -o/--output: invalid choice: 'html'"),
-    (["kind"], "the following arguments are required: <kind command>"),  # no internal dest name
-    (["validate", "--env", "nope"], "unknown environment 'nope' (known: kind, production, staging)"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["diff", "-o", "html"], "argument -o/--output: invalid choice: 'html'"),
+        (["kind"], "the following arguments are required: <kind command>"),  # no internal dest name
+        (["validate", "--env", "nope"], "unknown environment 'nope' (known: kind, production, staging)"),
+    ],
+)
 def test_a_usage_error_exits_2_distinct_from_risk_flags(capsys, argv, message):
     from docrouter.cli import build_parser
 
@@ -238,8 +266,13 @@ def test_a_usage_error_exits_2_distinct_from_risk_flags(capsys, argv, message):
 
 def test_make_diff_passes_the_tools_exit_code_on(tmp_path):
     status = tmp_path / "status"
-    result = subprocess.run(["make", "--no-print-directory", "diff", "BASE=no-such-revision", f"STATUS_FILE={status}"],
-                            cwd=REPO, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "diff", "BASE=no-such-revision", f"STATUS_FILE={status}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2  # make can fail only with 2 ...
     assert status.read_text().strip() == "1"  # ... so the tool's own code (1 = error) is in STATUS_FILE
     assert "diff failed: unknown revision 'no-such-revision'" in result.stderr
@@ -248,7 +281,8 @@ def test_make_diff_passes_the_tools_exit_code_on(tmp_path):
 def test_a_huge_value_in_a_manifest_gives_short_findings(tree):
     (tree / "dist/kind/apps/doc-router/configmap-huge.yaml").write_text(
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: huge, namespace: doc-router}\n"
-        f"data: {{key: [{'v' * 1_000_000}]}}\n")
+        f"data: {{key: [{'v' * 1_000_000}]}}\n"
+    )
     result = findings(tree)
     assert {f.rule for f in result if f.severity == "error"} >= {"schema/invalid"}
     assert all(len(f"{f.message} {f.fix}") < 1000 for f in result)
@@ -257,8 +291,11 @@ def test_a_huge_value_in_a_manifest_gives_short_findings(tree):
 def test_thousands_of_findings_do_not_flood_the_terminal(tree):
     from docrouter.tools.validate.report import as_text
 
-    services = "".join(f"---\napiVersion: v1\nkind: Service\nmetadata: {{name: s{i}, namespace: doc-router}}\n"
-                       f"spec: {{selector: {{app: x{i}}}, ports: [{{port: 80}}]}}\n" for i in range(300))
+    services = "".join(
+        f"---\napiVersion: v1\nkind: Service\nmetadata: {{name: s{i}, namespace: doc-router}}\n"
+        f"spec: {{selector: {{app: x{i}}}, ports: [{{port: 80}}]}}\n"
+        for i in range(300)
+    )
     (tree / "dist/kind/apps/doc-router/service-many.yaml").write_text(services)
     text = as_text({"kind": findings(tree)})
     assert "… and 280 more ref/service-selector findings (`-o json` lists all)" in text

@@ -32,16 +32,25 @@ def bootstrap_steps() -> str:
 
 def test_readme_puts_the_secrets_before_flux_bootstrap():
     section = bootstrap_steps()
-    order = ["age-keygen -o staging.agekey", PLACEHOLDER, "make secrets-init ENV=staging", "make synth",
-             "make validate", "Commit", "sops-age", "flux bootstrap"]
+    order = [
+        "age-keygen -o staging.agekey",
+        PLACEHOLDER,
+        "make secrets-init ENV=staging",
+        "make synth",
+        "make validate",
+        "Commit",
+        "sops-age",
+        "flux bootstrap",
+    ]
     positions = [section.index(step) for step in order]
-    assert positions == sorted(positions), dict(zip(order, positions))
+    assert positions == sorted(positions), dict(zip(order, positions, strict=True))
     assert "--from-literal" not in section  # the Slack webhook is read from stdin, not the command line
 
 
 def make(root: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(["make", "-C", str(root), *args], capture_output=True, text=True, timeout=600,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        ["make", "-C", str(root), *args], capture_output=True, text=True, timeout=600, env={**os.environ, **(env or {})}
+    )
 
 
 def git(root: Path, *args: str) -> str:

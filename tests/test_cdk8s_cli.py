@@ -21,8 +21,12 @@ from docrouter.synthesis.checks import SynthError
 from docrouter.synthesis.synth import check_shrink
 
 CDK8S_CLI = ["npx", "--yes", "cdk8s-cli@2"]
-GIT_IDENTITY = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-                "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.org",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.org",
+}
 
 
 def _environ() -> dict[str, str]:
@@ -84,7 +88,9 @@ def test_failed_cdk8s_synth_says_dist_is_gone_and_how_to_restore(cdk8s_cli, tmp_
     assert "git checkout -- dist" in result.stderr
     assert not (root / "dist").exists()  # what the CLI did; the message must not pretend otherwise
     subprocess.run(["git", "checkout", "--", "dist"], cwd=root, check=True)
-    assert subprocess.run(["git", "status", "--porcelain", "dist"], cwd=root, capture_output=True, text=True).stdout == ""
+    assert (
+        subprocess.run(["git", "status", "--porcelain", "dist"], cwd=root, capture_output=True, text=True).stdout == ""
+    )
 
 
 def test_shrink_guard_counts_the_committed_dist_when_the_working_copy_is_deleted(tmp_path):

@@ -22,24 +22,27 @@ report = {}
 for argv in (["validate"], ["diff"], ["history", "--env", "kind"], ["rollback"], ["kind", "status"],
              ["secrets", "init"]):
     build_parser(argv)  # imports the command's module, as main() does
-    import docrouter.tools.validate.engine, docrouter.tools.review.core  # the work behind validate and diff, too
-    report[argv[0]] = sorted(m for m in ("cdk8s", "constructs", "jsii", "docrouter.synthesis.synth") if m in sys.modules)
+    # the work behind validate and diff, too
+    import docrouter.tools.validate.engine, docrouter.tools.review.core
+    started = ("cdk8s", "constructs", "jsii", "docrouter.synthesis.synth")
+    report[argv[0]] = sorted(m for m in started if m in sys.modules)
 print(json.dumps(report))
 """
 
 
 def test_only_synth_starts_cdk8s():
-    result = subprocess.run([sys.executable, "-c", IMPORTS_PROBE], cwd=REPO, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run([sys.executable, "-c", IMPORTS_PROBE], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {name: [] for name in ("validate", "diff", "history", "rollback", "kind",
-                                                                "secrets")}
+    assert json.loads(result.stdout) == {
+        name: [] for name in ("validate", "diff", "history", "rollback", "kind", "secrets")
+    }
 
 
 def test_bare_main_py_prints_help_and_writes_nothing(tmp_path):
     before = sorted(p.relative_to(REPO) for p in (REPO / "dist").rglob("*"))
-    result = subprocess.run([sys.executable, str(REPO / "main.py")], cwd=tmp_path, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "main.py")], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0 and result.stdout.startswith("usage: main.py") and "synth" in result.stdout
     assert list(tmp_path.iterdir()) == [] and sorted(p.relative_to(REPO) for p in (REPO / "dist").rglob("*")) == before
 
@@ -76,13 +79,15 @@ def test_an_unknown_command_is_a_usage_error(capsys):
 
 
 def test_make_validate_refuses_an_unknown_env():
-    result = subprocess.run(["make", "--no-print-directory", "validate", "ENV=nope"], cwd=REPO, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "validate", "ENV=nope"], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 2 and "unknown environment 'nope'" in result.stderr
 
 
 def test_make_help_shows_real_defaults():
-    result = subprocess.run(["make", "--no-print-directory", "help"], cwd=REPO, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "help"], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0 and "$(" not in result.stdout
     assert "FORMAT=terminal" in result.stdout and "KIND_CLUSTER=doc-router" in result.stdout

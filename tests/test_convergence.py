@@ -57,6 +57,7 @@ def test_tls_needs_a_contact(env_dir):
 def test_committed_contacts_are_acceptable_to_lets_encrypt(env):
     environment = load_environment(env)
     if environment.tls:
+        assert environment.acme_email, f"{env}: TLS needs acme_email"
         domain = environment.acme_email.rsplit("@", 1)[1]
         assert domain not in ("example.com", "example.net", "example.org")
         assert not environment.ingress.host.endswith((".example.com", ".example", ".test", ".localhost"))
@@ -80,16 +81,25 @@ def test_no_shipped_storage_class_is_redefined_with_other_immutable_fields(env):
     for sc in m.of_kind("StorageClass"):
         theirs = shipped.get(sc["metadata"]["name"])
         if theirs is not None:
-            assert (sc["provisioner"], sc.get("reclaimPolicy"), sc.get("volumeBindingMode"), sc.get("parameters", {})) == (
-                theirs.provisioner, theirs.reclaim_policy, theirs.volume_binding_mode, theirs.parameters)
+            assert (
+                sc["provisioner"],
+                sc.get("reclaimPolicy"),
+                sc.get("volumeBindingMode"),
+                sc.get("parameters", {}),
+            ) == (theirs.provisioner, theirs.reclaim_policy, theirs.volume_binding_mode, theirs.parameters)
     # The class MongoDB uses exists on an empty cluster: shipped, or defined in the first layer.
     defined = {sc["metadata"]["name"] for sc in m.of_kind("StorageClass")}
     assert m.env.storage.name in defined | set(shipped)
 
 
 def test_redefining_doks_retain_class_with_other_binding_mode_is_refused(env_dir):
-    message = refused(env_dir, "staging", lambda d: d["storage"].update(
-        provisioner="dobs.csi.digitalocean.com", reclaim_policy="Retain", volume_binding_mode="WaitForFirstConsumer"))
+    message = refused(
+        env_dir,
+        "staging",
+        lambda d: d["storage"].update(
+            provisioner="dobs.csi.digitalocean.com", reclaim_policy="Retain", volume_binding_mode="WaitForFirstConsumer"
+        ),
+    )
     assert "storage.name 'do-block-storage-retain'" in message and "already ships" in message
 
 
@@ -219,8 +229,11 @@ def test_no_hand_written_replica_set_bootstrap_is_left(env):
     text = "\n".join(yaml.safe_dump(o) for o in m.objects)
     for marker in ("rs.initiate", "mongosh", "--replSet", "mongot.yml"):
         assert marker not in text
-    assert not [o for o in m.objects if o["kind"] in ("StatefulSet", "ConfigMap") and
-                o["metadata"].get("namespace") == c.MONGODB_NAMESPACE]
+    assert not [
+        o
+        for o in m.objects
+        if o["kind"] in ("StatefulSet", "ConfigMap") and o["metadata"].get("namespace") == c.MONGODB_NAMESPACE
+    ]
 
 
 # --- the edge: forwarded headers, start-up, uploads -------------------------------------------
@@ -251,14 +264,17 @@ def test_backend_starts_slowly_without_being_killed_and_has_room_for_uploads(env
     # doc-router's chart gives the backend 60 s before liveness; the startup probe allows more.
     assert startup["periodSeconds"] * startup["failureThreshold"] >= 60
     body = m.get("Ingress", "doc-router", c.APP_NAMESPACE)["metadata"]["annotations"][
-        "nginx.ingress.kubernetes.io/proxy-body-size"]
+        "nginx.ingress.kubernetes.io/proxy-body-size"
+    ]
     for name in ("backend", "worker"):
         deployment = m.find("Deployment", name)
         if deployment is None:
             continue
         tmp = next(v for v in deployment["spec"]["template"]["spec"]["volumes"] if v["name"] == "tmp")
         # The upload and its LibreOffice conversion both live in /tmp.
-        assert parse_quantity(tmp["emptyDir"]["sizeLimit"]) >= 2 * parse_quantity(body.upper().replace("M", "Mi"))
+        size, upload = parse_quantity(tmp["emptyDir"]["sizeLimit"]), parse_quantity(body.upper().replace("M", "Mi"))
+        assert size is not None and upload is not None, (tmp, body)
+        assert size >= 2 * upload
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

@@ -61,7 +61,7 @@ def test_every_file_says_it_is_generated(env):
     for path, text in {**m.files, **m.cluster_files}.items():
         if path.endswith(".sops.yaml"):
             continue  # committed encrypted files are copied byte for byte
-        assert text.startswith(GENERATED_BY + "\n"), path
+        assert isinstance(text, str) and text.startswith(GENERATED_BY + "\n"), path
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

@@ -37,12 +37,14 @@ def test_readme_is_short_and_starts_with_the_two_commands():
 
 # --- validate rule ids ---------------------------------------------------------------------------
 
+
 def test_validate_doc_lists_every_rule_id_and_no_other():
     table = section(DOCS / "validate.md", "## What it checks", "## Reading a finding")
     documented = set(re.findall(r"`([a-z]+/[a-z-]+)`", table))
     assert documented == set(RULES), (
         f"docs/validate.md 'What it checks' is out of date: missing {sorted(set(RULES) - documented)}, "
-        f"unknown {sorted(documented - set(RULES))} (rules: constructs/docrouter/tools/validate/rules.py)")
+        f"unknown {sorted(documented - set(RULES))} (rules: constructs/docrouter/tools/validate/rules.py)"
+    )
     families = {rule.split("/")[0] for rule in RULES}
     rows = set(re.findall(r"^\| ([a-z]+) \|", table, re.M)) - {"family"}
     assert rows == families - {"internal"}, "one table row per rule family (internal/ is explained below it)"
@@ -50,18 +52,23 @@ def test_validate_doc_lists_every_rule_id_and_no_other():
 
 # --- risk flag ids -------------------------------------------------------------------------------
 
+
 def risk_ids_in_code() -> set[str]:
     """First argument of every RiskFlag(...) in review/: a string literal or a module-level string constant."""
     ids = set()
     for path in sorted((REPO / "constructs/docrouter/tools/review").glob("*.py")):
         tree = ast.parse(text(path))
-        constants = {t.id: n.value.value for n in tree.body if isinstance(n, ast.Assign)
-                     and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)
-                     for t in n.targets if isinstance(t, ast.Name)}
+        constants = {
+            t.id: n.value.value
+            for n in tree.body
+            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)
+            for t in n.targets
+            if isinstance(t, ast.Name)
+        }
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "RiskFlag" and node.args:
                 first = node.args[0]
-                if isinstance(first, ast.Constant):
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
                     ids.add(first.value)
                 else:
                     assert isinstance(first, ast.Name) and first.id in constants, f"{path.name}: unreadable risk id"
@@ -74,8 +81,9 @@ def test_risk_flag_table_lists_every_flag_the_diff_raises():
     documented = set(re.findall(r"^\| `([a-z-]+)` \|", table, re.M))
     code = risk_ids_in_code()
     assert len(code) >= 8, code  # the scan found the flags (a scan that finds nothing would pass vacuously)
-    assert documented == code, (f"docs/reviewing.md risk flags: missing {sorted(code - documented)}, "
-                                f"unknown {sorted(documented - code)}")
+    assert documented == code, (
+        f"docs/reviewing.md risk flags: missing {sorted(code - documented)}, unknown {sorted(documented - code)}"
+    )
 
 
 # --- environments --------------------------------------------------------------------------------
@@ -86,12 +94,19 @@ ENVIRONMENT_ROWS = {
     "URL": lambda e: f"`{e.public_url}`",
     "TLS issuer": lambda e: f"`{e.ingress.tls_issuer}`" if e.tls else "none",
     "replicas frontend / backend / worker": lambda e: " / ".join(
-        (str(e.frontend.replicas),
-         f"{e.backend.replicas}–{e.backend.autoscaling.max_replicas} (autoscaled)" if e.backend.autoscaling
-         else str(e.backend.replicas),
-         str(e.worker.replicas) if e.worker else "none (in the backend)")),
-    "MongoDB": lambda e: "external" if e.mongodb.mode == "external"
-    else f"{e.mongodb.replicas} member{'s' * (e.mongodb.replicas > 1)}, {e.mongodb.storage_size}",
+        (
+            str(e.frontend.replicas),
+            f"{e.backend.replicas}–{e.backend.autoscaling.max_replicas} (autoscaled)"
+            if e.backend.autoscaling
+            else str(e.backend.replicas),
+            str(e.worker.replicas) if e.worker else "none (in the backend)",
+        )
+    ),
+    "MongoDB": lambda e: (
+        "external"
+        if e.mongodb.mode == "external"
+        else f"{e.mongodb.replicas} member{'s' * (e.mongodb.replicas > 1)}, {e.mongodb.storage_size}"
+    ),
     "alerts": lambda e: f"Slack `{e.notifications.slack_channel}`" if e.notifications else "off",
 }
 
@@ -106,14 +121,18 @@ def readme_environment_table() -> dict[str, dict[str, str]]:
 
 
 def test_readme_environment_table_matches_the_environment_files():
-    expected = {name: {label: cell(load_environment(name)) for label, cell in ENVIRONMENT_ROWS.items()}
-                for name in environment_names()}
+    expected = {
+        name: {label: cell(load_environment(name)) for label, cell in ENVIRONMENT_ROWS.items()}
+        for name in environment_names()
+    }
     assert readme_environment_table() == expected, (
         "README environment table is stale (constructs/docrouter/environments/*.yaml); expected:\n"
-        + "\n".join(f"{env}: {cells}" for env, cells in expected.items()))
+        + "\n".join(f"{env}: {cells}" for env, cells in expected.items())
+    )
 
 
 # --- layers --------------------------------------------------------------------------------------
+
 
 def flux_kustomizations(env: str) -> dict[str, dict]:
     """The synthesized Flux Kustomizations of clusters/<env>/, by name."""
@@ -125,8 +144,11 @@ def apply_order(kustomizations: dict[str, dict]) -> list[str]:
     """The chain Flux follows: each Kustomization after the ones it dependsOn."""
     order: list[str] = []
     while len(order) < len(kustomizations):
-        ready = [name for name, k in kustomizations.items() if name not in order
-                 and all(d["name"] in order for d in k["spec"].get("dependsOn", []))]
+        ready = [
+            name
+            for name, k in kustomizations.items()
+            if name not in order and all(d["name"] in order for d in k["spec"].get("dependsOn", []))
+        ]
         assert ready, "dependsOn has a cycle"
         order += sorted(ready)
     return order
@@ -134,7 +156,7 @@ def apply_order(kustomizations: dict[str, dict]) -> list[str]:
 
 def test_readme_layer_chain_and_platform_table_follow_the_flux_objects():
     production = flux_kustomizations("production")  # a TLS environment: it has every layer
-    paragraph = text(README)[text(README).index("Each environment is split into layers"):]
+    paragraph = text(README)[text(README).index("Each environment is split into layers") :]
     chain = re.findall(r"`([a-z-]+)`", paragraph[: paragraph.index("One Flux `Kustomization`")])
     assert chain == apply_order(production), f"README layer chain {chain}; Flux applies {apply_order(production)}"
     table = section(DOCS / "platform.md", "## Layers", "## What runs")
@@ -149,8 +171,11 @@ def test_readme_kustomization_example_is_an_excerpt_of_the_synthesized_one():
 
     def excerpt(shown, actual, where="") -> list[str]:
         if isinstance(shown, dict):
-            return [e for k, v in shown.items() for e in excerpt(v, actual.get(k) if isinstance(actual, dict) else None,
-                                                                  f"{where}.{k}")]
+            return [
+                e
+                for k, v in shown.items()
+                for e in excerpt(v, actual.get(k) if isinstance(actual, dict) else None, f"{where}.{k}")
+            ]
         return [] if shown == actual else [f"{where}: README shows {shown!r}, clusters/staging has {actual!r}"]
 
     problems = excerpt(example, real)
@@ -158,6 +183,7 @@ def test_readme_kustomization_example_is_an_excerpt_of_the_synthesized_one():
 
 
 # --- links and pointers --------------------------------------------------------------------------
+
 
 def anchors(doc: Path) -> set[str]:
     """GitHub's heading ids: lower case, punctuation dropped, spaces to hyphens."""
@@ -180,8 +206,13 @@ def test_every_relative_link_resolves():
 
 def readme_pointers() -> set[str]:
     """Section names that messages and comments send readers to: `README, 'Secrets'`, `README "Kind"`."""
-    sources = [*sorted((REPO / "constructs/docrouter").rglob("*.py")), REPO / "Makefile", REPO / ".ci/run",
-               REPO / ".sops.yaml", *sorted((REPO / "constructs/docrouter/environments").glob("*.yaml"))]
+    sources = [
+        *sorted((REPO / "constructs/docrouter").rglob("*.py")),
+        REPO / "Makefile",
+        REPO / ".ci/run",
+        REPO / ".sops.yaml",
+        *sorted((REPO / "constructs/docrouter/environments").glob("*.yaml")),
+    ]
     names = set()
     for source in sources:
         for name in re.findall(r"""README,? ['"]([^'"]+)['"]""", text(source)):

@@ -48,7 +48,9 @@ def reason_to_skip() -> str | None:
 def kind(root: Path, command: str, timeout_minutes: int, *extra: str) -> None:
     subprocess.run(
         [sys.executable, str(REPO / "main.py"), "kind", command, "--cluster", CLUSTER, "--root", str(root), *extra],
-        check=True, timeout=timeout_minutes * MINUTE, env={**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"},
+        check=True,
+        timeout=timeout_minutes * MINUTE,
+        env={**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"},
     )
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -32,7 +32,8 @@ def repo(tmp_path) -> Path:
     (root / "clusters" / "kind").mkdir(parents=True)
     (root / "clusters" / "kind" / "source.yaml").write_text("kind: OCIRepository\n")
     (root / ".env.kind").write_text(
-        "# mine\nADMIN_EMAIL=me@example.com # mine, a comment as Docker Compose reads it\nADMIN_PASSWORD='s3cret pass'\nOPENAI_API_KEY=\nexport GROQ_API_KEY=\"gsk\"\n"
+        "# mine\nADMIN_EMAIL=me@example.com # mine, a comment as Docker Compose reads it\n"
+        "ADMIN_PASSWORD='s3cret pass'\nOPENAI_API_KEY=\nexport GROQ_API_KEY=\"gsk\"\n"
     )
     return root
 
@@ -59,7 +60,8 @@ def test_up_on_a_fresh_machine_creates_registry_cluster_and_wiring(stubs, repo):
     assert stubs.calls() == [
         DAEMON,
         REGISTRY_STATE,
-        "docker run --detach --restart=always --publish 127.0.0.1:5001:5000 --network bridge --name kind-registry registry:2.8.3",
+        "docker run --detach --restart=always --publish 127.0.0.1:5001:5000 --network bridge"
+        " --name kind-registry registry:2.8.3",
         "kind get clusters",
         f"kind create cluster --name doc-router --image {NODE_IMAGE} --config {config} --wait 120s",
         "kind get nodes --name doc-router",
@@ -218,7 +220,10 @@ def test_secrets_without_env_file_says_how_to_create_it(stubs, repo):
         ("ADMIN_EMAIL=a@b.c\nADMIN_EMAIL=d@e.f\n", "ADMIN_EMAIL is set twice"),
         ("just words\n", ".env.kind:1: expected KEY=VALUE"),
         ("ADMIN_EMAIL=a@b.c\nsk-live-0123456789abcdef\n", ".env.kind:2: expected KEY=VALUE"),
-        ("ADMIN_EMAIL=a@b.c\n\nAGE-SECRET-KEY-1QYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQS\n", ".env.kind:3: expected"),
+        (
+            "ADMIN_EMAIL=a@b.c\n\nAGE-SECRET-KEY-1QYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQS\n",
+            ".env.kind:3: expected",
+        ),
     ],
 )
 def test_secrets_rejects_a_wrong_env_file_before_touching_the_cluster(stubs, repo, content, message):
@@ -256,13 +261,20 @@ COMMIT = "a" * 40
 def deploy_stubs(stubs: StubTools, repo: Path, git: bool = True) -> None:
     if git:
         stubs.rule(f"git -C {repo} rev-parse HEAD", stdout=f"{COMMIT}\n")
-        stubs.rule(f"git -C {repo} remote get-url origin", stdout="https://github.com/analytiq-hub/doc-router-platform.git\n")
+        stubs.rule(
+            f"git -C {repo} remote get-url origin", stdout="https://github.com/analytiq-hub/doc-router-platform.git\n"
+        )
         stubs.rule(f"git -C {repo} rev-parse --abbrev-ref HEAD", stdout="kind\n")
     else:
         stubs.rule("git", exit=128)
     stubs.rule(f"{CTX} get ocirepository", stdout=REVISION)
-    stubs.rule(KUSTOMIZATIONS, stdout=kustomizations(("infra-controllers", REVISION, "True", "ReconciliationSucceeded"),
-                                                     ("apps", REVISION, "True", "ReconciliationSucceeded")))
+    stubs.rule(
+        KUSTOMIZATIONS,
+        stdout=kustomizations(
+            ("infra-controllers", REVISION, "True", "ReconciliationSucceeded"),
+            ("apps", REVISION, "True", "ReconciliationSucceeded"),
+        ),
+    )
 
 
 KUSTOMIZATIONS = f"{CTX} get kustomizations.kustomize.toolkit.fluxcd.io -n flux-system -o json"
@@ -270,10 +282,22 @@ KUSTOMIZATIONS = f"{CTX} get kustomizations.kustomize.toolkit.fluxcd.io -n flux-
 
 def kustomizations(*rows: tuple[str, str, str, str]) -> str:
     """`kubectl get kustomizations -o json`: (name, lastAppliedRevision, Ready status, reason) per item."""
-    return json.dumps({"items": [
-        {"metadata": {"name": name}, "status": {"lastAppliedRevision": applied, "conditions": [
-            {"type": "Ready", "status": ready, "reason": reason, "message": f"{reason} message"}]}}
-        for name, applied, ready, reason in rows]})
+    return json.dumps(
+        {
+            "items": [
+                {
+                    "metadata": {"name": name},
+                    "status": {
+                        "lastAppliedRevision": applied,
+                        "conditions": [
+                            {"type": "Ready", "status": ready, "reason": reason, "message": f"{reason} message"}
+                        ],
+                    },
+                }
+                for name, applied, ready, reason in rows
+            ]
+        }
+    )
 
 
 def test_deploy_installs_flux_pushes_applies_and_waits(stubs, repo):
@@ -282,7 +306,9 @@ def test_deploy_installs_flux_pushes_applies_and_waits(stubs, repo):
     assert result.returncode == 0, result.stderr
     calls = stubs.calls()
     reconcile = calls[9]  # one overall deadline: the reconcile gets what is left of the 15 minutes
-    assert reconcile.startswith("flux --context kind-doc-router reconcile source oci doc-router -n flux-system --timeout=")
+    assert reconcile.startswith(
+        "flux --context kind-doc-router reconcile source oci doc-router -n flux-system --timeout="
+    )
     assert 800 < int(reconcile.rsplit("=", 1)[1].rstrip("s")) <= 900
     assert calls[:9] + calls[10:] == [
         DAEMON,
@@ -343,14 +369,22 @@ def test_deploy_without_synthesized_flux_objects_says_run_synth(stubs, repo):
 
 
 def test_deploy_reports_progress_and_stops_at_one_overall_deadline(stubs, repo):
-    stubs.rule(KUSTOMIZATIONS, stdout=kustomizations(("infra-controllers", REVISION, "True", "ReconciliationSucceeded"),
-                                                     ("database", "older@sha1:0", "False", "HealthCheckFailed")))
+    stubs.rule(
+        KUSTOMIZATIONS,
+        stdout=kustomizations(
+            ("infra-controllers", REVISION, "True", "ReconciliationSucceeded"),
+            ("database", "older@sha1:0", "False", "HealthCheckFailed"),
+        ),
+    )
     deploy_stubs(stubs, repo)
     started = time.monotonic()
     result = kind(stubs, repo, "deploy", "--timeout", "2s")
     assert result.returncode == 1 and time.monotonic() - started < 10
     waiting = [line for line in result.stdout.splitlines() if line.startswith("waiting (")]
-    assert waiting and f"database has not applied {REVISION} yet (HealthCheckFailed: HealthCheckFailed message)" in waiting[0]
+    assert (
+        waiting
+        and f"database has not applied {REVISION} yet (HealthCheckFailed: HealthCheckFailed message)" in waiting[0]
+    )
     assert "infra-controllers" not in waiting[0]  # Ready on this revision: not listed
     assert "Flux is not Ready after --timeout 2s: database has not applied" in result.stderr
 

@@ -6,9 +6,9 @@ import pytest
 
 from conftest import REPO
 from docrouter import constants as c
+from docrouter.config import InClusterMongoDB
 from docrouter.platform.app import backend_url
 from docrouter.synthesis.checks import is_sops_encrypted
-from docrouter.config import InClusterMongoDB
 from docrouter.tools.secrets.init import secret_path, secrets_of
 
 APP_DEPLOYMENTS = ("frontend", "backend", "worker")
@@ -230,7 +230,8 @@ def test_network_policies_cover_every_pod(manifests):
         namespace = owner["metadata"]["namespace"]
         pod_labels = template["metadata"]["labels"]
         specific = [
-            p for p in policies
+            p
+            for p in policies
             if p["metadata"]["namespace"] == namespace
             and p["spec"]["podSelector"].get("matchLabels")
             and p["spec"]["podSelector"]["matchLabels"].items() <= pod_labels.items()
@@ -243,9 +244,10 @@ def test_only_the_backend_and_frontend_accept_traffic_from_ingress_nginx(manifes
     for policy in manifests.of_kind("NetworkPolicy"):
         for rule in policy["spec"].get("ingress", []):
             for peer in rule.get("from", []):
-                if peer.get("namespaceSelector", {}).get("matchLabels", {}).get(
-                    "kubernetes.io/metadata.name"
-                ) == c.INGRESS_NAMESPACE:
+                if (
+                    peer.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name")
+                    == c.INGRESS_NAMESPACE
+                ):
                     from_ingress.add(policy["metadata"]["name"])
     solver = {"acme-http01-solver"} if manifests.env.tls else set()  # cert-manager's HTTP-01 challenge
     assert from_ingress == {"frontend", "backend"} | solver
@@ -257,7 +259,7 @@ def test_no_plain_text_secrets_and_no_latest_tags(manifests):
     # Exactly the committed SOPS files (a fresh clone has none: docs/bootstrap.md).
     expected = [n for n in secrets_of(manifests.env) if secret_path(REPO, manifests.env.name, n).is_file()]
     assert sorted(o["metadata"]["name"] for o in shipped) == sorted(expected)
-    for owner, template in manifests.pod_templates():
+    for _owner, template in manifests.pod_templates():
         for container in containers(template):
             image = container["image"]
             assert ":" in image.rsplit("/", 1)[-1] and not image.endswith(":latest"), image

@@ -8,7 +8,7 @@ import yaml
 
 from docrouter.tools.review.core import diff_manifests
 from docrouter.tools.review.model import ObjectKey
-from review_trees import APPS, add, edit, pvc, production
+from review_trees import APPS, add, edit, production, pvc
 
 PRE = "dist/production/pre-deploy/doc-router"
 DB = "dist/production/database/mongodb"
@@ -67,8 +67,9 @@ def test_removed_database_with_prune_disabled_says_it_stays_orphaned():
 
 def test_selector_change_fails_the_apply_and_names_the_force_annotation():
     base = production()
-    new = edit(base, f"{APPS}/deployment-frontend.yaml",
-               lambda d: d["spec"]["selector"]["matchLabels"].update(tier="web"))
+    new = edit(
+        base, f"{APPS}/deployment-frontend.yaml", lambda d: d["spec"]["selector"]["matchLabels"].update(tier="web")
+    )
     env = _env(base, new)
     (risk,) = env.risks
     assert (risk.id, risk.object.label()) == ("immutable-field", "Deployment doc-router/frontend")
@@ -77,9 +78,17 @@ def test_selector_change_fails_the_apply_and_names_the_force_annotation():
 
 def test_statefulset_service_name_change_warns_about_data_loss():
     base = production()
-    sts = {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "cache", "namespace": "mongodb"},
-           "spec": {"serviceName": "cache", "replicas": 1, "selector": {"matchLabels": {"app": "cache"}},
-                    "template": {"metadata": {"labels": {"app": "cache"}}, "spec": {"containers": []}}}}
+    sts = {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "cache", "namespace": "mongodb"},
+        "spec": {
+            "serviceName": "cache",
+            "replicas": 1,
+            "selector": {"matchLabels": {"app": "cache"}},
+            "template": {"metadata": {"labels": {"app": "cache"}}, "spec": {"containers": []}},
+        },
+    }
     base = add(base, f"{DB}/statefulset-cache.yaml", sts)
     new = edit(base, f"{DB}/statefulset-cache.yaml", lambda d: d["spec"].update(serviceName="mongo"))
     (risk,) = _env(base, new).risks
@@ -88,8 +97,11 @@ def test_statefulset_service_name_change_warns_about_data_loss():
 
 def test_forced_job_template_change_is_recreated_not_failed():
     base = production()
-    new = edit(base, f"{PRE}/job-migrate-v43-0-0.yaml",
-               lambda d: d["spec"]["template"]["spec"]["containers"][0].update(command=["python3", "other.py"]))
+    new = edit(
+        base,
+        f"{PRE}/job-migrate-v43-0-0.yaml",
+        lambda d: d["spec"]["template"]["spec"]["containers"][0].update(command=["python3", "other.py"]),
+    )
     (risk,) = _env(base, new).risks
     assert risk.id == "immutable-field" and "delete it and re-create it" in risk.reason
 
@@ -123,8 +135,10 @@ def test_scale_to_zero_and_removed_pdb_are_capacity_risks():
     new = edit(base, f"{APPS}/deployment-frontend.yaml", lambda d: d["spec"].update(replicas=0))
     new = {p: t for p, t in new.items() if not p.endswith("poddisruptionbudget-worker.yaml")}
     env = _env(base, new)
-    assert _risks(env) == {("capacity", "Deployment doc-router/frontend"),
-                           ("capacity", "PodDisruptionBudget doc-router/worker")}
+    assert _risks(env) == {
+        ("capacity", "Deployment doc-router/frontend"),
+        ("capacity", "PodDisruptionBudget doc-router/worker"),
+    }
 
 
 def test_replicas_below_pdb_min_available():
@@ -136,8 +150,11 @@ def test_replicas_below_pdb_min_available():
 
 def test_max_unavailable_raised_above_zero():
     base = production()
-    new = edit(base, f"{APPS}/deployment-frontend.yaml",
-               lambda d: d["spec"]["strategy"]["rollingUpdate"].update(maxUnavailable=1))
+    new = edit(
+        base,
+        f"{APPS}/deployment-frontend.yaml",
+        lambda d: d["spec"]["strategy"]["rollingUpdate"].update(maxUnavailable=1),
+    )
     (risk,) = _env(base, new).risks
     assert risk.id == "capacity" and "maxUnavailable raised from 0 to 1" in risk.reason
 
@@ -150,8 +167,9 @@ def test_security_regressions():
     base = production()
 
     def worsen(d):
-        _container(d)["securityContext"].update(privileged=True, runAsNonRoot=False, runAsUser=0,
-                                                capabilities={"add": ["NET_ADMIN"]})
+        _container(d)["securityContext"].update(
+            privileged=True, runAsNonRoot=False, runAsUser=0, capabilities={"add": ["NET_ADMIN"]}
+        )
         _container(d)["image"] = "ghcr.io/analytiq-hub/doc-router-frontend:latest"
         d["spec"]["template"]["spec"]["hostNetwork"] = True
 
@@ -162,8 +180,11 @@ def test_security_regressions():
 
 def test_untagged_image_is_flagged():
     base = production()
-    new = edit(base, f"{APPS}/deployment-frontend.yaml",
-               lambda d: _container(d).update(image="ghcr.io/analytiq-hub/doc-router-frontend"))
+    new = edit(
+        base,
+        f"{APPS}/deployment-frontend.yaml",
+        lambda d: _container(d).update(image="ghcr.io/analytiq-hub/doc-router-frontend"),
+    )
     (risk,) = _env(base, new).risks
     assert risk.id == "security" and "untagged" in risk.reason
 
@@ -183,7 +204,8 @@ def test_network_policy_removed():
     # Without its policy the backend is still under default-deny: the engine sees the flows it loses.
     lost = {"ingress-backend", "frontend-backend", "app-mongodb", "app-internet-https"}
     assert _risks(_env(base, new)) == {("network-policy", "NetworkPolicy doc-router/backend")} | {
-        ("network-flow", f"NetworkFlow {flow}") for flow in lost}
+        ("network-flow", f"NetworkFlow {flow}") for flow in lost
+    }
 
 
 def test_rename_is_flagged_as_delete_and_create():
@@ -196,16 +218,26 @@ def test_rename_is_flagged_as_delete_and_create():
 
 def test_image_bump_lists_tags_and_explains_rollout():
     base = production()
-    new = edit(base, f"{APPS}/deployment-frontend.yaml",
-               lambda d: _container(d).update(image="ghcr.io/analytiq-hub/doc-router-frontend:0.2.0"))
-    new = edit(new, f"{APPS}/deployment-backend.yaml",
-               lambda d: _container(d).update(image="ghcr.io/analytiq-hub/doc-router-backend:0.2.0"))
+    new = edit(
+        base,
+        f"{APPS}/deployment-frontend.yaml",
+        lambda d: _container(d).update(image="ghcr.io/analytiq-hub/doc-router-frontend:0.2.0"),
+    )
+    new = edit(
+        new,
+        f"{APPS}/deployment-backend.yaml",
+        lambda d: _container(d).update(image="ghcr.io/analytiq-hub/doc-router-backend:0.2.0"),
+    )
     env = _env(base, new)
     assert env.risks == []
     assert [(i.object.name, i.old.rsplit(":", 1)[1], i.new.rsplit(":", 1)[1]) for i in env.images] == [
-        ("backend", "v43.0.0", "0.2.0"), ("frontend", "v43.0.0", "0.2.0")]
+        ("backend", "v43.0.0", "0.2.0"),
+        ("frontend", "v43.0.0", "0.2.0"),
+    ]
     frontend = env.rollouts[ObjectKey("production", "Deployment", "doc-router", "frontend")]
-    assert frontend.startswith("2 replicas, maxSurge 1, maxUnavailable 0: start 1 new pod → wait ready → stop 1 old pod")
+    assert frontend.startswith(
+        "2 replicas, maxSurge 1, maxUnavailable 0: start 1 new pod → wait ready → stop 1 old pod"
+    )
     assert "peak 3 pods, extra capacity needed: 250m CPU, 512Mi memory" in frontend
     backend = env.rollouts[ObjectKey("production", "Deployment", "doc-router", "backend")]
     assert "HPA-managed" in backend and "500m CPU, 768Mi memory" in backend
@@ -231,6 +263,7 @@ def min_available(value):
     def change(pdb):
         pdb["spec"].pop("maxUnavailable", None)
         pdb["spec"]["minAvailable"] = value
+
     return change
 
 
@@ -242,7 +275,8 @@ def test_pdb_min_available_raised_to_the_replica_count_is_a_capacity_risk():
     assert _env(base, edit(base, f"{APPS}/poddisruptionbudget-frontend.yaml", min_available(1))).risks == []
     raised = edit(base, f"{APPS}/poddisruptionbudget-frontend.yaml", min_available(1))
     assert _risks(_env(raised, edit(raised, f"{APPS}/poddisruptionbudget-frontend.yaml", min_available(5)))) == {
-        ("capacity", "Deployment doc-router/frontend")}
+        ("capacity", "Deployment doc-router/frontend")
+    }
 
 
 def test_recreate_on_a_multi_replica_deployment_is_a_capacity_risk():
@@ -260,8 +294,11 @@ def test_recreate_on_a_multi_replica_deployment_is_a_capacity_risk():
 def test_the_same_flag_is_reported_once_per_object_and_reason():
     base = edit(production(), f"{APPS}/poddisruptionbudget-backend.yaml", min_available(1))
     new = edit(base, f"{APPS}/horizontalpodautoscaler-backend.yaml", lambda d: d["spec"].update(minReplicas=1))
-    new = edit(new, f"{APPS}/deployment-backend.yaml",  # the Deployment changes too: both lead to the backend
-               lambda d: d["spec"]["template"]["metadata"].setdefault("annotations", {}).update(restart="1"))
+    new = edit(
+        new,
+        f"{APPS}/deployment-backend.yaml",  # the Deployment changes too: both lead to the backend
+        lambda d: d["spec"]["template"]["metadata"].setdefault("annotations", {}).update(restart="1"),
+    )
     risks = _env(base, new).risks
     assert [(r.id, r.object.label()) for r in risks] == [("capacity", "Deployment doc-router/backend")]
 
@@ -275,8 +312,10 @@ def test_a_rule_without_host_is_described_as_catching_every_host():
     base = edit(production(), f"{APPS}/ingress-doc-router.yaml", add_catch_all)
     host_gone = edit(base, f"{APPS}/ingress-doc-router.yaml", lambda d: d["spec"]["rules"].pop(0))
     reasons = [r.reason for r in _env(base, host_gone).risks if r.id == "ingress"]
-    assert any("host app.docrouter.ai no longer routed by a rule of its own: the rule with no host catches it"
-               in reason for reason in reasons), reasons
+    assert any(
+        "host app.docrouter.ai no longer routed by a rule of its own: the rule with no host catches it" in reason
+        for reason in reasons
+    ), reasons
     assert not any("404" in reason for reason in reasons)
     catch_all_gone = edit(base, f"{APPS}/ingress-doc-router.yaml", lambda d: d["spec"]["rules"].pop())
     (risk,) = _env(base, catch_all_gone).risks
@@ -285,8 +324,11 @@ def test_a_rule_without_host_is_described_as_catching_every_host():
 
 def test_counts_use_the_singular_for_one():
     base = edit(production(), f"{APPS}/deployment-worker.yaml", lambda d: d["spec"].update(replicas=1))
-    new = edit(base, f"{APPS}/deployment-worker.yaml",
-               lambda d: d["spec"]["template"]["metadata"].setdefault("annotations", {}).update(restart="1"))
+    new = edit(
+        base,
+        f"{APPS}/deployment-worker.yaml",
+        lambda d: d["spec"]["template"]["metadata"].setdefault("annotations", {}).update(restart="1"),
+    )
     env = _env(base, new)
     rollout = env.rollouts[ObjectKey("production", "Deployment", "doc-router", "worker")]
     assert rollout.startswith("1 replica, maxSurge 1, maxUnavailable 0: start 1 new pod → wait ready → stop 1 old pod")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, SYNTH_SOURCES, copy_sources
+from conftest import SYNTH_SOURCES, copy_sources
 from docrouter.tools.review.history import revisions
 from docrouter.tools.review.rollback import RollbackRefused, rollback
 
@@ -27,9 +27,17 @@ def _git(repo: Path, *args: str) -> str:
 
 
 def _main(repo: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "main.py", *args], cwd=repo, capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin:/usr/local/bin", "NO_COLOR": "1",
-                               "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"})
+    return subprocess.run(
+        [sys.executable, "main.py", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={
+            "PATH": "/usr/bin:/bin:/usr/local/bin",
+            "NO_COLOR": "1",
+            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        },
+    )
 
 
 def _edit_config(repo: Path, env: str, change) -> None:
@@ -72,7 +80,9 @@ def test_diff_between_two_commits_synthesizes_each(repo):
     production = envs["production"]
     objects = {(o["status"], o["kind"], o["name"]) for o in production["objects"]}
     assert ("changed", "Deployment", "backend") in objects
-    assert {(i["object"]["name"], i["new"].rsplit(":", 1)[1]) for i in production["images"] if i["new"]} >= {("backend", "v42.0.6")}
+    assert {(i["object"]["name"], i["new"].rsplit(":", 1)[1]) for i in production["images"] if i["new"]} >= {
+        ("backend", "v42.0.6")
+    }
     assert production["risks"] == []
 
 
@@ -127,8 +137,9 @@ def test_rollback_refuses_on_dirty_tree(repo):
 
 def test_rollback_cancelled_changes_nothing(repo):
     head = _git(repo["path"], "rev-parse", "HEAD")
-    assert "cancelled" in str(pytest.raises(RollbackRefused, rollback, repo["path"], "production", "1",
-                                            lambda report: False).value)
+    assert "cancelled" in str(
+        pytest.raises(RollbackRefused, rollback, repo["path"], "production", "1", lambda report: False).value
+    )
     assert _git(repo["path"], "rev-parse", "HEAD") == head and _git(repo["path"], "status", "--porcelain") == ""
 
 
@@ -147,7 +158,9 @@ def test_rollback_commits_the_old_revision_and_synth_agrees(repo):
 def test_rollback_refuses_when_shared_code_changed(repo):
     root = repo["path"]
     workload = root / "constructs/docrouter/platform/workload.py"
-    workload.write_text(workload.read_text().replace('spec["revisionHistoryLimit"] = 5', 'spec["revisionHistoryLimit"] = 7'))
+    workload.write_text(
+        workload.read_text().replace('spec["revisionHistoryLimit"] = 5', 'spec["revisionHistoryLimit"] = 7')
+    )
     _commit_synth(root, "Keep more ReplicaSets")
     head = _git(root, "rev-parse", "HEAD")
     message = _refused(repo, "production", "2")
@@ -158,9 +171,13 @@ def test_rollback_refuses_when_shared_code_changed(repo):
 def test_rollback_sources_are_the_environment_config_and_secrets_not_a_folder_named_like_it(tmp_path):
     from docrouter.tools.review.rollback import env_sources
 
-    files = ["constructs/docrouter/tools/kind/cluster.py", "constructs/docrouter/environments/kind.yaml",
-             "constructs/docrouter/environments/staging.yaml", "secrets/kind/doc-router/app.sops.yaml",
-             "secrets/staging/doc-router/app.sops.yaml"]
+    files = [
+        "constructs/docrouter/tools/kind/cluster.py",
+        "constructs/docrouter/environments/kind.yaml",
+        "constructs/docrouter/environments/staging.yaml",
+        "secrets/kind/doc-router/app.sops.yaml",
+        "secrets/staging/doc-router/app.sops.yaml",
+    ]
     for name in files:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(name)
@@ -168,4 +185,6 @@ def test_rollback_sources_are_the_environment_config_and_secrets_not_a_folder_na
     _git(tmp_path, "add", "-A")
     _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "sources")
     assert env_sources(tmp_path, "HEAD", "kind") == [
-        "constructs/docrouter/environments/kind.yaml", "secrets/kind/doc-router/app.sops.yaml"]
+        "constructs/docrouter/environments/kind.yaml",
+        "secrets/kind/doc-router/app.sops.yaml",
+    ]

@@ -26,17 +26,25 @@ def _all_formats(report) -> list[str]:
 
 
 def test_sops_secret_shows_changed_key_names_only():
-    old = add(production(), f"{APPS}/secret-app.sops.yaml",
-              secret("app", {"MONGODB_URI": CIPHER_OLD, "S3_KEY": CIPHER_OLD}, sops=True))
-    new = add(production(), f"{APPS}/secret-app.sops.yaml",
-              secret("app", {"MONGODB_URI": CIPHER_NEW, "S3_KEY": CIPHER_OLD, "NEW_KEY": CIPHER_NEW}, sops=True))
+    old = add(
+        production(),
+        f"{APPS}/secret-app.sops.yaml",
+        secret("app", {"MONGODB_URI": CIPHER_OLD, "S3_KEY": CIPHER_OLD}, sops=True),
+    )
+    new = add(
+        production(),
+        f"{APPS}/secret-app.sops.yaml",
+        secret("app", {"MONGODB_URI": CIPHER_NEW, "S3_KEY": CIPHER_OLD, "NEW_KEY": CIPHER_NEW}, sops=True),
+    )
     report = diff_manifests(old, new)
     (change,) = report.envs[0].changes
     # No key here decrypts these stand-ins: one "re-encrypted (values unknown)", not a change per key.
     assert {f.path for f in change.fields} == {"sops.values", "stringData.NEW_KEY"}
     assert report.risks == []  # SOPS-encrypted: not plain data
     for text in _all_formats(report):
-        assert "re-encrypted (values unknown)" in text and "ENC[" not in text and "b2xk" not in text and "bmV3" not in text
+        assert (
+            "re-encrypted (values unknown)" in text and "ENC[" not in text and "b2xk" not in text and "bmV3" not in text
+        )
 
 
 def test_plain_secret_is_a_security_risk_and_its_values_stay_hidden():
@@ -76,8 +84,9 @@ def test_json_shape():
     assert {r["id"] for r in env["risks"]} == {"immutable-field", "network-policy", "network-flow"}
     changed = next(o for o in env["objects"] if o["status"] == "changed")
     assert changed["kind"] == "Deployment" and changed["name"] == "frontend"
-    assert changed["fields"] == [{"path": "spec.selector.matchLabels.a", "old": None, "new": "b",
-                                  "absent_before": True, "absent_after": False}]
+    assert changed["fields"] == [
+        {"path": "spec.selector.matchLabels.a", "old": None, "new": "b", "absent_before": True, "absent_after": False}
+    ]
 
 
 def test_terminal_lists_risks_before_environments_and_colours_only_on_request():

@@ -26,8 +26,13 @@ def encrypted(tmp_path, recipients: list[str], **values) -> dict:
     rules = tmp_path / "rules.yaml"
     rule = {"path_regex": r"\.sops\.yaml$", "encrypted_regex": "^(data|stringData)$", "age": ",".join(recipients)}
     rules.write_text(yaml.safe_dump({"creation_rules": [rule]}))
-    plain = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "app", "namespace": "doc-router"},
-             "type": "Opaque", "stringData": values}
+    plain = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "app", "namespace": "doc-router"},
+        "type": "Opaque",
+        "stringData": values,
+    }
     return yaml.safe_load(sops.encrypt(rules, tmp_path / "app.sops.yaml", yaml.safe_dump(plain, sort_keys=False)))
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from conftest import ENVIRONMENTS, REPO, manifests_for
 from docrouter import safe_yaml
 from docrouter.safe_yaml import AliasRejected, DuplicateKey, PureStrictLoader, StrictLoader
-from conftest import ENVIRONMENTS, REPO, manifests_for
 from docrouter.synthesis.synth import _Dumper, to_yaml
 
 pytestmark = pytest.mark.skipif(not safe_yaml.LIBYAML, reason="PyYAML without libyaml: nothing to compare with")
@@ -24,8 +24,9 @@ def test_synthesized_yaml_is_byte_identical_with_libyaml():
     assert issubclass(_Dumper, yaml.CSafeDumper)
     for env in ENVIRONMENTS:
         for obj in manifests_for(env).objects:
-            pure = yaml.dump(obj, Dumper=PureDumper, sort_keys=False, default_flow_style=False, width=120,
-                             allow_unicode=True)
+            pure = yaml.dump(
+                obj, Dumper=PureDumper, sort_keys=False, default_flow_style=False, width=120, allow_unicode=True
+            )
             assert to_yaml(obj) == pure
 
 
@@ -40,11 +41,14 @@ def test_committed_manifests_load_the_same_with_libyaml():
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b]\n"
 
 
-@pytest.mark.parametrize("text, error, message", [
-    (BOMB, AliasRejected, "alias *a at line 2"),
-    ("a: 1\nb: 2\na: 3\n", DuplicateKey, "key 'a' repeated at line 3"),
-    ("a:\n\tb: 1\n", yaml.YAMLError, "'\\t'"),  # the pure loader's message, which names the tab
-])
+@pytest.mark.parametrize(
+    "text, error, message",
+    [
+        (BOMB, AliasRejected, "alias *a at line 2"),
+        ("a: 1\nb: 2\na: 3\n", DuplicateKey, "key 'a' repeated at line 3"),
+        ("a:\n\tb: 1\n", yaml.YAMLError, "'\\t'"),  # the pure loader's message, which names the tab
+    ],
+)
 def test_the_libyaml_strict_loader_refuses_like_the_pure_one(text, error, message):
     loader = StrictLoader(text)
     assert not isinstance(loader, PureStrictLoader)  # really the C loader
@@ -82,8 +86,9 @@ def test_without_libyaml_one_notice_and_the_same_results():
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-c", WITHOUT_LIBYAML], cwd=REPO, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_LIBYAML], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("notice: libyaml is not available")
     assert result.stdout == "alias *x at line 2\nb: 1\na:\n- 1\n- 2\n"

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+from itertools import pairwise
 from pathlib import Path
 
 import jsonschema
@@ -93,7 +94,7 @@ def test_flux_kustomizations_point_at_existing_paths_in_order(env):
     assert names.index("infra-controllers") < names.index("pre-deploy") < names.index("apps")
     if "infra-configs" in names:
         assert names.index("infra-controllers") < names.index("infra-configs") < names.index("pre-deploy")
-    for previous, current in zip(kustomizations, kustomizations[1:]):
+    for previous, current in pairwise(kustomizations):
         assert current["spec"]["dependsOn"] == [{"name": previous["metadata"]["name"]}]
     for k in kustomizations:
         spec = k["spec"]

@@ -12,10 +12,10 @@ import yaml
 
 from conftest import ENVIRONMENTS, REPO
 from docrouter import constants as c
-from docrouter.config import load_environment
+from docrouter.config import InClusterMongoDB, load_environment
+from docrouter.runner import CommandError, run
 from docrouter.tools.kind.cluster import NODE_IMAGE
 from docrouter.tools.kind.workspace import ARTIFACT_TAG, REGISTRY_NAME, REGISTRY_PORT, SOURCE_NAME
-from docrouter.runner import CommandError, run
 from docrouter.tools.secrets import sops
 from docrouter.tools.secrets.agekeys import generate_identity
 from docrouter.tools.secrets.catalog import APP_SECRET_KEYS, SECRETS
@@ -35,15 +35,19 @@ def repo(tmp_path, key) -> Path:
     root.mkdir()
     rules = [
         {"path_regex": r"secrets/staging/.*\.sops\.yaml$", "encrypted_regex": "^(data|stringData)$", "age": key[1]},
-        {"path_regex": r"secrets/production/.*\.sops\.yaml$", "encrypted_regex": "^(data|stringData)$",
-         "age": "REPLACE_WITH_PRODUCTION_AGE_PUBLIC_KEY"},
+        {
+            "path_regex": r"secrets/production/.*\.sops\.yaml$",
+            "encrypted_regex": "^(data|stringData)$",
+            "age": "REPLACE_WITH_PRODUCTION_AGE_PUBLIC_KEY",
+        },
     ]
     (root / ".sops.yaml").write_text(yaml.safe_dump({"creation_rules": rules}))
     return root
 
 
-def secrets_cli(stubs: StubTools, repo: Path, command: str, *args: str, env: dict | None = None,
-                subprocess_run: bool = False):
+def secrets_cli(
+    stubs: StubTools, repo: Path, command: str, *args: str, env: dict | None = None, subprocess_run: bool = False
+):
     return stubs.main("secrets", command, *args, "--root", str(repo), env=env, subprocess_run=subprocess_run)
 
 
@@ -73,7 +77,9 @@ def test_init_creates_every_secret_with_generated_credentials_that_agree(tmp_pat
     app, db = decrypted(repo / APP, key), decrypted(repo / DB, key)
     assert list(app) == [k.name for k in APP_SECRET_KEYS if k.required]  # optional keys are left out
     assert list(db) == list(c.MONGODB_SECRET_KEYS)
-    assert app["MONGODB_URI"] == mongodb_uri(load_environment("staging").mongodb.replicas, db["app-password"])
+    staging_db = load_environment("staging").mongodb
+    assert isinstance(staging_db, InClusterMongoDB)
+    assert app["MONGODB_URI"] == mongodb_uri(staging_db.replicas, db["app-password"])
     assert app["ADMIN_EMAIL"] == CHANGE_ME and "fill in ADMIN_EMAIL" in result.stdout
     generated = [app["NEXTAUTH_SECRET"], app["FASTAPI_SECRET"], app["ADMIN_PASSWORD"], *db.values()]
     assert len(set(generated)) == len(generated) and all(len(v) >= 32 for v in generated)
@@ -113,8 +119,9 @@ def test_init_refuses_to_pair_a_new_secret_with_an_old_one(tmp_path, repo):
 
 def test_edit_creates_missing_secrets_then_saves_the_edit_encrypted(tmp_path, repo, key):
     change = editor(tmp_path, "path.write_text(path.read_text().replace('CHANGE-ME', 'ops@example.com'))")
-    result = secrets_cli(StubTools(tmp_path, tools=()), repo, "edit", "--env", "staging",
-                         env={"EDITOR": change, "SOPS_AGE_KEY": key[0]})
+    result = secrets_cli(
+        StubTools(tmp_path, tools=()), repo, "edit", "--env", "staging", env={"EDITOR": change, "SOPS_AGE_KEY": key[0]}
+    )
     assert result.returncode == 0, result.stderr
     assert f"--config {repo}/.sops.yaml edit {repo / APP}" in result.stderr
     assert "is encrypted; commit it" in result.stdout
@@ -126,8 +133,16 @@ def test_edit_closed_without_a_change_is_no_change_not_a_failure(tmp_path, repo,
     stubs = StubTools(tmp_path, tools=())
     secrets_cli(stubs, repo, "init", "--env", "staging")
     before = (repo / DB).read_bytes()
-    result = secrets_cli(stubs, repo, "edit", "--env", "staging", "--secret", "mongodb-credentials",
-                         env={"EDITOR": editor(tmp_path, "pass"), "SOPS_AGE_KEY": key[0]})
+    result = secrets_cli(
+        stubs,
+        repo,
+        "edit",
+        "--env",
+        "staging",
+        "--secret",
+        "mongodb-credentials",
+        env={"EDITOR": editor(tmp_path, "pass"), "SOPS_AGE_KEY": key[0]},
+    )
     assert result.returncode == 0, result.stderr  # sops exits 200, "File has not changed"
     assert "no change" in result.stdout
     assert (repo / DB).read_bytes() == before
@@ -153,8 +168,9 @@ def test_init_and_edit_refuse_with_a_clear_message(tmp_path, repo, command, env_
 
 
 def test_edit_without_sops_says_how_to_install_it(tmp_path, repo):
-    result = secrets_cli(StubTools(tmp_path, tools=()), repo, "edit", "--env", "staging",
-                         env={"SOPS": str(tmp_path / "no-sops-here")})
+    result = secrets_cli(
+        StubTools(tmp_path, tools=()), repo, "edit", "--env", "staging", env={"SOPS": str(tmp_path / "no-sops-here")}
+    )
     assert result.returncode == 1
     assert "no-sops-here is not an executable sops" in result.stderr and "Traceback" not in result.stderr
     assert not (repo / "secrets").exists()

@@ -17,13 +17,13 @@ import pytest
 import yaml
 
 from conftest import ENVIRONMENTS, REPO
-from docrouter.synthesis.checks import ENC_VALUE, SynthError, is_sops_encrypted, recipients_of
 from docrouter.config import load_environment
+from docrouter.synthesis.checks import ENC_VALUE, SynthError, is_sops_encrypted, recipients_of
+from docrouter.synthesis.sops_files import sops_secret_files
 from docrouter.tools.secrets import sops
 from docrouter.tools.secrets.agekeys import generate_identity
 from docrouter.tools.secrets.init import secret_path, secrets_of
 from docrouter.tools.secrets.rules import has_placeholder, matching_rule
-from docrouter.synthesis.sops_files import sops_secret_files
 
 REGEX = "^(data|stringData)$"
 APP_FILE = "secrets/staging/doc-router/doc-router-secrets.sops.yaml"
@@ -77,8 +77,11 @@ def pinned_sops_version() -> str:
 def test_the_pinned_sops_is_found_without_path():
     code = "from docrouter.tools.secrets.sops import sops_executable; print(sops_executable())"
     found = subprocess.run(
-        [sys.executable, "-c", code], env={"PATH": "", "PYTHONPATH": str(REPO / "constructs")},
-        capture_output=True, text=True, check=True,
+        [sys.executable, "-c", code],
+        env={"PATH": "", "PYTHONPATH": str(REPO / "constructs")},
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     assert Path(found) == Path(sys.executable).parent / "sops"
     version = subprocess.run([found, "--disable-version-check", "--version"], capture_output=True, text=True)
@@ -211,6 +214,7 @@ def test_nothing_is_committed_that_the_configured_recipients_cannot_decrypt(env_
     env = load_environment(env_name)
     paths = [secret_path(REPO, env_name, name) for name in secrets_of(env)]
     rule = matching_rule(REPO, paths[0].relative_to(REPO).as_posix())
+    assert rule is not None, f"no .sops.yaml creation rule matches {paths[0]}"
     if has_placeholder(rule):
         # A fresh clone: nobody holds a key for these files, so there must be none (validate warns).
         assert not (REPO / "secrets" / env_name).exists()

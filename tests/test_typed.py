@@ -9,13 +9,13 @@ import pytest
 from cdk8s import ApiObject, App, Chart
 from cdk8s_plus_33 import k8s
 
+from conftest import ENVIRONMENTS
 from docrouter.config import load_environment
 from docrouter.platform.flux import cluster_objects
 from docrouter.platform.k8s import api_object
+from docrouter.platform.typed import CUSTOM_KINDS, CustomResource, l1_class, typed_object
 from docrouter.synthesis.layer_builders import BUILDERS
 from docrouter.synthesis.layers import LAYERS
-from docrouter.platform.typed import CUSTOM_KINDS, CustomResource, l1_class, typed_object
-from conftest import ENVIRONMENTS
 from test_bad_input import fresh_copy, run_main, snapshot
 
 WORKLOAD = "constructs/docrouter/platform/workload.py"
@@ -43,7 +43,8 @@ def test_every_object_is_built_by_a_typed_class(env_name):
     objects = [o for o in app.node.find_all() if isinstance(o, ApiObject)]
     assert objects
     untyped = [
-        o.node.path for o in objects
+        o.node.path
+        for o in objects
         if not isinstance(o, CustomResource) and type(o) is not l1_class(o.api_version, o.kind)
     ]
     assert untyped == []
@@ -68,8 +69,13 @@ def test_wrong_type_names_the_field():
 
 def test_int_or_string_and_quantities_render_as_written():
     obj = api_object(
-        chart(), k8s.KubeService, name="s", namespace="ns",
-        body={"spec": {"ports": [{"name": "http", "port": 80, "targetPort": "http"}, {"port": 81, "targetPort": 8081}]}},
+        chart(),
+        k8s.KubeService,
+        name="s",
+        namespace="ns",
+        body={
+            "spec": {"ports": [{"name": "http", "port": 80, "targetPort": "http"}, {"port": 81, "targetPort": 8081}]}
+        },
     )
     assert obj.to_json()["spec"]["ports"] == [
         {"name": "http", "port": 80, "targetPort": "http"},
@@ -107,10 +113,15 @@ def test_misspelt_custom_resource_field_fails_against_its_crd_schema():
 
 def test_flux_objects_go_through_the_typed_path(monkeypatch):
     env = load_environment("kind")
-    monkeypatch.setattr("docrouter.platform.flux.kind_source", lambda: {
-        "apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "OCIRepository",
-        "metadata": {"name": "s", "namespace": "flux-system"}, "spec": {"interval": 60, "url": "oci://r/s"},
-    })
+    monkeypatch.setattr(
+        "docrouter.platform.flux.kind_source",
+        lambda: {
+            "apiVersion": "source.toolkit.fluxcd.io/v1",
+            "kind": "OCIRepository",
+            "metadata": {"name": "s", "namespace": "flux-system"},
+            "spec": {"interval": 60, "url": "oci://r/s"},
+        },
+    )
     with pytest.raises(ValueError, match="OCIRepository flux-system/s: field spec.interval"):
         cluster_objects(env, ["apps"])
 
@@ -138,7 +149,10 @@ def test_a_typo_in_a_construct_fails_synth_and_leaves_dist_untouched(tmp_path, o
 
 def test_fields_with_acronyms_keep_their_kubernetes_spelling():
     obj = api_object(
-        chart(), k8s.KubeService, name="s", namespace="ns",
+        chart(),
+        k8s.KubeService,
+        name="s",
+        namespace="ns",
         body={"spec": {"clusterIP": "None", "ports": [{"port": 80}]}},
     )
     assert obj.to_json()["spec"]["clusterIP"] == "None"

@@ -12,16 +12,17 @@ from pathlib import Path
 import pytest
 
 from conftest import ENVIRONMENTS, REPO
-from stub_tools import run_in_process
 from docrouter.config import load_environment
 from docrouter.synthesis.layers import LAYERS
 from docrouter.tools.validate.engine import validate_environment
+from stub_tools import run_in_process
 
 SHARED_SCHEMAS = REPO.parent / "shared" / "schemas"
 
 
-def run_validate(*args: str, crd_schemas: str | None = None, subprocess_run: bool = False
-                 ) -> subprocess.CompletedProcess:
+def run_validate(
+    *args: str, crd_schemas: str | None = None, subprocess_run: bool = False
+) -> subprocess.CompletedProcess:
     """validate in-process, or as the real `python main.py validate` (test_real_repository_passes)."""
     env = dict(os.environ, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
     if crd_schemas is not None:
@@ -72,8 +73,14 @@ def test_hand_edits_in_dist_and_clusters_are_drift(tmp_path):
     service = apps / "service-frontend.yaml"
     service.write_text(service.read_text().replace("port: 3000", "port: 3001"))
     (apps / "deployment-worker.yaml").unlink()
-    (apps / "configmap-extra.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: doc-router}\n")
-    drift = {(f.rule, f.file) for f in validate_environment(tmp_path, load_environment("kind")) if f.rule.startswith("drift/")}
+    (apps / "configmap-extra.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: doc-router}\n"
+    )
+    drift = {
+        (f.rule, f.file)
+        for f in validate_environment(tmp_path, load_environment("kind"))
+        if f.rule.startswith("drift/")
+    }
     assert drift == {
         ("drift/changed", "dist/kind/apps/doc-router/service-frontend.yaml"),
         ("drift/removed", "dist/kind/apps/doc-router/deployment-worker.yaml"),
@@ -94,7 +101,11 @@ def test_custom_resources_are_checked_strictly_against_crd_schemas(tmp_path, mon
     database = tmp_path / "dist/kind/database/mongodb/mongodbcommunity-mongodb.yaml"
     database.write_text(database.read_text().replace("  members:", "  memebers:"))
     release = tmp_path / "dist/kind/infrastructure/controllers/ingress-nginx/helmrelease-ingress-nginx.yaml"
-    release.write_text(release.read_text().replace("apiVersion: helm.toolkit.fluxcd.io/v2", "apiVersion: helm.toolkit.fluxcd.io/v2beta9"))
+    release.write_text(
+        release.read_text().replace(
+            "apiVersion: helm.toolkit.fluxcd.io/v2", "apiVersion: helm.toolkit.fluxcd.io/v2beta9"
+        )
+    )
     assert kind_errors_with_crd_schemas(tmp_path, monkeypatch) == {
         ("schema/unknown-field", "MongoDBCommunity mongodb/mongodb"),
         ("schema/no-schema", "HelmRelease ingress-nginx/ingress-nginx"),
@@ -113,12 +124,14 @@ def test_flux_kustomizations_with_oci_source_map_paths_into_dist(tmp_path, monke
         depends = f"  dependsOn:\n  - name: {layers[index - 1][0]}\n" if index else ""
         (clusters / f"{name}.yaml").write_text(
             f"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n"
-            f"  namespace: flux-system\nspec:\n  interval: 10m\n  sourceRef:\n    kind: OCIRepository\n    name: doc-router\n"
+            f"  namespace: flux-system\nspec:\n  interval: 10m\n"
+            f"  sourceRef:\n    kind: OCIRepository\n    name: doc-router\n"
             f"  path: ./{path}\n  prune: true\n{depends}"
             "  decryption:\n    provider: sops\n    secretRef:\n      name: sops-age\n"
         )
     (clusters / "source.yaml").write_text(
-        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: doc-router\n  namespace: flux-system\n"
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\n"
+        "metadata:\n  name: doc-router\n  namespace: flux-system\n"
         "spec:\n  interval: 1m\n  url: oci://kind-registry:5000/doc-router\n  ref:\n    tag: local\n  insecure: true\n"
     )
     assert kind_errors_with_crd_schemas(tmp_path, monkeypatch) == set()

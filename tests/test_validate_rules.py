@@ -16,7 +16,11 @@ KIND = load_environment("kind")
 
 
 def findings_of(root: Path, severity: str = ERROR) -> set[tuple[str, str]]:
-    return {(f.rule, f.object or f.where) for f in validate_environment(root, KIND, with_drift=False) if f.severity == severity}
+    return {
+        (f.rule, f.object or f.where)
+        for f in validate_environment(root, KIND, with_drift=False)
+        if f.severity == severity
+    }
 
 
 # fixture folder → the exact (rule id, object or file[#document]) errors it must produce, and nothing else
@@ -60,7 +64,11 @@ BROKEN = {
 
 
 def test_every_fixture_folder_is_covered():
-    assert {p.name for p in FIXTURES.iterdir()} == set(BROKEN) | {"exemption-honoured", "parse-empty-document", "sops-secret-present"}
+    assert {p.name for p in FIXTURES.iterdir()} == set(BROKEN) | {
+        "exemption-honoured",
+        "parse-empty-document",
+        "sops-secret-present",
+    }
 
 
 @pytest.mark.parametrize("fixture", sorted(BROKEN))

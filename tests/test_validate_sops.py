@@ -75,10 +75,16 @@ def ship_secrets(root: Path, recipient: str) -> None:
     rules.write_text(yaml.safe_dump({"creation_rules": [rule]}))
     for name in secrets_of(STAGING):
         namespace = SECRETS[name][0]
-        layer = layer_for_secret_namespace(namespace).path
+        secret_layer = layer_for_secret_namespace(namespace)
+        assert secret_layer is not None, namespace
+        layer = secret_layer.path
         target = root / f"dist/staging/{layer}/{namespace}/secret-{name}.sops.yaml"
-        plain = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": namespace},
-                 "stringData": {"k": "v"}}
+        plain = {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": name, "namespace": namespace},
+            "stringData": {"k": "v"},
+        }
         target.write_text(sops.encrypt(rules, target, yaml.safe_dump(plain)))
 
 

@@ -52,8 +52,11 @@ COMMANDS = {
         "per-object diff of dist/ between revisions, with risk flags (make diff)",
         "Compare the manifests of two revisions object by object and flag risky changes "
         "(downtime, data loss, security, capacity).",
-        ("main.py diff", "main.py diff --base main --head HEAD -o markdown --out diff.md",
-         "main.py diff --fail-on-risk"),
+        (
+            "main.py diff",
+            "main.py diff --base main --head HEAD -o markdown --out diff.md",
+            "main.py diff --fail-on-risk",
+        ),
     ),
     "history": Command(
         "docrouter.tools.review.history_cli",
@@ -84,19 +87,28 @@ COMMANDS = {
 
 def examples_epilog(examples: tuple[str, ...]) -> str:
     prog = Path(sys.argv[0]).name or "main.py"
-    return "examples:\n" + "\n".join(f"  {line.replace('main.py', prog, 1)}" for line in examples) + "\n\n" + EXIT_CODES_HELP
+    return (
+        "examples:\n"
+        + "\n".join(f"  {line.replace('main.py', prog, 1)}" for line in examples)
+        + "\n\n"
+        + EXIT_CODES_HELP
+    )
 
 
 def add_command_parser(commands: argparse._SubParsersAction, name: str, command: Command) -> argparse.ArgumentParser:
     return commands.add_parser(
-        name, help=command.summary, description=command.description,
-        epilog=examples_epilog(command.examples), formatter_class=argparse.RawDescriptionHelpFormatter,
+        name,
+        help=command.summary,
+        description=command.description,
+        epilog=examples_epilog(command.examples),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 
 
 def version() -> str:
     try:
-        from importlib.metadata import PackageNotFoundError, version as installed_version
+        from importlib.metadata import PackageNotFoundError
+        from importlib.metadata import version as installed_version
 
         return installed_version("doc-router-platform")
     except PackageNotFoundError:  # a plain checkout without `pip install -e .`: read pyproject.toml
@@ -159,14 +171,16 @@ def _output_state(args: argparse.Namespace) -> str:
     """What a failed synth left in the output folder: it writes nothing, but `cdk8s synth` deletes it first."""
     out = Path(args.out) if args.out else default_dist()
     if os.environ.get("CDK8S_OUTDIR") and not args.out and not out.exists():
-        return (f"{out} is gone: `cdk8s synth` deletes it before running main.py. Fix: restore the committed files "
-                f"with `git checkout -- {out}`, or correct the error and synthesize again.")
+        return (
+            f"{out} is gone: `cdk8s synth` deletes it before running main.py. Fix: restore the committed files "
+            f"with `git checkout -- {out}`, or correct the error and synthesize again."
+        )
     return f"{out if args.out else 'dist/'} was left unchanged."
 
 
 def run_synth(args: argparse.Namespace) -> int:
-    from docrouter.synthesis.checks import SynthError
     from docrouter.config import ConfigError, environment_names, load_environment
+    from docrouter.synthesis.checks import SynthError
 
     try:
         from docrouter.synthesis.synth import synthesize  # cdk8s start-up cost only for synth
@@ -185,8 +199,11 @@ def run_synth(args: argparse.Namespace) -> int:
         print(_output_state(args), file=sys.stderr)
         return FINDINGS
     except OSError as exc:  # e.g. dist/ not writable: one line, not a traceback
-        print(f"synth failed: cannot write {exc.filename or 'the output'}: {exc.strerror or exc}. "
-              "Fix: check the folder's permissions and free space, then run `make synth` again.", file=sys.stderr)
+        print(
+            f"synth failed: cannot write {exc.filename or 'the output'}: {exc.strerror or exc}. "
+            "Fix: check the folder's permissions and free space, then run `make synth` again.",
+            file=sys.stderr,
+        )
         return FINDINGS
 
 

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
-from docrouter.synthesis import apirules
 from docrouter import quantities
 from docrouter.environment_files import ENV_NAME
 from docrouter.paths import ENVIRONMENTS_DIR, REPO_ROOT
 from docrouter.providers import PROVIDERS, ShippedStorageClass
 from docrouter.safe_yaml import AliasRejected, DuplicateKey, StrictLoader, syntax_error
+from docrouter.synthesis import apirules
 
 
 def _quantity(value: str) -> str:
@@ -43,6 +44,7 @@ ImageTag = Annotated[str, Field(pattern=rf"^{RELEASE_TAG}(@sha256:[0-9a-f]{{64}}
 def release_version(image_tag: str) -> str:
     """The release an image tag names, without its digest (labels and Job names carry this)."""
     return image_tag.split("@", 1)[0]
+
 
 # RFC 2606 / RFC 6761 names that can never be ours. Let's Encrypt (boulder policy.ValidEmail)
 # refuses example.com/.net/.org contacts and issues only for names under a public suffix.
@@ -105,10 +107,10 @@ class Frontend(Component):
 class Backend(Component):
     image_tag: ImageTag
     uvicorn_workers: int = Field(default=1, ge=1)
-    autoscaling: Optional[Autoscaling] = None
+    autoscaling: Autoscaling | None = None
 
     @model_validator(mode="after")
-    def _max_above_min(self) -> "Backend":
+    def _max_above_min(self) -> Backend:
         if self.autoscaling and self.autoscaling.max_replicas < self.replicas:
             raise ValueError(
                 f"autoscaling.max_replicas ({self.autoscaling.max_replicas}) is below "
@@ -124,7 +126,7 @@ class Worker(Component):
 class Ingress(Frozen):
     host: DnsName
     # ClusterIssuer that signs the certificate; null → plain HTTP (Kind only).
-    tls_issuer: Optional[Literal["letsencrypt-prod", "letsencrypt-staging"]] = None
+    tls_issuer: Literal["letsencrypt-prod", "letsencrypt-staging"] | None = None
 
 
 class StorageClass(Frozen):
@@ -136,7 +138,7 @@ class StorageClass(Frozen):
     """
 
     name: DnsName
-    provisioner: Optional[str] = None
+    provisioner: str | None = None
     parameters: dict[str, str] = Field(default_factory=dict)
     reclaim_policy: Literal["Retain", "Delete"] = "Retain"
     volume_binding_mode: Literal["WaitForFirstConsumer", "Immediate"] = "WaitForFirstConsumer"
@@ -171,7 +173,7 @@ class ExternalMongoDB(Frozen):
     mode: Literal["external"]
 
 
-MongoDB = Annotated[Union[InClusterMongoDB, ExternalMongoDB], Field(discriminator="mode")]
+MongoDB = Annotated[InClusterMongoDB | ExternalMongoDB, Field(discriminator="mode")]
 
 
 class S3(Frozen):
@@ -197,20 +199,20 @@ class Environment(Frozen):
     kubernetes_version: str = Field(pattern=r"^1\.[0-9]{2}$")
     app_env: str = Field(min_length=1, description="ENV the app runs with (dev, stage, prod)")
     # Let's Encrypt account contact (expiry notices); required when the Ingress has TLS.
-    acme_email: Optional[Email] = None
+    acme_email: Email | None = None
     ingress: Ingress
     frontend: Frontend
     backend: Backend
-    worker: Optional[Worker] = None
+    worker: Worker | None = None
     mongodb: MongoDB
     storage: StorageClass
     s3: S3
     cors_origins_extra: list[str] = Field(default_factory=list)
-    notifications: Optional[Notifications] = None
+    notifications: Notifications | None = None
     migration: Migration = Migration()
 
     @model_validator(mode="after")
-    def _public_names_for_tls(self) -> "Environment":
+    def _public_names_for_tls(self) -> Environment:
         if not self.tls:
             return self
         if self.acme_email is None:
@@ -225,7 +227,7 @@ class Environment(Frozen):
         return self
 
     @model_validator(mode="after")
-    def _storage_fits_provider(self) -> "Environment":
+    def _storage_fits_provider(self) -> Environment:
         shipped = PROVIDERS[self.provider].storage_classes
         storage = self.storage
         if storage.provisioner is None:
@@ -378,7 +380,7 @@ def _shown(path: Path) -> str:
     return path.relative_to(REPO_ROOT).as_posix() if path.is_relative_to(REPO_ROOT) else str(path)
 
 
-def _hint(field: str, error: dict) -> str:
+def _hint(field: str, error: ErrorDetails) -> str:
     kind = error["type"]
     if field.endswith("image_tag"):
         return "use a published doc-router release tag such as v43.0.0, optionally pinned as v43.0.0@sha256:<digest>"

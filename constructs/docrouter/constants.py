@@ -125,6 +125,7 @@ METRICS_SERVER_CHART = HelmChart(
 ACME_HTTP01_SOLVER_LABELS = {"acme.cert-manager.io/http01-solver": "true"}
 ACME_HTTP01_SOLVER_PORT = 8089
 
+
 def acme_account_key_secret(issuer: str) -> str:
     """The Secret (in CERT_MANAGER_NAMESPACE) where cert-manager keeps a ClusterIssuer's ACME account key."""
     return f"{issuer}-account-key"

@@ -19,4 +19,6 @@ def known_environment(name: str) -> str:
         return name
     known = ", ".join(sorted(p.stem for p in ENVIRONMENTS_DIR.glob("*.yaml"))) or "none"
     raise argparse.ArgumentTypeError(
-        f"unknown environment '{name[:63]}' (known: {known}). Fix: use one of them, or add environments/{name[:63]}.yaml")
+        f"unknown environment '{name[:63]}' (known: {known}). "
+        f"Fix: use one of them, or add environments/{name[:63]}.yaml"
+    )

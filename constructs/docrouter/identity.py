@@ -6,7 +6,8 @@ Two objects are the same object in a cluster when group, kind, namespace and nam
 
 from __future__ import annotations
 
-from typing import Callable, Hashable, Iterable, TypeVar
+from collections.abc import Callable, Hashable, Iterable
+from typing import TypeVar
 
 T = TypeVar("T")
 

@@ -5,7 +5,8 @@ constructs, validate and the network-flow proof need their labels: this is the o
 rules. Read from the MongoDB operator, mongodb/mongodb-kubernetes at tag 1.10.0 (the chart version we pin):
 - MongoDBCommunity <name>: StatefulSet <name>, pods labelled app=<spec.statefulSet.spec.serviceName
   or <name>-svc> plus the override's template labels
-  (mongodb-community-operator/controllers/construct/mongodbstatefulset.go; api/v1/mongodbcommunity_types.go ServiceName()).
+  (mongodb-community-operator/controllers/construct/mongodbstatefulset.go;
+  api/v1/mongodbcommunity_types.go ServiceName()).
 - MongoDBSearch <name>: per spec.clusters[] entry (index i, default one entry with index 0) StatefulSet
   <name>-search-<i>, pods labelled app=<name>-search-<i>-svc plus the entry's statefulSet template labels
   (controllers/searchcontroller/mongodbsearch_reconcile_helper.go podLabels,
@@ -14,7 +15,7 @@ rules. Read from the MongoDB operator, mongodb/mongodb-kubernetes at tag 1.10.0 
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 
 def _template_labels(statefulset_override: dict) -> dict[str, str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from docrouter.exit_codes import FINDINGS, OK
@@ -14,8 +15,14 @@ FORMATS = ("terminal", "markdown", "json", "yaml")
 
 
 def add_output_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-o", "--output", choices=FORMATS, default="terminal", metavar="FORMAT",
-                        help=f"report format: {', '.join(FORMATS)} (default: terminal)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        choices=FORMATS,
+        default="terminal",
+        metavar="FORMAT",
+        help=f"report format: {', '.join(FORMATS)} (default: terminal)",
+    )
     parser.add_argument("--out", metavar="FILE", help="write the report to FILE instead of standard output")
 
 
@@ -29,7 +36,7 @@ def structured(data: object, fmt: str) -> str:
     return safe_dump(json.loads(text), sort_keys=False, allow_unicode=True)
 
 
-def markdown_table(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> list[str]:
+def markdown_table(header: tuple[str, ...], rows: Sequence[tuple[object, ...]]) -> list[str]:
     def cell(value: object) -> str:
         return str(value).replace("|", "\\|").replace("\n", " ")
 
@@ -45,7 +52,9 @@ def emit(text: str, out: str | None, command: str) -> int:
         else:
             sys.stdout.write(text)
     except OSError as exc:
-        print(f"{command} failed: cannot write {out or 'the report'}: {exc.strerror}. Fix: choose a writable "
-              "--out path.", file=sys.stderr)
+        print(
+            f"{command} failed: cannot write {out or 'the report'}: {exc.strerror}. Fix: choose a writable --out path.",
+            file=sys.stderr,
+        )
         return FINDINGS
     return OK

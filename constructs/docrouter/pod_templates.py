@@ -6,7 +6,7 @@ the network-flow proof, on plain manifest dicts.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 # Kinds whose spec.template is a pod template; CronJob nests one under jobTemplate; a Pod is its own.
 TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job")

@@ -7,15 +7,17 @@ so one run tells the user everything to fix.
 from __future__ import annotations
 
 import shutil
-from typing import Iterable
+from collections.abc import Iterable
 
-from docrouter.runner import probe, CommandError
+from docrouter.runner import CommandError, probe
 
 INSTALL_HINTS = {
     "docker": "Docker Engine or Docker Desktop: https://docs.docker.com/get-docker/",
-    "kind": "kind: https://kind.sigs.k8s.io/docs/user/quick-start/#installation (e.g. `go install sigs.k8s.io/kind@latest`)",
+    "kind": "kind: https://kind.sigs.k8s.io/docs/user/quick-start/#installation"
+    " (e.g. `go install sigs.k8s.io/kind@latest`)",
     "kubectl": "kubectl: https://kubernetes.io/docs/tasks/tools/#kubectl",
-    "flux": "Flux CLI: https://fluxcd.io/flux/installation/#install-the-flux-cli (e.g. `curl -s https://fluxcd.io/install.sh | sudo bash`)",
+    "flux": "Flux CLI: https://fluxcd.io/flux/installation/#install-the-flux-cli"
+    " (e.g. `curl -s https://fluxcd.io/install.sh | sudo bash`)",
 }
 DOCKER_DAEMON_TIMEOUT_SECONDS = 20
 

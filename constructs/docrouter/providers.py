@@ -46,7 +46,8 @@ PROVIDERS: dict[str, Provider] = {
             ]
         ),
         ships_metrics_server=True,
-        source="DOKS: DigitalOcean CSI driver classes (dobs.csi.digitalocean.com, Immediate); metrics-server preinstalled",
+        source="DOKS: DigitalOcean CSI driver classes (dobs.csi.digitalocean.com, Immediate);"
+        " metrics-server preinstalled",
     ),
     "aws": Provider(
         "aws",

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import shlex
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
 
 
 class CommandError(Exception):
@@ -27,9 +27,9 @@ class Outcome:
 def run(
     command: Sequence[str],
     *,
-    stdin: Optional[str] = None,
+    stdin: str | None = None,
     capture: bool = False,
-    timeout: Optional[float] = None,
+    timeout: float | None = None,
 ) -> str:
     """Run `command`; return its stdout when `capture`, else stream it. Raise CommandError on failure."""
     outcome = _execute(command, stdin=stdin, capture=capture, timeout=timeout, quiet_errors=False)
@@ -38,13 +38,13 @@ def run(
     return outcome.stdout
 
 
-def probe(command: Sequence[str], *, timeout: Optional[float] = 60) -> Outcome:
+def probe(command: Sequence[str], *, timeout: float | None = 60) -> Outcome:
     """Run a question such as `docker inspect kind-registry`: failure is an answer, not an error."""
     return _execute(command, stdin=None, capture=True, timeout=timeout, quiet_errors=True)
 
 
 def _execute(
-    command: Sequence[str], *, stdin: Optional[str], capture: bool, timeout: Optional[float], quiet_errors: bool
+    command: Sequence[str], *, stdin: str | None, capture: bool, timeout: float | None, quiet_errors: bool
 ) -> Outcome:
     text = shlex.join(command)
     print(f"+ {text}", flush=True)

@@ -11,19 +11,27 @@ timestamps as strings, as Kubernetes does when it converts YAML to JSON.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from typing import Any, cast
 
 import yaml
 
 try:
-    from yaml import CSafeDumper as FastSafeDumper, CSafeLoader as FastSafeLoader
+    from yaml import CSafeDumper as FastSafeDumper
+    from yaml import CSafeLoader as FastSafeLoader
 
     LIBYAML = True
 except ImportError:  # PyYAML built without libyaml: correct, only slower
-    from yaml import SafeDumper as FastSafeDumper, SafeLoader as FastSafeLoader
+    # mypy types both names from the libyaml import above; the pure-Python classes stand in for them.
+    from yaml import SafeDumper as FastSafeDumper  # type: ignore[assignment]
+    from yaml import SafeLoader as FastSafeLoader  # type: ignore[assignment]
 
     LIBYAML = False
-    print("notice: libyaml is not available, YAML is read and written by pure-Python PyYAML (slower); "
-          "Fix: reinstall PyYAML from a wheel (`make clean venv`).", file=sys.stderr)
+    print(
+        "notice: libyaml is not available, YAML is read and written by pure-Python PyYAML (slower); "
+        "Fix: reinstall PyYAML from a wheel (`make clean venv`).",
+        file=sys.stderr,
+    )
 
 # libyaml's composer recurses in C without Python's recursion limit, so a deeply nested document crashes
 # the interpreter (measured: 60 000 levels). Every nesting level needs one of these characters, so text
@@ -40,7 +48,7 @@ class DuplicateKey(yaml.YAMLError):
     pass
 
 
-class _Strict:
+class _Strict(yaml.constructor.SafeConstructor):
     """Duplicate-key and timestamp rules, shared by the pure-Python and the libyaml loader."""
 
     def construct_mapping(self, node, deep=False):  # noqa: ANN001 - PyYAML's signature
@@ -114,27 +122,42 @@ class _CStrictLoader(_Strict, FastSafeLoader):
         raise AliasRejected(f"alias of the anchor at line {node.start_mark.line + 1}")
 
 
-for _loader in (PureStrictLoader, _CStrictLoader):
-    _loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+def _timestamp_as_string(loader: PureStrictLoader | _CStrictLoader, node: yaml.ScalarNode) -> str:
+    return loader.construct_yaml_str(node)
+
+
+PureStrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_string)
+_CStrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_string)
 
 
 def _libyaml_can_read(stream: object) -> bool:
-    return LIBYAML and isinstance(stream, (str, bytes)) and sum(
-        _count(stream, char) for char in _NESTING_CHARACTERS) < _C_SAFE_INDICATORS
+    return (
+        LIBYAML
+        and isinstance(stream, (str, bytes))
+        and sum(_count(stream, char) for char in _NESTING_CHARACTERS) < _C_SAFE_INDICATORS
+    )
 
 
 def _count(text: str | bytes, char: str) -> int:
-    return text.count(char if isinstance(text, str) else char.encode())
+    if isinstance(text, str):
+        return text.count(char)
+    return text.count(char.encode())
 
 
-def StrictLoader(stream):  # noqa: ANN001, ANN201, N802 - passed as `Loader=` like a class
+def _strict_loader(stream: str | bytes) -> yaml.SafeLoader | _CStrictLoader:
     """SafeLoader without aliases, duplicate keys or timestamp conversion (libyaml when safe for it)."""
     return _CStrictLoader(stream) if _libyaml_can_read(stream) else PureStrictLoader(stream)
 
 
-def SafeLoader(stream):  # noqa: ANN001, ANN201, N802 - passed as `Loader=` like a class
+def _safe_loader(stream: str | bytes) -> yaml.SafeLoader | yaml.CSafeLoader:
     """PyYAML's safe rules for our tools' own files (.sops.yaml, sops output, rendered manifests)."""
     return FastSafeLoader(stream) if _libyaml_can_read(stream) else yaml.SafeLoader(stream)
+
+
+# Passed as `Loader=` like a class: yaml.load only calls Loader(stream), but PyYAML's stubs accept
+# loader classes only, so each factory is typed as the class whose rules it keeps.
+StrictLoader = cast("type[PureStrictLoader]", _strict_loader)
+SafeLoader = cast("type[yaml.SafeLoader]", _safe_loader)
 
 
 def safe_load(text: str | bytes) -> object:
@@ -145,12 +168,12 @@ def safe_load_all(text: str | bytes) -> list[object]:
     return list(yaml.load_all(text, Loader=SafeLoader))  # noqa: S506 - a SafeLoader
 
 
-def safe_dump(data: object, **options: object) -> str:
+def safe_dump(data: object, **options: Any) -> str:
     """yaml.safe_dump (same defaults, same bytes) through libyaml."""
     return yaml.dump(data, Dumper=FastSafeDumper, **options)
 
 
-def safe_dump_all(documents: list[object], **options: object) -> str:
+def safe_dump_all(documents: Sequence[object], **options: Any) -> str:
     return yaml.dump_all(documents, Dumper=FastSafeDumper, **options)
 
 

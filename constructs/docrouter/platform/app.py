@@ -108,13 +108,19 @@ class Backend(AppWorkload):
                 image=c.BACKEND_IMAGE,
                 version=cfg.image_tag,
                 command=(
-                    "uvicorn", "app.main:app",
-                    "--host", "0.0.0.0",
-                    "--port", str(c.BACKEND_PORT),
-                    "--workers", str(cfg.uvicorn_workers),
+                    "uvicorn",
+                    "app.main:app",
+                    "--host",
+                    "0.0.0.0",
+                    "--port",
+                    str(c.BACKEND_PORT),
+                    "--workers",
+                    str(cfg.uvicorn_workers),
                     # X-Forwarded-* are honoured from any peer: only ingress-nginx (which sets them
                     # from the real connection) and the frontend may connect (NetworkPolicy "backend").
-                    "--proxy-headers", "--forwarded-allow-ips", "*",
+                    "--proxy-headers",
+                    "--forwarded-allow-ips",
+                    "*",
                 ),
                 working_dir=c.BACKEND_WORKDIR,
                 replicas=cfg.replicas,
@@ -192,7 +198,7 @@ class AppIngress(Construct):
             "nginx.ingress.kubernetes.io/proxy-body-size": "100m",
             "nginx.ingress.kubernetes.io/proxy-read-timeout": "300",
         }
-        if env.tls:
+        if env.ingress.tls_issuer is not None:  # env.tls
             annotations["cert-manager.io/cluster-issuer"] = env.ingress.tls_issuer
             annotations["nginx.ingress.kubernetes.io/ssl-redirect"] = "true"
             spec["tls"] = [{"hosts": [env.ingress.host], "secretName": c.TLS_SECRET_NAME}]

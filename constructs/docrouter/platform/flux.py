@@ -13,11 +13,10 @@ from typing import Any
 
 from cdk8s import App, Chart
 
-from docrouter.config import Environment
 from docrouter import constants as c
+from docrouter.config import Environment
 from docrouter.constants import FLUX_NAMESPACE
 from docrouter.platform.infrastructure import helm_charts
-from docrouter.synthesis.layers import LAYERS
 from docrouter.platform.typed import (
     Alert,
     CustomResource,
@@ -27,6 +26,7 @@ from docrouter.platform.typed import (
     rendered,
     typed_object,
 )
+from docrouter.synthesis.layers import LAYERS
 
 KIND_SOURCE = {"kind": "OCIRepository", "name": c.KIND_SOURCE_NAME}
 KIND_REGISTRY_URL = f"oci://{c.KIND_REGISTRY_NAME}:{c.KIND_REGISTRY_PORT}/{c.KIND_SOURCE_NAME}"

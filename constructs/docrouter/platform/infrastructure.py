@@ -17,8 +17,8 @@ from docrouter import constants as c
 from docrouter.config import Environment
 from docrouter.platform import typed
 from docrouter.platform.k8s import api_object
-from docrouter.providers import PROVIDERS
 from docrouter.platform.network import NamespaceBaselines
+from docrouter.providers import PROVIDERS
 
 HELM_INTERVAL = "1h"
 
@@ -40,13 +40,13 @@ class Namespaces(Construct):
         namespaces[c.INGRESS_NAMESPACE] = ({}, None)
         if env.tls:
             namespaces[c.CERT_MANAGER_NAMESPACE] = ({}, None)
-        for name, (extra_labels, annotations) in namespaces.items():
+        for name, (extra_labels, ns_annotations) in namespaces.items():
             api_object(
                 self,
                 k8s.KubeNamespace,
                 name=name,
                 labels={"app.kubernetes.io/part-of": c.PART_OF, **extra_labels},
-                annotations=annotations,
+                annotations=ns_annotations,
             )
 
 

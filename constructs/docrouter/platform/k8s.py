@@ -11,7 +11,8 @@ typed L1 classes instead (typed.py), which write exactly the names and selectors
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 from cdk8s import ApiObject
 from constructs import Construct
@@ -26,10 +27,10 @@ def api_object(
     of: type[ApiObject],
     *,
     name: str,
-    namespace: Optional[str] = None,
-    labels: Optional[dict[str, str]] = None,
-    annotations: Optional[dict[str, str]] = None,
-    body: Optional[dict[str, Any]] = None,
+    namespace: str | None = None,
+    labels: dict[str, str] | None = None,
+    annotations: dict[str, str] | None = None,
+    body: dict[str, Any] | None = None,
 ) -> ApiObject:
     """One object of typed class `of` (k8s.KubeDeployment, typed.HelmRelease, ...).
 
@@ -53,7 +54,7 @@ def selector_labels(name: str) -> dict[str, str]:
     return {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": PART_OF}
 
 
-def labels(name: str, component: str, version: Optional[str] = None) -> dict[str, str]:
+def labels(name: str, component: str, version: str | None = None) -> dict[str, str]:
     """Kubernetes' recommended app.kubernetes.io/* labels."""
     result = {
         **selector_labels(name),
@@ -96,7 +97,7 @@ def pod_security_context(uid: int) -> dict[str, Any]:
 DEFAULT_WRITABLE_SIZE = "256Mi"
 
 
-def writable_volumes(paths: dict[str, str], sizes: Optional[dict[str, str]] = None) -> tuple[list[dict], list[dict]]:
+def writable_volumes(paths: dict[str, str], sizes: dict[str, str] | None = None) -> tuple[list[dict], list[dict]]:
     """emptyDir volumes (and their mounts) for each path a process must write to.
 
     The root filesystem is read-only, so every writable path is listed explicitly.
@@ -113,16 +114,16 @@ def container(
     name: str,
     image: str,
     spec: Resources,
-    command: Optional[Iterable[str]] = None,
-    args: Optional[Iterable[str]] = None,
-    ports: Optional[dict[str, int]] = None,
-    working_dir: Optional[str] = None,
-    env: Optional[list[dict]] = None,
-    env_from: Optional[list[dict]] = None,
-    mounts: Optional[list[dict]] = None,
-    readiness: Optional[dict] = None,
-    liveness: Optional[dict] = None,
-    startup: Optional[dict] = None,
+    command: Iterable[str] | None = None,
+    args: Iterable[str] | None = None,
+    ports: dict[str, int] | None = None,
+    working_dir: str | None = None,
+    env: list[dict] | None = None,
+    env_from: list[dict] | None = None,
+    mounts: list[dict] | None = None,
+    readiness: dict | None = None,
+    liveness: dict | None = None,
+    startup: dict | None = None,
 ) -> dict[str, Any]:
     result: dict[str, Any] = {"name": name, "image": image, "imagePullPolicy": "IfNotPresent"}
     if command is not None:
@@ -133,8 +134,7 @@ def container(
         result["workingDir"] = working_dir
     if ports:
         result["ports"] = [
-            {"name": port_name, "containerPort": number, "protocol": "TCP"}
-            for port_name, number in ports.items()
+            {"name": port_name, "containerPort": number, "protocol": "TCP"} for port_name, number in ports.items()
         ]
     if env_from:
         result["envFrom"] = env_from
@@ -154,10 +154,10 @@ def pod_spec(
     *,
     containers: list[dict],
     uid: int,
-    volumes: Optional[list[dict]] = None,
-    init_containers: Optional[list[dict]] = None,
-    spread_labels: Optional[dict[str, str]] = None,
-    restart_policy: Optional[str] = None,
+    volumes: list[dict] | None = None,
+    init_containers: list[dict] | None = None,
+    spread_labels: dict[str, str] | None = None,
+    restart_policy: str | None = None,
     termination_grace_seconds: int = 30,
 ) -> dict[str, Any]:
     """A pod that meets the restricted Pod Security Standard and mounts no API token."""

@@ -14,10 +14,10 @@ from cdk8s_plus_33 import k8s
 from constructs import Construct
 
 from docrouter import constants as c
+from docrouter.config import Environment, release_version
 from docrouter.constants import MIGRATION_DEADLINE_SECONDS, MIGRATION_WAIT_SECONDS  # noqa: F401 - kept importable here
-from docrouter.platform.app import AppConfig
-from docrouter.config import Environment, release_version, slug
 from docrouter.migration_names import MIGRATION, migration_job_name  # noqa: F401 - kept importable here
+from docrouter.platform.app import AppConfig
 from docrouter.platform.k8s import api_object, container, labels, pod_spec, selector_labels, writable_volumes
 from docrouter.platform.network import INTERNET_PEER, mongodb_egress, network_policy, tcp
 from docrouter.platform.workload import APP_ENV_FROM, HOME_IN_TMP
@@ -60,9 +60,7 @@ class MigrationJob(Construct):
                     "ttlSecondsAfterFinished": MIGRATION_TTL_SECONDS,
                     "template": {
                         "metadata": {"labels": job_labels},
-                        "spec": pod_spec(
-                            containers=[migrate], uid=c.APP_UID, volumes=volumes, restart_policy="Never"
-                        ),
+                        "spec": pod_spec(containers=[migrate], uid=c.APP_UID, volumes=volumes, restart_policy="Never"),
                     },
                 }
             },

@@ -23,9 +23,9 @@ from cdk8s_plus_33 import k8s
 from constructs import Construct
 
 from docrouter import constants as c
-from docrouter.platform.app import BACKEND, FRONTEND, WORKER
 from docrouter.config import Environment, InClusterMongoDB
 from docrouter.platform import typed
+from docrouter.platform.app import BACKEND, FRONTEND, WORKER
 from docrouter.platform.k8s import api_object, labels, resources, selector_labels
 from docrouter.platform.migration import MIGRATION
 from docrouter.platform.network import KUBE_API_EGRESS, namespace_selector, network_policy, tcp
@@ -55,10 +55,7 @@ def member_host(ordinal: int) -> str:
 def connection_uri_template(replicas: int) -> str:
     """What MONGODB_URI in doc-router-secrets looks like: the operator's hosts and replica set name."""
     hosts = ",".join(member_host(i) for i in range(replicas))
-    return (
-        f"mongodb://{c.MONGODB_APP_USER}:<app-password>@{hosts}/"
-        f"?replicaSet={c.MONGODB_NAME}&authSource=admin"
-    )
+    return f"mongodb://{c.MONGODB_APP_USER}:<app-password>@{hosts}/?replicaSet={c.MONGODB_NAME}&authSource=admin"
 
 
 def _user(name: str) -> dict[str, Any]:
@@ -224,4 +221,3 @@ class MongoDB(Construct):
             # mongot syncs from the replica set.
             egress=[{"to": [members], "ports": tcp(c.MONGODB_PORT)}],
         )
-

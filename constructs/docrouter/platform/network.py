@@ -9,7 +9,8 @@ What these policies must allow and deny is proven per Flux stage by docrouter.to
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 from cdk8s_plus_33 import k8s
 from constructs import Construct
@@ -40,7 +41,10 @@ INTERNET_PEER = {"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE_RANGES}}
 
 # The API server: its address differs per provider (and sits behind the `kubernetes`
 # Service's DNAT), so the rule names its ports only. Only pods that must call it get this.
-KUBE_API_EGRESS = {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"protocol": "TCP", "port": p} for p in (443, 6443)]}
+KUBE_API_EGRESS = {
+    "to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}],
+    "ports": [{"protocol": "TCP", "port": p} for p in (443, 6443)],
+}
 
 
 def mongodb_peer() -> dict[str, Any]:
@@ -64,11 +68,12 @@ def network_policy(
     name: str,
     namespace: str,
     pods: dict[str, str],
-    ingress: Optional[Iterable[dict]] = None,
-    egress: Optional[Iterable[dict]] = None,
-    annotations: Optional[dict[str, str]] = None,
+    ingress: Iterable[dict] | None = None,
+    egress: Iterable[dict] | None = None,
+    annotations: dict[str, str] | None = None,
 ) -> None:
-    types, spec = [], {"podSelector": {"matchLabels": pods} if pods else {}}
+    types: list[str] = []
+    spec: dict[str, Any] = {"podSelector": {"matchLabels": pods} if pods else {}}
     if ingress is not None:
         types.append("Ingress")
         spec["ingress"] = list(ingress)
@@ -140,17 +145,25 @@ class AppNetworkPolicies(Construct):
         )
         if env.worker:
             network_policy(
-                self, name="worker", namespace=ns, pods=selector_labels("worker"),
-                ingress=[], egress=[mongodb_egress(env), https_out],
+                self,
+                name="worker",
+                namespace=ns,
+                pods=selector_labels("worker"),
+                ingress=[],
+                egress=[mongodb_egress(env), https_out],
             )
         if env.tls:
             # Let's Encrypt fetches the HTTP-01 token through ingress-nginx, which proxies to the solver pod
             # cert-manager starts in this namespace; without this, certificates are never issued.
             network_policy(
-                self, name="acme-http01-solver", namespace=ns, pods=dict(c.ACME_HTTP01_SOLVER_LABELS),
+                self,
+                name="acme-http01-solver",
+                namespace=ns,
+                pods=dict(c.ACME_HTTP01_SOLVER_LABELS),
                 ingress=[{"from": [from_ingress], "ports": tcp(c.ACME_HTTP01_SOLVER_PORT)}],
                 annotations={
-                    "validate.docrouter.dev/exempt-ref-networkpolicy-selector":
-                        "selects cert-manager's HTTP-01 solver pods, which cert-manager creates at runtime",
+                    "validate.docrouter.dev/exempt-ref-networkpolicy-selector": (
+                        "selects cert-manager's HTTP-01 solver pods, which cert-manager creates at runtime"
+                    ),
                 },
             )

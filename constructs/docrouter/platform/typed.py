@@ -15,9 +15,10 @@ import collections.abc
 import json
 import os
 import typing
-from functools import lru_cache
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Union
 
 import jsonschema
 from cdk8s import ApiObject, ApiObjectMetadata, JsonPatch
@@ -25,12 +26,12 @@ from cdk8s_plus_33 import k8s
 from constructs import Construct
 
 # Custom resources this platform writes: one typed wrapper each (classes at the end of this file).
-CUSTOM_KINDS: dict[tuple[str, str], type["CustomResource"]] = {}
+CUSTOM_KINDS: dict[tuple[str, str], type[CustomResource]] = {}
 _SOURCE = "_docrouter_source"
 
 
-@lru_cache(maxsize=None)
-def l1_class(api_version: str, kind: str) -> Optional[type]:
+@cache
+def l1_class(api_version: str, kind: str) -> type | None:
     """The L1 class cdk8s generated for a built-in kind (KubeDeployment, KubeIngressV1Beta1, ...).
 
     Only the classes named after the kind are asked for their GVK: each GVK is a call into Node,
@@ -38,17 +39,19 @@ def l1_class(api_version: str, kind: str) -> Optional[type]:
     """
     for name, cls in vars(k8s).items():
         if name.startswith(f"Kube{kind}") and isinstance(cls, type) and issubclass(cls, ApiObject):
-            if (cls.GVK.api_version, cls.GVK.kind) == (api_version, kind):
+            # GVK is a class property of each generated L1 class; ApiObject itself has none.
+            if (cls.GVK.api_version, cls.GVK.kind) == (api_version, kind):  # type: ignore[attr-defined]
                 return cls
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def gvk(cls: type[ApiObject]) -> tuple[str, str]:
     """(apiVersion, kind) of a typed class: the class is the one place that says it."""
     if issubclass(cls, CustomResource):
         return cls.API_VERSION, cls.KIND
-    return cls.GVK.api_version, cls.GVK.kind
+    # GVK is a class property of each generated L1 class; ApiObject itself has none.
+    return cls.GVK.api_version, cls.GVK.kind  # type: ignore[attr-defined]
 
 
 def typed_object(scope: Construct, construct_id: str, obj: dict[str, Any]) -> ApiObject:
@@ -86,12 +89,12 @@ def ordered_like(value: Any, source: Any) -> Any:
         keys = [k for k in source if k in value] + [k for k in value if k not in source]
         return {k: ordered_like(value[k], source.get(k)) for k in keys}
     if isinstance(value, list) and isinstance(source, list) and len(value) == len(source):
-        return [ordered_like(v, s) for v, s in zip(value, source)]
+        return [ordered_like(v, s) for v, s in zip(value, source, strict=True)]
     return value
 
 
-@lru_cache(maxsize=None)
-def _fields(cls: type) -> dict[str, tuple[str, Any]]:
+@cache
+def _fields(cls: type[Any]) -> dict[str, tuple[str, Any]]:
     """Folded field name → (Python parameter, type hint) of a jsii struct class.
 
     jsii names parameters in snake_case with a trailing _ for Python keywords (`from_`, `except_`),
@@ -111,7 +114,7 @@ def _camel(param: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-def _struct(cls: type, value: Any, where: str, prefix: Optional[str] = None) -> Any:
+def _struct(cls: type, value: Any, where: str, prefix: str | None = None) -> Any:
     if not isinstance(value, dict):
         raise ValueError(f"{where}: expected an object ({cls.__name__}), got {type(value).__name__}")
     fields = _fields(cls)
@@ -148,8 +151,8 @@ def _convert(value: Any, hint: Any, where: str, path: str) -> Any:
     return value
 
 
-@lru_cache(maxsize=None)
-def _scalar(cls: type, value: Union[int, str]) -> Any:
+@cache
+def _scalar(cls: type[k8s.IntOrString] | type[k8s.Quantity], value: int | str) -> Any:
     """IntOrString / Quantity values are immutable and each one costs a call into Node: make each once."""
     return cls.from_number(value) if isinstance(value, int) else cls.from_string(value)
 
@@ -164,8 +167,8 @@ CRD_SCHEMAS_VARIABLE = "CRD_SCHEMAS"
 DEFAULT_CRD_SCHEMAS = ".cache/crd-schemas"  # what `make crd-schemas` fills, as validate/schema.py reads it
 
 
-@lru_cache(maxsize=None)
-def _crd_validator(folder: str, group: str, kind: str, version: str) -> Optional[jsonschema.Validator]:
+@cache
+def _crd_validator(folder: str, group: str, kind: str, version: str) -> jsonschema.Validator | None:
     path = Path(folder) / group / f"{kind.lower()}_{version}.json"
     if not path.is_file():
         return None
@@ -208,8 +211,10 @@ class CustomResource(ApiObject):
         validator = _crd_validator(folder, group, self.KIND, version)
         if validator is None:
             raise ValueError(f"{where}: no schema {group}/{self.KIND.lower()}_{version}.json in {folder}")
-        errors = sorted(validator.iter_errors({"apiVersion": self.API_VERSION, "kind": self.KIND, **fields}),
-                        key=lambda e: [str(p) for p in e.absolute_path])
+        errors = sorted(
+            validator.iter_errors({"apiVersion": self.API_VERSION, "kind": self.KIND, **fields}),
+            key=lambda e: [str(p) for p in e.absolute_path],
+        )
         if errors:
             field = ".".join(str(p) for p in errors[0].absolute_path) or "(top level)"
             raise ValueError(f"{where}: field {field}: {errors[0].message[:300]}")

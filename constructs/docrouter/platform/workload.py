@@ -8,7 +8,7 @@ during a deploy, and a PDB whenever more than one replica runs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from cdk8s_plus_33 import k8s
 from constructs import Construct
@@ -47,14 +47,14 @@ class WorkloadProps:
     resources: Resources
     readiness: dict[str, Any]
     liveness: dict[str, Any]
-    port: Optional[int] = None
-    working_dir: Optional[str] = None
+    port: int | None = None
+    working_dir: str | None = None
     env: tuple[dict[str, str], ...] = ()
     writable_paths: dict[str, str] = field(default_factory=lambda: {"tmp": "/tmp"})
     # Size limit per writable volume where the default (256Mi) is too small.
     writable_sizes: dict[str, str] = field(default_factory=dict)
-    startup: Optional[dict[str, Any]] = None
-    autoscaling: Optional[Autoscaling] = None
+    startup: dict[str, Any] | None = None
+    autoscaling: Autoscaling | None = None
     pod_annotations: dict[str, str] = field(default_factory=dict)
 
 

@@ -26,11 +26,15 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterator
+from typing import TYPE_CHECKING
 
 from docrouter import quantities
+
+if TYPE_CHECKING:  # config imports this module: the types only, for mypy
+    from docrouter.config import Environment, Resources
 
 LABEL_VALUE_MAX = 63
 DNS1123_LABEL_MAX = 63
@@ -121,8 +125,9 @@ def requests_limits_problems(where: str, requests: dict, limits: dict) -> Iterat
         for resource, value in (amounts or {}).items():
             number = quantities.exact(value)
             if number is None:
-                yield Problem(f"{where}.{side}.{resource}", f"'{excerpt(value)}' is not a quantity",
-                              "write e.g. 250m or 512Mi")
+                yield Problem(
+                    f"{where}.{side}.{resource}", f"'{excerpt(value)}' is not a quantity", "write e.g. 250m or 512Mi"
+                )
             elif number < 0:
                 yield Problem(f"{where}.{side}.{resource}", f"{value} is negative", "use a value ≥ 0")
             else:
@@ -152,7 +157,7 @@ def excerpt(value: object, limit: int = 40) -> str:
 # --- an environment file's fields ---------------------------------------------------
 
 
-def environment_problems(env: object) -> list[Problem]:
+def environment_problems(env: Environment) -> list[Problem]:
     """Fields of a loaded Environment that Kubernetes would refuse once synthesized."""
     # Imported here: config imports this module, and the Job name has one definition (migration_names.py).
     from docrouter.config import release_version  # noqa: PLC0415
@@ -177,8 +182,13 @@ def environment_problems(env: object) -> list[Problem]:
         tag = release_version(getattr(env, prefix).image_tag)
         wrong = label_value_problem(tag)  # the tag is the pods' app.kubernetes.io/version label
         if wrong:
-            problems.append(Problem(f"{prefix}.image_tag", f"'{excerpt(tag)}' {wrong} (it becomes a label)",
-                                    "use a shorter release tag such as v43.0.0"))
+            problems.append(
+                Problem(
+                    f"{prefix}.image_tag",
+                    f"'{excerpt(tag)}' {wrong} (it becomes a label)",
+                    "use a shorter release tag such as v43.0.0",
+                )
+            )
     try:  # Jobs label their pods with their own name, so it is a label value too (63 characters)
         job = migration_job_name(env.backend.image_tag, env.migration.attempt)
         wrong = label_value_problem(job)
@@ -188,11 +198,21 @@ def environment_problems(env: object) -> list[Problem]:
     if message:
         problems.append(Problem("backend.image_tag", message, "use a shorter release tag such as v43.0.0"))
     if _is_ip(env.ingress.host):  # validateIngressRules: "must be a DNS name, not an IP address"
-        problems.append(Problem("ingress.host", f"{env.ingress.host} is an IP address; an Ingress host must be a DNS "
-                                "name", "use the DNS name clients connect to"))
+        problems.append(
+            Problem(
+                "ingress.host",
+                f"{env.ingress.host} is an IP address; an Ingress host must be a DNS name",
+                "use the DNS name clients connect to",
+            )
+        )
     if len(env.ingress.host) > DNS1123_SUBDOMAIN_MAX:
-        problems.append(Problem("ingress.host", f"is {len(env.ingress.host)} characters; a host may have at most "
-                                f"{DNS1123_SUBDOMAIN_MAX}", "use the real, shorter host name"))
+        problems.append(
+            Problem(
+                "ingress.host",
+                f"is {len(env.ingress.host)} characters; a host may have at most {DNS1123_SUBDOMAIN_MAX}",
+                "use the real, shorter host name",
+            )
+        )
     return problems
 
 
@@ -204,6 +224,8 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def _amounts(spec: object) -> tuple[dict, dict]:
-    return ({"cpu": spec.requests.cpu, "memory": spec.requests.memory},
-            {"cpu": spec.limits.cpu, "memory": spec.limits.memory})
+def _amounts(spec: Resources) -> tuple[dict, dict]:
+    return (
+        {"cpu": spec.requests.cpu, "memory": spec.requests.memory},
+        {"cpu": spec.limits.cpu, "memory": spec.limits.memory},
+    )

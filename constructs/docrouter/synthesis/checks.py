@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from docrouter.identity import api_group, duplicates, object_key, object_ref, ref_of
 from docrouter.synthesis.manifest_rules import object_problems
@@ -55,8 +55,9 @@ def is_sops_encrypted(obj: dict) -> bool:
 
 def recipients_of(obj: dict) -> list[str]:
     """The age recipients a SOPS file's data key is encrypted for (its `sops.age[].recipient`)."""
-    meta = obj.get("sops") if isinstance(obj.get("sops"), dict) else {}
-    stanzas = meta.get("age") if isinstance(meta.get("age"), list) else []
+    meta = obj.get("sops")
+    stanzas = meta.get("age") if isinstance(meta, dict) else None
+    stanzas = stanzas if isinstance(stanzas, list) else []
     return [str(s["recipient"]) for s in stanzas if isinstance(s, dict) and s.get("recipient")]
 
 
@@ -85,9 +86,7 @@ def check_crd_layering(env: str, layered: dict[str, list[dict]]) -> None:
     """A custom resource must be in a later layer than the controller installing its CRD."""
     order = list(layered)
     installed_in = {
-        (o["kind"], o["metadata"]["name"]): index
-        for index, path in enumerate(order)
-        for o in layered[path]
+        (o["kind"], o["metadata"]["name"]): index for index, path in enumerate(order) for o in layered[path]
     }
     for index, path in enumerate(order):
         for obj in layered[path]:

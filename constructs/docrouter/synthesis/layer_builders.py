@@ -6,16 +6,16 @@ which only synth needs.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from constructs import Construct
 
-from docrouter.platform.app import DocRouterApp
 from docrouter.config import Environment, InClusterMongoDB
+from docrouter.platform.app import DocRouterApp
 from docrouter.platform.infrastructure import ClusterIssuers, Controllers
-from docrouter.synthesis.layers import LAYERS
 from docrouter.platform.migration import PreDeploy
 from docrouter.platform.mongodb import MongoDB
+from docrouter.synthesis.layers import LAYERS
 
 
 def _database(scope: Construct, env: Environment) -> None:
@@ -24,7 +24,7 @@ def _database(scope: Construct, env: Environment) -> None:
 
 
 # Layer name → the function that fills its chart.
-BUILDERS: dict[str, Callable[[Construct, Environment], None]] = {
+BUILDERS: dict[str, Callable[[Construct, Environment], object]] = {
     "infra-controllers": lambda s, e: Controllers(s, "controllers", env=e),
     "infra-configs": lambda s, e: ClusterIssuers(s, "issuers", env=e),
     "database": _database,

@@ -7,8 +7,17 @@ but every node drain would block.
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
+from docrouter.identity import ref_of
+from docrouter.pod_templates import (
+    REPLICATED_KINDS,
+    blocks_drains,
+    containers,
+    min_available,
+    selector_matches,
+    template_labels,
+)
 from docrouter.synthesis.apirules import (
     MAX_OBJECT_DATA_BYTES,
     STORAGE_PARAMETERS_MAX,
@@ -22,8 +31,6 @@ from docrouter.synthesis.apirules import (
     requests_limits_problems,
     storage_problem,
 )
-from docrouter.identity import ref_of
-from docrouter.pod_templates import REPLICATED_KINDS, blocks_drains, containers, min_available, selector_matches, template_labels
 
 
 def _metadata_problems(obj: dict, where: str) -> Iterator[Problem]:
@@ -66,8 +73,13 @@ def object_problems(objects: Iterable[dict]) -> list[Problem]:
         problems += _metadata_problems(obj, where)
         problems += _pod_problems(obj, where)
         if kind in ("ConfigMap", "Secret") and "sops" not in obj and _data_size(obj) > MAX_OBJECT_DATA_BYTES:
-            problems.append(Problem(where, f"data is {_data_size(obj)} bytes; the API server's limit is "
-                                    f"{MAX_OBJECT_DATA_BYTES} (1 MiB)", "move large content out (a volume, S3)"))
+            problems.append(
+                Problem(
+                    where,
+                    f"data is {_data_size(obj)} bytes; the API server's limit is {MAX_OBJECT_DATA_BYTES} (1 MiB)",
+                    "move large content out (a volume, S3)",
+                )
+            )
         if kind == "Service":
             for port in spec.get("ports") or []:
                 for field in ("port", "targetPort", "nodePort"):
@@ -99,8 +111,11 @@ def _hpa_problems(where: str, spec: dict) -> Iterator[Problem]:
         target = ((metric or {}).get("resource") or {}).get("target") or {}
         utilization = target.get("averageUtilization")
         if isinstance(utilization, int) and utilization < 1:
-            yield Problem(where, f"averageUtilization {utilization} must be greater than 0",
-                          "set the utilization target to a positive percentage")
+            yield Problem(
+                where,
+                f"averageUtilization {utilization} must be greater than 0",
+                "set the utilization target to a positive percentage",
+            )
 
 
 def _storage_class_problems(where: str, obj: dict) -> Iterator[Problem]:
@@ -110,8 +125,12 @@ def _storage_class_problems(where: str, obj: dict) -> Iterator[Problem]:
     parameters = obj.get("parameters") or {}
     size = sum(len(str(k)) + len(str(v)) for k, v in parameters.items())
     if len(parameters) > STORAGE_PARAMETERS_MAX or size >= STORAGE_PARAMETERS_MAX_BYTES or "" in parameters:
-        yield Problem(where, f"{len(parameters)} parameters, {size} bytes: at most {STORAGE_PARAMETERS_MAX} non-empty "
-                      f"keys under {STORAGE_PARAMETERS_MAX_BYTES} bytes", "keep only the driver's real parameters")
+        yield Problem(
+            where,
+            f"{len(parameters)} parameters, {size} bytes: at most {STORAGE_PARAMETERS_MAX} non-empty "
+            f"keys under {STORAGE_PARAMETERS_MAX_BYTES} bytes",
+            "keep only the driver's real parameters",
+        )
 
 
 def _pdb_problems(objects: list[dict]) -> Iterator[Problem]:
@@ -133,6 +152,10 @@ def _pdb_problems(objects: list[dict]) -> Iterator[Problem]:
                 continue
             replicas = hpas.get((namespace, meta.get("name")), spec.get("replicas", 1))
             if isinstance(replicas, int) and blocks_drains(replicas, minimum):
-                yield Problem(ref_of(pdb), f"minAvailable {minimum} is not below the {replicas} "
-                              f"{'replica' if replicas == 1 else 'replicas'} of {ref_of(workload)}: every node "
-                              "drain would block", f"lower minAvailable below {replicas} or use maxUnavailable: 1")
+                yield Problem(
+                    ref_of(pdb),
+                    f"minAvailable {minimum} is not below the {replicas} "
+                    f"{'replica' if replicas == 1 else 'replicas'} of {ref_of(workload)}: every node "
+                    "drain would block",
+                    f"lower minAvailable below {replicas} or use maxUnavailable: 1",
+                )

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import yaml
 
-from docrouter.synthesis.checks import SynthError, is_sops_encrypted, recipients_of
-from docrouter.synthesis.layers import layer_for_secret_namespace
 from docrouter.paths import SECRETS_DIR
 from docrouter.preflight import PreflightError
-from docrouter.tools.secrets.rules import creation_rule
 from docrouter.safe_yaml import safe_load
+from docrouter.synthesis.checks import SynthError, is_sops_encrypted, recipients_of
+from docrouter.synthesis.layers import layer_for_secret_namespace
+from docrouter.tools.secrets.rules import creation_rule
 
 SUFFIX = ".sops.yaml"
 

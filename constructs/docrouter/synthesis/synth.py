@@ -10,28 +10,28 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Iterable
 
 import yaml
 from cdk8s import App, Chart
 
+from docrouter.config import Environment
+from docrouter.paths import KUSTOMIZATION
+from docrouter.platform.flux import cluster_objects
+from docrouter.platform.typed import chart_objects
+from docrouter.safe_yaml import FastSafeDumper
 from docrouter.synthesis.checks import (
     SynthError,
-    check_configmaps_hold_no_credentials,
     check_api_rules,
+    check_configmaps_hold_no_credentials,
     check_crd_layering,
     check_no_plain_secrets,
     check_unique,
 )
-from docrouter.config import Environment
-from docrouter.platform.flux import cluster_objects
 from docrouter.synthesis.layer_builders import BUILDERS
 from docrouter.synthesis.layers import LAYERS
-from docrouter.paths import KUSTOMIZATION
-from docrouter.safe_yaml import FastSafeDumper
 from docrouter.synthesis.sops_files import sops_secret_files
-from docrouter.platform.typed import chart_objects
 
 # A file's content: text we generated, or the exact bytes of a committed SOPS file.
 Content = str | bytes
@@ -45,7 +45,7 @@ class _Dumper(FastSafeDumper):
     """Block style everywhere; multi-line strings (scripts, configs) as literal blocks (libyaml when present)."""
 
 
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+def _str(dumper: _Dumper, value: str) -> yaml.Node:
     style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
@@ -143,17 +143,20 @@ def count_committed_objects(folder: Path) -> int | None:
     try:
         listed = subprocess.run(
             ["git", "ls-tree", "-r", "--name-only", "HEAD", "--", os.path.relpath(folder, existing)],
-            cwd=existing, capture_output=True, text=True,
+            cwd=existing,
+            capture_output=True,
+            text=True,
         )
     except OSError:  # no git on this machine
         return None
     if listed.returncode != 0:  # not a checkout, no commit yet, or folder outside the checkout
         return None
-    return sum(1 for line in listed.stdout.splitlines()
-               if line.endswith(".yaml") and not line.endswith(f"/{KUSTOMIZATION}"))
+    return sum(
+        1 for line in listed.stdout.splitlines() if line.endswith(".yaml") and not line.endswith(f"/{KUSTOMIZATION}")
+    )
 
 
-def check_shrink(env: str, target: Path, files: dict[str, Content], allow_shrink: bool) -> None:
+def check_shrink(env: str, target: Path, files: Mapping[str, Content], allow_shrink: bool) -> None:
     """Flux prunes whatever leaves dist/: refuse to lose most of an environment by accident.
 
     The baseline is the last commit, which is what Flux applies; the working tree is no

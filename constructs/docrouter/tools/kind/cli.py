@@ -25,16 +25,27 @@ COMMANDS = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    commands = parser.add_subparsers(dest="kind_command", required=True, metavar="<kind command>", title="kind commands")
+    commands = parser.add_subparsers(
+        dest="kind_command", required=True, metavar="<kind command>", title="kind commands"
+    )
     for name, help_text in COMMANDS.items():
         sub = commands.add_parser(name, help=help_text)
         sub.add_argument("--cluster", default="doc-router", help="Kind cluster name (default: doc-router)")
-        sub.add_argument("--root", type=Path, default=REPO_ROOT, help="checkout holding dist/, clusters/, .env.kind (default: this one)")
+        sub.add_argument(
+            "--root",
+            type=Path,
+            default=REPO_ROOT,
+            help="checkout holding dist/, clusters/, .env.kind (default: this one)",
+        )
         if name == "up":
             sub.add_argument("--node-image", default=NODE_IMAGE, help=f"Kind node image (default: {NODE_IMAGE})")
         if name == "deploy":
-            sub.add_argument("--timeout", default="15m", type=_duration,
-                             help="one overall deadline for Flux to apply and be Ready, e.g. 20m (default: 15m)")
+            sub.add_argument(
+                "--timeout",
+                default="15m",
+                type=_duration,
+                help="one overall deadline for Flux to apply and be Ready, e.g. 20m (default: 15m)",
+            )
 
 
 def _duration(text: str) -> str:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-
 from docrouter.preflight import PreflightError, require
 from docrouter.runner import probe, run
+from docrouter.safe_yaml import safe_dump
 from docrouter.tools.kind.registry import connect_registry, ensure_registry_running, remove_registry_unless_used
 from docrouter.tools.kind.workspace import Workspace
-from docrouter.safe_yaml import safe_dump
 
 # Kind node image for Kubernetes 1.33 (environments/kind.yaml kubernetes_version; a test keeps them in step),
 # as published with kind v0.29.0. Kind asks for the digest: node images are built for a kind release.
@@ -28,7 +27,8 @@ def kind_config() -> dict:
             {
                 "role": "control-plane",
                 "kubeadmConfigPatches": [
-                    "kind: InitConfiguration\nnodeRegistration:\n  kubeletExtraArgs:\n    node-labels: \"ingress-ready=true\"\n"
+                    "kind: InitConfiguration\nnodeRegistration:\n"
+                    '  kubeletExtraArgs:\n    node-labels: "ingress-ready=true"\n'
                 ],
                 "extraPortMappings": [
                     {"containerPort": port, "hostPort": port, "protocol": "TCP"} for port in (80, 443)
@@ -51,10 +51,21 @@ def up(ws: Workspace, node_image: str) -> None:
     else:
         ws.cache.mkdir(parents=True, exist_ok=True)
         ws.kind_config.write_text(safe_dump(kind_config(), sort_keys=False), encoding="utf-8")
-        run([
-            "kind", "create", "cluster", "--name", ws.cluster, "--image", node_image,
-            "--config", str(ws.kind_config), "--wait", "120s",
-        ])
+        run(
+            [
+                "kind",
+                "create",
+                "cluster",
+                "--name",
+                ws.cluster,
+                "--image",
+                node_image,
+                "--config",
+                str(ws.kind_config),
+                "--wait",
+                "120s",
+            ]
+        )
     nodes = run(["kind", "get", "nodes", "--name", ws.cluster], capture=True).split()
     connect_registry(ws, nodes)
     print(f"\nKind cluster '{ws.cluster}' is up (kubectl context {ws.context}).")
@@ -65,7 +76,10 @@ def down(ws: Workspace) -> None:
     require(("docker", "kind"), docker_daemon=True)
     run(["kind", "delete", "cluster", "--name", ws.cluster])
     remove_registry_unless_used(kind_clusters())
-    print(f"Kind cluster '{ws.cluster}' is gone. Its age key and credentials stay in {ws.cache} (make clean removes them).")
+    print(
+        f"Kind cluster '{ws.cluster}' is gone. "
+        f"Its age key and credentials stay in {ws.cache} (make clean removes them)."
+    )
 
 
 def require_cluster_context(ws: Workspace) -> None:

@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from docrouter import constants as c
 from docrouter.preflight import PreflightError, require
 from docrouter.runner import CommandError, probe, run
 from docrouter.tools.kind.cluster import LOOP_TOOLS, require_cluster_context
 from docrouter.tools.kind.workspace import ARTIFACT_URL, SOURCE_NAME, Workspace
-from docrouter import constants as c
 
 KUSTOMIZATIONS = "kustomizations.kustomize.toolkit.fluxcd.io"
 # How often the wait reports which Kustomizations are not Ready yet.
@@ -48,12 +48,28 @@ def deploy(ws: Workspace, timeout: str) -> None:
 
     run(ws.flux("install"))
     source, revision = artifact_origin(ws)
-    run(["flux", "push", "artifact", ARTIFACT_URL, f"--path={ws.artifact_dir}", f"--source={source}", f"--revision={revision}"])
+    run(
+        [
+            "flux",
+            "push",
+            "artifact",
+            ARTIFACT_URL,
+            f"--path={ws.artifact_dir}",
+            f"--source={source}",
+            f"--revision={revision}",
+        ]
+    )
     run(ws.kubectl("apply", "-f", str(ws.flux_objects_dir)))
-    run(ws.flux("reconcile", "source", "oci", SOURCE_NAME, "-n", c.FLUX_NAMESPACE, f"--timeout={seconds_left(deadline)}s"))
+    run(
+        ws.flux(
+            "reconcile", "source", "oci", SOURCE_NAME, "-n", c.FLUX_NAMESPACE, f"--timeout={seconds_left(deadline)}s"
+        )
+    )
     # Ready alone could be the previous revision's: wait until every layer applied this one and is Ready.
     pushed = run(
-        ws.kubectl("get", "ocirepository", SOURCE_NAME, "-n", c.FLUX_NAMESPACE, "-o", "jsonpath={.status.artifact.revision}"),
+        ws.kubectl(
+            "get", "ocirepository", SOURCE_NAME, "-n", c.FLUX_NAMESPACE, "-o", "jsonpath={.status.artifact.revision}"
+        ),
         capture=True,
     ).strip()
     wait_until_ready(ws, pushed, deadline, timeout)
@@ -70,15 +86,18 @@ def seconds_left(deadline: float) -> int:
 def wait_until_ready(ws: Workspace, revision: str, deadline: float, timeout: str) -> None:
     """Poll the Kustomizations until all applied `revision` and are Ready; say which are not, and why."""
     while True:
-        pending = not_ready(probe(ws.kubectl("get", KUSTOMIZATIONS, "-n", c.FLUX_NAMESPACE, "-o", "json")).stdout,
-                            revision)
+        pending = not_ready(
+            probe(ws.kubectl("get", KUSTOMIZATIONS, "-n", c.FLUX_NAMESPACE, "-o", "json")).stdout, revision
+        )
         if not pending:
             return
         left = deadline - time.monotonic()
         if left <= 0:
-            raise CommandError(f"Flux is not Ready after --timeout {timeout}: {'; '.join(pending)}. "
-                               "Fix: `make kind-status` shows the Kustomizations and pods; raise TIMEOUT= if it is "
-                               "only slow.")
+            raise CommandError(
+                f"Flux is not Ready after --timeout {timeout}: {'; '.join(pending)}. "
+                "Fix: `make kind-status` shows the Kustomizations and pods; raise TIMEOUT= if it is "
+                "only slow."
+            )
         print(f"waiting ({math.ceil(left)}s left): {'; '.join(pending)}", flush=True)
         time.sleep(min(POLL_SECONDS, max(left, 0.1)))
 
@@ -95,7 +114,7 @@ def not_ready(listing: str, revision: str) -> list[str]:
     for item in items:
         name = item.get("metadata", {}).get("name", "?")
         status = item.get("status") or {}
-        ready = next((x for x in status.get("conditions") or [] if x.get("type") == "Ready"), {})
+        ready: dict = next((x for x in status.get("conditions") or [] if x.get("type") == "Ready"), {})
         why = " ".join(f"{ready.get('reason', '')}: {ready.get('message', '')}".split()).strip(": ")[:160]
         if status.get("lastAppliedRevision") != revision:
             pending.append(f"{name} has not applied {revision} yet" + (f" ({why})" if why else ""))

@@ -13,18 +13,17 @@ import json
 import os
 from pathlib import Path
 
-
 from docrouter import constants as c
-from docrouter.config import load_environment
+from docrouter.config import InClusterMongoDB, load_environment
 from docrouter.preflight import require
 from docrouter.runner import run
-from docrouter.tools.secrets.agekeys import generate_identity, key_file_text
-from docrouter.tools.secrets.catalog import APP_SECRET_KEYS
-from docrouter.tools.secrets.values import generated_keys, mongodb_uri, random_value
+from docrouter.safe_yaml import safe_dump_all
 from docrouter.tools.kind.cluster import require_cluster_context
 from docrouter.tools.kind.envfile import EnvFileError, read_env_file
 from docrouter.tools.kind.workspace import Workspace
-from docrouter.safe_yaml import safe_dump_all
+from docrouter.tools.secrets.agekeys import generate_identity, key_file_text
+from docrouter.tools.secrets.catalog import APP_SECRET_KEYS
+from docrouter.tools.secrets.values import generated_keys, mongodb_uri, random_value
 
 FIELD_MANAGER = "docrouter-kind-secrets"
 
@@ -35,7 +34,9 @@ def apply_dev_secrets(ws: Workspace) -> None:
     own_values = read_env_file(ws.env_file, {key.name for key in APP_SECRET_KEYS})
     in_cluster_db = env.mongodb.mode == "in-cluster"
     generated = generated_values(ws.generated_secrets)
-    app_values = app_secret_values(own_values, generated, env.mongodb.replicas if in_cluster_db else None)
+    app_values = app_secret_values(
+        own_values, generated, env.mongodb.replicas if isinstance(env.mongodb, InClusterMongoDB) else None
+    )
     require_cluster_context(ws)
     age_key = ensure_age_key(ws.age_key)
 
@@ -46,12 +47,16 @@ def apply_dev_secrets(ws: Workspace) -> None:
         secret(c.APP_SECRET_NAME, c.APP_NAMESPACE, app_values),
     ]
     if in_cluster_db:
-        manifests.append(secret(c.MONGODB_SECRET_NAME, c.MONGODB_NAMESPACE, {k: generated[k] for k in c.MONGODB_SECRET_KEYS}))
+        manifests.append(
+            secret(c.MONGODB_SECRET_NAME, c.MONGODB_NAMESPACE, {k: generated[k] for k in c.MONGODB_SECRET_KEYS})
+        )
     apply(ws, manifests)
     names = ", ".join(f"{m['metadata']['namespace']}/{m['metadata']['name']}" for m in manifests)
     print(f"\nSecrets are in cluster '{ws.cluster}': {names}.")
-    print(f"If the app already runs, restart it to read changed values: "
-          f"kubectl --context {ws.context} -n {c.APP_NAMESPACE} rollout restart deployment")
+    print(
+        f"If the app already runs, restart it to read changed values: "
+        f"kubectl --context {ws.context} -n {c.APP_NAMESPACE} rollout restart deployment"
+    )
 
 
 def app_secret_values(own: dict[str, str], generated: dict[str, str], db_replicas: int | None) -> dict[str, str]:

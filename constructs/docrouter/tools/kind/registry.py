@@ -8,10 +8,9 @@ each node's containerd told that localhost:5001 is http://kind-registry:5000, an
 
 from __future__ import annotations
 
-
 from docrouter.runner import probe, run
-from docrouter.tools.kind.workspace import REGISTRY_HOST_PORT, REGISTRY_IMAGE, REGISTRY_NAME, REGISTRY_PORT, Workspace
 from docrouter.safe_yaml import safe_dump
+from docrouter.tools.kind.workspace import REGISTRY_HOST_PORT, REGISTRY_IMAGE, REGISTRY_NAME, REGISTRY_PORT, Workspace
 
 CERTS_DIR = f"/etc/containerd/certs.d/localhost:{REGISTRY_HOST_PORT}"
 HOSTS_TOML = f'[host."http://{REGISTRY_NAME}:{REGISTRY_PORT}"]\n'
@@ -20,11 +19,21 @@ HOSTS_TOML = f'[host."http://{REGISTRY_NAME}:{REGISTRY_PORT}"]\n'
 def ensure_registry_running() -> None:
     state = probe(["docker", "inspect", "--format", "{{.State.Running}}", REGISTRY_NAME])
     if not state.ok:
-        run([
-            "docker", "run", "--detach", "--restart=always",
-            "--publish", f"127.0.0.1:{REGISTRY_HOST_PORT}:{REGISTRY_PORT}",
-            "--network", "bridge", "--name", REGISTRY_NAME, REGISTRY_IMAGE,
-        ])
+        run(
+            [
+                "docker",
+                "run",
+                "--detach",
+                "--restart=always",
+                "--publish",
+                f"127.0.0.1:{REGISTRY_HOST_PORT}:{REGISTRY_PORT}",
+                "--network",
+                "bridge",
+                "--name",
+                REGISTRY_NAME,
+                REGISTRY_IMAGE,
+            ]
+        )
     elif state.stdout.strip() != "true":
         run(["docker", "start", REGISTRY_NAME])
     else:
@@ -43,13 +52,18 @@ def connect_registry(ws: Workspace, nodes: list[str]) -> None:
 
 
 def registry_hosting_config_map() -> str:
-    return safe_dump({
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "local-registry-hosting", "namespace": "kube-public"},
-        "data": {"localRegistryHosting.v1": f'host: "localhost:{REGISTRY_HOST_PORT}"\n'
-                 'help: "https://kind.sigs.k8s.io/docs/user/local-registry/"\n'},
-    }, sort_keys=False)
+    return safe_dump(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "local-registry-hosting", "namespace": "kube-public"},
+            "data": {
+                "localRegistryHosting.v1": f'host: "localhost:{REGISTRY_HOST_PORT}"\n'
+                'help: "https://kind.sigs.k8s.io/docs/user/local-registry/"\n'
+            },
+        },
+        sort_keys=False,
+    )
 
 
 def remove_registry_unless_used(remaining_clusters: list[str]) -> None:

@@ -11,9 +11,17 @@ from pathlib import Path
 
 from docrouter.constants import (
     KIND_ARTIFACT_TAG as ARTIFACT_TAG,
+)
+from docrouter.constants import (
     KIND_REGISTRY_HOST_PORT as REGISTRY_HOST_PORT,
-    KIND_REGISTRY_NAME as REGISTRY_NAME,
-    KIND_REGISTRY_PORT as REGISTRY_PORT,
+)
+from docrouter.constants import (
+    KIND_REGISTRY_NAME as REGISTRY_NAME,  # noqa: F401 - re-exported: kind/registry.py and tests import it from here
+)
+from docrouter.constants import (
+    KIND_REGISTRY_PORT as REGISTRY_PORT,  # noqa: F401 - re-exported: kind/registry.py and tests import it from here
+)
+from docrouter.constants import (
     KIND_SOURCE_NAME as SOURCE_NAME,
 )
 

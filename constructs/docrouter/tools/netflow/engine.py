@@ -84,8 +84,10 @@ class _Analysis:
         objects = [m for m in manifests if m.get("kind") in ("Namespace", "Pod", "NetworkPolicy")]
         declared = {m["metadata"]["name"] for m in objects if m["kind"] == "Namespace"}
         pod_namespaces = {m["metadata"]["namespace"] for m in objects if m["kind"] == "Pod"}
-        objects += [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}}
-                    for n in sorted(pod_namespaces - declared)]
+        objects += [
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}}
+            for n in sorted(pod_namespaces - declared)
+        ]
         for obj in objects:
             parser.ns_finder.parse_yaml_code_for_ns(obj)
         parser.pods_finder.namespaces_finder = parser.ns_finder
@@ -118,11 +120,13 @@ class _Analysis:
             return ConnectivityProperties.make_conn_props_from_dict(base)
         result = ConnectivityProperties.make_empty_props()
         for protocol, port in ports:
-            result |= ConnectivityProperties.make_conn_props_from_dict({
-                **base,
-                "protocols": ProtocolSet.get_protocol_set_with_single_protocol(protocol),
-                "dst_ports": PortSet.make_port_set_with_range(port, port),
-            })
+            result |= ConnectivityProperties.make_conn_props_from_dict(
+                {
+                    **base,
+                    "protocols": ProtocolSet.get_protocol_set_with_single_protocol(protocol),
+                    "dst_ports": PortSet.make_port_set_with_range(port, port),
+                }
+            )
         return result
 
     def pairs(self, connection: Connection):  # noqa: ANN201 - (name, peer) pairs
@@ -147,8 +151,9 @@ class _Analysis:
                         wanted -= self.props(src, dst, fine.ports)
                 admitted = wanted & self.allowed
                 if admitted:
-                    breaches.append(f"{s_name} → {d_name} allowed ({_ports(admitted)}): "
-                                    f"{self.explain(src, dst, admitted)}")
+                    breaches.append(
+                        f"{s_name} → {d_name} allowed ({_ports(admitted)}): {self.explain(src, dst, admitted)}"
+                    )
         return Verdict(not breaches, tuple(breaches[:MAX_BREACHES]))
 
     def explain(self, src, dst, props: ConnectivityProperties) -> str:  # noqa: ANN001 - nca peers
@@ -158,18 +163,24 @@ class _Analysis:
             if isinstance(peer, IpBlock):
                 continue  # NetworkPolicies select pods; an address outside the cluster has no side of its own
             direction = "egress" if egress else "ingress"
-            selecting = [p for p in self.policies if peer in p.selected_peers
-                         and (p.affects_egress if egress else p.affects_ingress)]
+            selecting = [
+                p
+                for p in self.policies
+                if peer in p.selected_peers and (p.affects_egress if egress else p.affects_ingress)
+            ]
             if not selecting:
                 sides.append(f"{direction} of {peer.full_name()} is open (no NetworkPolicy selects it)")
                 continue
-            admitting = [p for p in selecting if (p.allow_egress_props() if egress else p.allow_ingress_props())
-                         & props]
+            admitting = [
+                p for p in selecting if (p.allow_egress_props() if egress else p.allow_ingress_props()) & props
+            ]
             if admitting:
                 sides.append(f"{direction} admitted by NetworkPolicy {_names(admitting)}")
             else:
-                sides.append(f"{direction} of {peer.full_name()} is limited by NetworkPolicy {_names(selecting)}, "
-                             "none of which admits it")
+                sides.append(
+                    f"{direction} of {peer.full_name()} is limited by NetworkPolicy {_names(selecting)}, "
+                    "none of which admits it"
+                )
         return "; ".join(sides)
 
 

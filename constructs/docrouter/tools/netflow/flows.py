@@ -36,7 +36,8 @@ class End:
 
     def pods(self, pods: tuple[RuntimePod, ...]) -> list[RuntimePod]:
         return [
-            p for p in pods
+            p
+            for p in pods
             if (self.every_pod or p.role in self.roles)
             and (self.namespace is None or p.namespace == self.namespace)
             and p.namespace not in self.except_namespaces
@@ -80,7 +81,9 @@ PUBLIC = End("internet", address=INTERNET)
 METADATA = End("cloud metadata 169.254.169.254", address=CLOUD_METADATA)
 OUTSIDE_INGRESS = End("any pod outside ingress-nginx", every_pod=True, except_namespaces=(c.INGRESS_NAMESPACE,))
 NOT_APP_OR_MONGODB = End(
-    "any pod outside doc-router's app pods and mongodb", every_pod=True, except_namespaces=(c.MONGODB_NAMESPACE,),
+    "any pod outside doc-router's app pods and mongodb",
+    every_pod=True,
+    except_namespaces=(c.MONGODB_NAMESPACE,),
     except_pods=tuple((c.APP_NAMESPACE, role) for role in APP_ROLES),
 )
 DOC_ROUTER_PODS = End("pods in doc-router", every_pod=True, namespace=c.APP_NAMESPACE)
@@ -88,37 +91,127 @@ APP_SERVERS = _roles("frontend/backend", "frontend", "backend", namespace=c.APP_
 DNS_PORTS = (("UDP", 53), ("TCP", 53))
 
 FLOWS: tuple[Flow, ...] = (
-    Flow("dns", REQUIRED, EVERY_POD, KUBE_DNS, DNS_PORTS,
-         "every pod resolves names (Services, MongoDB members, external APIs) through cluster DNS"),
-    Flow("ingress-frontend", REQUIRED, INGRESS, FRONTEND, tcp(c.FRONTEND_PORT),
-         "users reach the Next.js frontend through ingress-nginx (`/`)"),
-    Flow("ingress-backend", REQUIRED, INGRESS, BACKEND, tcp(c.BACKEND_PORT),
-         "the browser calls the API through ingress-nginx (`/fastapi`)"),
-    Flow("ingress-acme-solver", REQUIRED, INGRESS, SOLVER, tcp(c.ACME_HTTP01_SOLVER_PORT),
-         "Let's Encrypt's HTTP-01 check reaches cert-manager's solver through ingress-nginx; no certificate otherwise"),
-    Flow("frontend-backend", REQUIRED, FRONTEND, BACKEND, tcp(c.BACKEND_PORT),
-         "the frontend's server side calls the API (FASTAPI_BACKEND_URL)"),
-    Flow("app-mongodb", REQUIRED, APP, MEMBERS, tcp(c.MONGODB_PORT),
-         "backend, worker and migration use the database; the frontend too (NextAuth users and sessions)"),
-    Flow("mongodb-replication", REQUIRED, MEMBERS, MEMBERS, tcp(c.MONGODB_PORT),
-         "replica set members replicate and elect between each other"),
-    Flow("mongod-mongot", REQUIRED, MEMBERS, MONGOT_PODS, tcp(c.MONGOT_GRPC_PORT),
-         "mongod forwards $search / $vectorSearch and index management to mongot (gRPC, operator's mongotHost)"),
-    Flow("mongot-mongod", REQUIRED, MONGOT_PODS, MEMBERS, tcp(c.MONGODB_PORT),
-         "mongot syncs the collections it indexes from the replica set"),
-    Flow("app-internet-https", REQUIRED, APP, PUBLIC, tcp(443),
-         "the app calls LLM APIs, S3 and OAuth providers over HTTPS"),
-    Flow("no-direct-frontend-backend", FORBIDDEN, OUTSIDE_INGRESS, APP_SERVERS, None,
-         "only ingress-nginx fronts the app: no bypass of its TLS, limits and routing"),
-    Flow("no-internet-frontend-backend", FORBIDDEN, PUBLIC, APP_SERVERS, None,
-         "the app is published only through ingress-nginx"),
-    Flow("no-foreign-mongodb", FORBIDDEN, NOT_APP_OR_MONGODB, MONGODB, None,
-         "only the app's pods and MongoDB itself may reach the database"),
+    Flow(
+        "dns",
+        REQUIRED,
+        EVERY_POD,
+        KUBE_DNS,
+        DNS_PORTS,
+        "every pod resolves names (Services, MongoDB members, external APIs) through cluster DNS",
+    ),
+    Flow(
+        "ingress-frontend",
+        REQUIRED,
+        INGRESS,
+        FRONTEND,
+        tcp(c.FRONTEND_PORT),
+        "users reach the Next.js frontend through ingress-nginx (`/`)",
+    ),
+    Flow(
+        "ingress-backend",
+        REQUIRED,
+        INGRESS,
+        BACKEND,
+        tcp(c.BACKEND_PORT),
+        "the browser calls the API through ingress-nginx (`/fastapi`)",
+    ),
+    Flow(
+        "ingress-acme-solver",
+        REQUIRED,
+        INGRESS,
+        SOLVER,
+        tcp(c.ACME_HTTP01_SOLVER_PORT),
+        "Let's Encrypt's HTTP-01 check reaches cert-manager's solver through ingress-nginx; no certificate otherwise",
+    ),
+    Flow(
+        "frontend-backend",
+        REQUIRED,
+        FRONTEND,
+        BACKEND,
+        tcp(c.BACKEND_PORT),
+        "the frontend's server side calls the API (FASTAPI_BACKEND_URL)",
+    ),
+    Flow(
+        "app-mongodb",
+        REQUIRED,
+        APP,
+        MEMBERS,
+        tcp(c.MONGODB_PORT),
+        "backend, worker and migration use the database; the frontend too (NextAuth users and sessions)",
+    ),
+    Flow(
+        "mongodb-replication",
+        REQUIRED,
+        MEMBERS,
+        MEMBERS,
+        tcp(c.MONGODB_PORT),
+        "replica set members replicate and elect between each other",
+    ),
+    Flow(
+        "mongod-mongot",
+        REQUIRED,
+        MEMBERS,
+        MONGOT_PODS,
+        tcp(c.MONGOT_GRPC_PORT),
+        "mongod forwards $search / $vectorSearch and index management to mongot (gRPC, operator's mongotHost)",
+    ),
+    Flow(
+        "mongot-mongod",
+        REQUIRED,
+        MONGOT_PODS,
+        MEMBERS,
+        tcp(c.MONGODB_PORT),
+        "mongot syncs the collections it indexes from the replica set",
+    ),
+    Flow(
+        "app-internet-https",
+        REQUIRED,
+        APP,
+        PUBLIC,
+        tcp(443),
+        "the app calls LLM APIs, S3 and OAuth providers over HTTPS",
+    ),
+    Flow(
+        "no-direct-frontend-backend",
+        FORBIDDEN,
+        OUTSIDE_INGRESS,
+        APP_SERVERS,
+        None,
+        "only ingress-nginx fronts the app: no bypass of its TLS, limits and routing",
+    ),
+    Flow(
+        "no-internet-frontend-backend",
+        FORBIDDEN,
+        PUBLIC,
+        APP_SERVERS,
+        None,
+        "the app is published only through ingress-nginx",
+    ),
+    Flow(
+        "no-foreign-mongodb",
+        FORBIDDEN,
+        NOT_APP_OR_MONGODB,
+        MONGODB,
+        None,
+        "only the app's pods and MongoDB itself may reach the database",
+    ),
     Flow("no-internet-mongodb", FORBIDDEN, PUBLIC, MONGODB, None, "the database is never reachable from outside"),
-    Flow("no-app-metadata", FORBIDDEN, APP, METADATA, None,
-         "app pods must not read node credentials from the cloud metadata service"),
-    Flow("no-doc-router-lateral", FORBIDDEN, DOC_ROUTER_PODS, DOC_ROUTER_PODS, None,
-         "pods in doc-router reach each other only through the flows listed above"),
+    Flow(
+        "no-app-metadata",
+        FORBIDDEN,
+        APP,
+        METADATA,
+        None,
+        "app pods must not read node credentials from the cloud metadata service",
+    ),
+    Flow(
+        "no-doc-router-lateral",
+        FORBIDDEN,
+        DOC_ROUTER_PODS,
+        DOC_ROUTER_PODS,
+        None,
+        "pods in doc-router reach each other only through the flows listed above",
+    ),
 )
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from docrouter.tools.netflow.engine import Connection, Query, check_flows
 from docrouter.tools.netflow.flows import FLOWS, REQUIRED, End, Flow
@@ -23,13 +23,17 @@ class Outcome:
 
     def message(self) -> str:
         wrong = "is denied" if self.flow.kind == REQUIRED else "is allowed"
-        return (f"{self.env}, stage {self.stage}: {self.flow.kind} flow `{self.flow.id}` ({self.flow.describe()}) "
-                f"{wrong}: {' | '.join(self.breaches)}. It matters because {self.flow.why}")
+        return (
+            f"{self.env}, stage {self.stage}: {self.flow.kind} flow `{self.flow.id}` ({self.flow.describe()}) "
+            f"{wrong}: {' | '.join(self.breaches)}. It matters because {self.flow.why}"
+        )
 
     def fix(self) -> str:
         if self.flow.kind == REQUIRED:
-            return ("allow it in the NetworkPolicies named (constructs/docrouter/platform/network.py, mongodb.py), in a layer "
-                    "no later than the pods it serves, then `make synth`")
+            return (
+                "allow it in the NetworkPolicies named (constructs/docrouter/platform/network.py, mongodb.py), "
+                "in a layer no later than the pods it serves, then `make synth`"
+            )
         return "narrow the NetworkPolicy that admits it (named above), then `make synth`"
 
 
@@ -51,17 +55,22 @@ def applicable_flows(pods: tuple[RuntimePod, ...], flows: Iterable[Flow] = FLOWS
     return [f for f in flows if connection(f, pods) is not None]
 
 
-def prove(env: str, stage: str, objects: Iterable[dict], pods: tuple[RuntimePod, ...],
-          flows: Iterable[Flow] = FLOWS, file: str = "") -> list[Outcome]:
+def prove(
+    env: str,
+    stage: str,
+    objects: Iterable[dict],
+    pods: tuple[RuntimePod, ...],
+    flows: Iterable[Flow] = FLOWS,
+    file: str = "",
+) -> list[Outcome]:
     objects = list(objects)
-    live = [(f, connection(f, pods)) for f in flows]
-    live = [(f, conn) for f, conn in live if conn is not None]
+    live = [(f, conn) for f in flows if (conn := connection(f, pods)) is not None]
     required = tuple(conn for f, conn in live if f.kind == REQUIRED)
     queries = [Query(conn, f.kind == REQUIRED, () if f.kind == REQUIRED else required) for f, conn in live]
     manifests = [o for o in objects if o.get("kind") in ("Namespace", "NetworkPolicy")]
     manifests += [p.manifest() for p in pods]
     verdicts = check_flows(manifests, queries)
-    return [Outcome(env, stage, f, v.holds, v.breaches, file) for (f, _), v in zip(live, verdicts)]
+    return [Outcome(env, stage, f, v.holds, v.breaches, file) for (f, _), v in zip(live, verdicts, strict=True)]
 
 
 def prove_stage(stage: Stage) -> list[Outcome]:

@@ -10,8 +10,9 @@ other than the one read here is an error: the labels must be re-read before the 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from docrouter import constants as c
 from docrouter.operated import community_pod_sets, search_pod_sets
@@ -134,16 +135,16 @@ CHARTS = {
 
 def helm_release_pods(release: dict) -> list[RuntimePod]:
     meta, spec = release.get("metadata") or {}, release.get("spec") or {}
-    chart = ((spec.get("chart") or {}).get("spec") or {})
-    fixture = CHARTS.get(chart.get("chart"))
+    chart = (spec.get("chart") or {}).get("spec") or {}
+    fixture = CHARTS.get(str(chart.get("chart")))
     if fixture is None:
         return []
     if str(chart.get("version")) != fixture.version:
         raise RuntimeFixtureError(
             f"HelmRelease {meta.get('namespace')}/{meta.get('name')} pins chart {chart.get('chart')} "
-            f"{chart.get('version')}, but its pod labels in constructs/docrouter/tools/netflow/runtime.py were read from "
-            f"{fixture.version}. Fix: re-read the labels and ports from the chart's {chart.get('version')} source "
-            "and update CHARTS"
+            f"{chart.get('version')}, but its pod labels in constructs/docrouter/tools/netflow/runtime.py were "
+            f"read from {fixture.version}. Fix: re-read the labels and ports from the chart's "
+            f"{chart.get('version')} source and update CHARTS"
         )
     namespace = spec.get("targetNamespace") or meta.get("namespace")
     return fixture.pods(spec.get("releaseName") or meta.get("name"), namespace, spec.get("values") or {})
@@ -159,7 +160,7 @@ def solver_pods(ingress: dict) -> list[RuntimePod]:
     meta, spec = ingress.get("metadata") or {}, ingress.get("spec") or {}
     if not any(a in (meta.get("annotations") or {}) for a in ISSUER_ANNOTATIONS) or not spec.get("tls"):
         return []
-    pods = []
+    pods: list[RuntimePod] = []
     for tls in spec["tls"]:
         for host in tls.get("hosts") or []:
             labels = {
@@ -204,16 +205,28 @@ def community_pods(resource: dict) -> list[RuntimePod]:
     meta, spec = resource.get("metadata") or {}, resource.get("spec") or {}
     port = ((TCP, mongod_port(spec)),)
     # Two members are enough to prove member ↔ member.
-    return [RuntimePod(statefulset, meta.get("namespace", ""), f"{statefulset}-{i}", labels, port, COMMUNITY_SOURCE)
-            for statefulset, labels, members in community_pod_sets(resource) for i in range(min(members, 2))]
+    return [
+        RuntimePod(statefulset, meta.get("namespace", ""), f"{statefulset}-{i}", labels, port, COMMUNITY_SOURCE)
+        for statefulset, labels, members in community_pod_sets(resource)
+        for i in range(min(members, 2))
+    ]
 
 
 def search_pods(resource: dict) -> list[RuntimePod]:
     meta = resource.get("metadata") or {}
     ports = ((TCP, c.MONGOT_GRPC_PORT), (TCP, MONGOT_HEALTH_PORT), (TCP, MONGOT_PROMETHEUS_PORT))
-    return [RuntimePod(mongot_role(meta.get("name", "")), meta.get("namespace", ""), f"{statefulset}-{i}", labels,
-                       ports, SEARCH_SOURCE)
-            for statefulset, labels, replicas in search_pod_sets(resource) for i in range(min(replicas, 2))]
+    return [
+        RuntimePod(
+            mongot_role(meta.get("name", "")),
+            meta.get("namespace", ""),
+            f"{statefulset}-{i}",
+            labels,
+            ports,
+            SEARCH_SOURCE,
+        )
+        for statefulset, labels, replicas in search_pod_sets(resource)
+        for i in range(min(replicas, 2))
+    ]
 
 
 OPERATOR_RESOURCES = {"MongoDBCommunity": community_pods, "MongoDBSearch": search_pods}
@@ -231,4 +244,3 @@ def runtime_pods(provider: str, objects: Iterable[dict]) -> list[RuntimePod]:
         elif kind in OPERATOR_RESOURCES:
             pods += OPERATOR_RESOURCES[kind](obj)
     return pods
-

@@ -8,16 +8,17 @@ so the same code reads the working copy, a git revision or what `make validate` 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import yaml
 
 from docrouter.paths import KUSTOMIZATION
 from docrouter.pod_templates import WORKLOAD_KINDS, pod_template
-from docrouter.tools.netflow.runtime import RuntimePod, runtime_pods
 from docrouter.safe_yaml import safe_load_all
+from docrouter.tools.netflow.runtime import RuntimePod, runtime_pods
 
 FLUX_KUSTOMIZATION = ("kustomize.toolkit.fluxcd.io", "Kustomization")
 ARTIFACT_SOURCES = ("OCIRepository", "Bucket")  # their paths are relative to the artifact, i.e. dist/<env>/
@@ -51,8 +52,9 @@ def read_tree(root: Path, env: str) -> dict[str, str]:
             try:
                 tree[relative] = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
-                raise StageError(f"{relative} cannot be read as UTF-8 text ({type(exc).__name__}). "
-                                 "Fix: run `make synth`") from None
+                raise StageError(
+                    f"{relative} cannot be read as UTF-8 text ({type(exc).__name__}). Fix: run `make synth`"
+                ) from None
     return tree
 
 
@@ -82,15 +84,19 @@ def flux_order(env: str, kustomizations: list[tuple[str, dict]]) -> list[tuple[s
     for name, (path, doc) in by_name.items():
         needs[name] = {d.get("name") for d in (doc.get("spec") or {}).get("dependsOn") or []}
         if missing := needs[name] - set(by_name):
-            raise StageError(f"environment '{env}': {path} depends on {', '.join(sorted(missing))}, which "
-                             f"clusters/{env}/ does not define. Fix: run `make synth`")
+            raise StageError(
+                f"environment '{env}': {path} depends on {', '.join(sorted(missing))}, which "
+                f"clusters/{env}/ does not define. Fix: run `make synth`"
+            )
     ordered: list[str] = []
     while len(ordered) < len(by_name):
         ready = sorted(n for n in by_name if n not in ordered and needs[n] <= set(ordered))
         if not ready:
             cycle = sorted(set(by_name) - set(ordered))
-            raise StageError(f"environment '{env}': dependsOn forms a cycle among {', '.join(cycle)} in "
-                             f"clusters/{env}/. Fix: run `make synth`")
+            raise StageError(
+                f"environment '{env}': dependsOn forms a cycle among {', '.join(cycle)} in "
+                f"clusters/{env}/. Fix: run `make synth`"
+            )
         ordered.append(ready[0])
     return [by_name[n] for n in ordered]
 
@@ -127,8 +133,17 @@ def workload_pods(obj: dict) -> list[RuntimePod]:
     containers = (template.get("spec") or {}).get("containers") or []
     ports = tuple((p.get("protocol", "TCP"), p["containerPort"]) for ct in containers for p in ct.get("ports") or [])
     role = labels.get("app.kubernetes.io/name", meta.get("name", ""))
-    return [RuntimePod(role, meta.get("namespace", ""), f"{meta.get('name')}-{i}", labels, ports,
-                       f"{obj['kind']} {meta.get('name')}") for i in range(count)]
+    return [
+        RuntimePod(
+            role,
+            meta.get("namespace", ""),
+            f"{meta.get('name')}-{i}",
+            labels,
+            ports,
+            f"{obj['kind']} {meta.get('name')}",
+        )
+        for i in range(count)
+    ]
 
 
 def pods_of(provider: str, objects: Iterable[dict]) -> tuple[RuntimePod, ...]:

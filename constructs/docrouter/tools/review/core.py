@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from docrouter.tools.review.fields import field_changes
 from docrouter.tools.review.manifests import parse_tree
-from docrouter.tools.review.model import ADDED, CHANGED, REMOVED, EnvReport, ImageChange, Manifest, ObjectChange, ObjectKey, Report
+from docrouter.tools.review.model import (
+    ADDED,
+    CHANGED,
+    REMOVED,
+    EnvReport,
+    ImageChange,
+    Manifest,
+    ObjectChange,
+    ObjectKey,
+    Report,
+)
 from docrouter.tools.review.podspec import images
 from docrouter.tools.review.risks import env_risks
 from docrouter.tools.review.rollout import explain_rollout
@@ -61,7 +73,9 @@ def diff_environment(env: str, old: dict[ObjectKey, Manifest], new: dict[ObjectK
     )
 
 
-def diff_manifests(old: dict[str, str], new: dict[str, str], base: str = "old", head: str = "new") -> Report:
+def diff_manifests(
+    old: Mapping[str, str | bytes], new: Mapping[str, str | bytes], base: str = "old", head: str = "new"
+) -> Report:
     """Compare two trees (repository path → file text) of dist/ and clusters/ files."""
     old_objects, new_objects = parse_tree(old), parse_tree(new)
     report = Report(base=base, head=head)

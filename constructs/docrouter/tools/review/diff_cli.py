@@ -17,8 +17,13 @@ from docrouter.tools.review.model import Report
 from docrouter.tools.review.render_json import render_json, report_dict
 from docrouter.tools.review.render_markdown import render_markdown
 from docrouter.tools.review.render_terminal import render_terminal
-from docrouter.tools.review.revisions import SynthFailed, committed_tree, default_base, synthesized_tree, synthesized_tree_at
-
+from docrouter.tools.review.revisions import (
+    SynthFailed,
+    committed_tree,
+    default_base,
+    synthesized_tree,
+    synthesized_tree_at,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,8 +61,11 @@ def run(args: argparse.Namespace) -> int:
         return FINDINGS
     except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as exc:
         # A damaged manifest of an unexpected shape: one line naming the problem, never a traceback.
-        print(f"diff failed: a manifest has an unexpected shape ({type(exc).__name__}: {str(exc)[:200]}). "
-              "Fix: run `make validate` to find it, then restore it with `make synth`.", file=sys.stderr)
+        print(
+            f"diff failed: a manifest has an unexpected shape ({type(exc).__name__}: {str(exc)[:200]}). "
+            "Fix: run `make validate` to find it, then restore it with `make synth`.",
+            file=sys.stderr,
+        )
         return FINDINGS
     colour = not args.out and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     written = emit(render(report, args.output, colour), args.out, "diff")

@@ -47,17 +47,20 @@ def files_at(repo: Path, commit: str, roots: tuple[str, ...]) -> dict[str, bytes
     """
     listing = git(repo, "ls-tree", "-r", "--format=%(objectmode) %(objectname) %(path)", commit, "--", *roots)
     entries = [
-        line.split(" ", 2)[1:] for line in listing.splitlines()
+        line.split(" ", 2)[1:]
+        for line in listing.splitlines()
         if line.startswith("100") and line.endswith((".yaml", ".yml"))
     ]
     if not entries:
         return {}
     batch = "".join(f"{oid}\n" for oid, _ in entries).encode()
-    output = subprocess.run(["git", "cat-file", "--batch"], cwd=repo, input=batch, capture_output=True, check=True).stdout
+    output = subprocess.run(
+        ["git", "cat-file", "--batch"], cwd=repo, input=batch, capture_output=True, check=True
+    ).stdout
     files, position = {}, 0
     for _, path in entries:
         header_end = output.index(b"\n", position)
         size = int(output[position:header_end].split()[2])
-        files[path] = output[header_end + 1: header_end + 1 + size]
+        files[path] = output[header_end + 1 : header_end + 1 + size]
         position = header_end + 1 + size + 1
     return files

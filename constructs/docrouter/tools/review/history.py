@@ -32,8 +32,13 @@ def env_paths(env: str) -> list[str]:
 
 def images_at(repo: Path, commit: str, env: str) -> tuple[str, ...]:
     """Image references deployed by env at commit, as name:tag (registry path dropped)."""
-    result = subprocess.run(["git", "grep", "-h", "-I", "-E", r"^\s*-?\s*image:", commit, "--", *env_paths(env)],
-                            cwd=repo, capture_output=True, text=True, errors="replace")
+    result = subprocess.run(
+        ["git", "grep", "-h", "-I", "-E", r"^\s*-?\s*image:", commit, "--", *env_paths(env)],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        errors="replace",
+    )
     images = set()
     for line in result.stdout.splitlines():
         reference = line.split("image:", 1)[1].strip().strip("'\"")
@@ -42,8 +47,14 @@ def images_at(repo: Path, commit: str, env: str) -> tuple[str, ...]:
 
 
 def revisions(repo: Path, env: str) -> list[Revision]:
-    log = git(repo, "log", f"--format=%H{FIELD_SEPARATOR}%ad{FIELD_SEPARATOR}%an{FIELD_SEPARATOR}%s",
-              "--date=format:%Y-%m-%d %H:%M", "--", *env_paths(env))
+    log = git(
+        repo,
+        "log",
+        f"--format=%H{FIELD_SEPARATOR}%ad{FIELD_SEPARATOR}%an{FIELD_SEPARATOR}%s",
+        "--date=format:%Y-%m-%d %H:%M",
+        "--",
+        *env_paths(env),
+    )
     rows = [line.split(FIELD_SEPARATOR, 3) for line in log.splitlines() if line]
     total = len(rows)
     return [

@@ -38,7 +38,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"history failed: {exc}", file=sys.stderr)
         return FINDINGS
     if not found:
-        print(f"history: no revision changed dist/{args.env}/ yet. Fix: run `make synth` and commit dist/.",
-              file=sys.stderr)
+        print(
+            f"history: no revision changed dist/{args.env}/ yet. Fix: run `make synth` and commit dist/.",
+            file=sys.stderr,
+        )
         return FINDINGS
     return emit(render(found, args.output), args.out, "history")

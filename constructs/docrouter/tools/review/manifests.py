@@ -7,6 +7,7 @@ SOPS-encrypted Secret files (*.sops.yaml) are plain YAML with a top-level `sops:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
@@ -49,7 +50,7 @@ def decode(path: str, content: str | bytes) -> str:
         raise ManifestError(f"{path} is not UTF-8 text ({byte}). {FIX}") from None
 
 
-def parse_tree(tree: dict[str, str | bytes]) -> dict[ObjectKey, Manifest]:
+def parse_tree(tree: Mapping[str, str | bytes]) -> dict[ObjectKey, Manifest]:
     objects: dict[ObjectKey, Manifest] = {}
     for path in sorted(tree):
         env = env_of(path)

@@ -6,6 +6,7 @@ from docrouter.pod_templates import containers, pod_spec
 from docrouter.quantities import parse
 from docrouter.tools.review.model import Manifest
 
+
 def images(body: dict) -> dict[str, str]:
     """Container name → image."""
     return {c.get("name", "?"): str(c.get("image", "")) for _, c in containers(body)}

@@ -23,17 +23,31 @@ def report_dict(report: Report) -> dict:
         "environments": [
             {
                 "env": env.env,
-                "summary": {"added": env.count("added"), "changed": env.count("changed"), "removed": env.count("removed")},
-                "risks": [{"id": r.id, "object": _key(r.object), "reason": r.reason, "action": r.action} for r in env.risks],
-                "images": [{"object": _key(i.object), "container": i.container, "old": i.old, "new": i.new}
-                           for i in env.images],
+                "summary": {
+                    "added": env.count("added"),
+                    "changed": env.count("changed"),
+                    "removed": env.count("removed"),
+                },
+                "risks": [
+                    {"id": r.id, "object": _key(r.object), "reason": r.reason, "action": r.action} for r in env.risks
+                ],
+                "images": [
+                    {"object": _key(i.object), "container": i.container, "old": i.old, "new": i.new} for i in env.images
+                ],
                 "objects": [
                     {
                         **_key(c.key),
                         "status": c.status,
-                        "fields": [{"path": f.path, "old": _value(f.old), "new": _value(f.new),
-                                    "absent_before": f.old is MISSING, "absent_after": f.new is MISSING}
-                                   for f in c.fields],
+                        "fields": [
+                            {
+                                "path": f.path,
+                                "old": _value(f.old),
+                                "new": _value(f.new),
+                                "absent_before": f.old is MISSING,
+                                "absent_after": f.new is MISSING,
+                            }
+                            for f in c.fields
+                        ],
                         "rollout": env.rollouts.get(c.key),
                     }
                     for c in env.changes

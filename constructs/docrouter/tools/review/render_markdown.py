@@ -19,11 +19,16 @@ def _escape(text: str) -> str:
 def _risks(report: Report) -> list[str]:
     if not report.risks:
         return ["✅ **No risk flags.**", ""]
-    lines = [f"### ⚠️ {counted(len(report.risks), 'risk flag')}", "", "| risk | env | object | why | what to do |",
-             "|---|---|---|---|---|"]
+    lines = [
+        f"### ⚠️ {counted(len(report.risks), 'risk flag')}",
+        "",
+        "| risk | env | object | why | what to do |",
+        "|---|---|---|---|---|",
+    ]
     for r in report.risks:
-        lines.append(f"| `{r.id}` | {r.object.env} | {_escape(r.object.label())} | {_escape(r.reason)} | "
-                     f"{_escape(r.action)} |")
+        lines.append(
+            f"| `{r.id}` | {r.object.env} | {_escape(r.object.label())} | {_escape(r.reason)} | {_escape(r.action)} |"
+        )
     return lines + [""]
 
 

@@ -38,8 +38,10 @@ def _min_available(pdb: Manifest) -> int | None:
 def _pdbs_for(workload: Manifest, objects: dict[ObjectKey, Manifest]) -> list[Manifest]:
     labels = template_labels(workload.body)
     return [
-        m for m in objects.values()
-        if m.key.kind == "PodDisruptionBudget" and m.key.namespace == workload.key.namespace
+        m
+        for m in objects.values()
+        if m.key.kind == "PodDisruptionBudget"
+        and m.key.namespace == workload.key.namespace
         and selector_matches((m.body.get("spec") or {}).get("selector"), labels)
     ]
 
@@ -48,13 +50,15 @@ def _workloads_for(pdb: Manifest, objects: dict[ObjectKey, Manifest]) -> list[Ma
     return [m for m in objects.values() if m.key.kind in REPLICATED_KINDS and pdb in _pdbs_for(m, objects)]
 
 
-def _drain_flag(workload: Manifest, pdb: Manifest, replicas: int, managed: bool, minimum: int) -> RiskFlag:
+def _drain_flag(workload: Manifest, pdb: Manifest, replicas: int, managed: bool, minimum: int | None) -> RiskFlag:
     counted_replicas = counted(replicas, "replica") + (" (HPA minReplicas)" if managed else "")
     return RiskFlag(
-        "capacity", workload.key,
+        "capacity",
+        workload.key,
         f"{pdb.key.label()} minAvailable {minimum} with {counted_replicas}: no pod may be evicted, so node "
         "drains (upgrades, scale-downs) will block.",
-        f"Keep minAvailable below the replica count ({replicas}), or raise replicas above {minimum}.")
+        f"Keep minAvailable below the replica count ({replicas}), or raise replicas above {minimum}.",
+    )
 
 
 def _replica_risks(key: ObjectKey, old: dict, new: dict) -> list[RiskFlag]:
@@ -63,8 +67,14 @@ def _replica_risks(key: ObjectKey, old: dict, new: dict) -> list[RiskFlag]:
     before = replica_count(old[key], old)[0] if key in old else None
     flags = []
     if replicas == 0 and before != 0:
-        flags.append(RiskFlag("capacity", key, f"replicas drop to 0 (from {before}): the workload stops serving.",
-                              "Confirm the outage is intended, or keep at least 1 replica."))
+        flags.append(
+            RiskFlag(
+                "capacity",
+                key,
+                f"replicas drop to 0 (from {before}): the workload stops serving.",
+                "Confirm the outage is intended, or keep at least 1 replica.",
+            )
+        )
     for pdb in _pdbs_for(workload, new):
         minimum = _min_available(pdb)
         blocked_before = before is not None and pdb.key in old and blocks_drains(before, _min_available(old[pdb.key]))
@@ -93,9 +103,13 @@ def _recreate_risk(key: ObjectKey, old: dict, new: dict) -> RiskFlag | None:
         return None
     if replicas < 2:
         return None
-    return RiskFlag("capacity", key, f"strategy switched to Recreate with {counted(replicas, 'replica')}: every pod "
-                    "stops before any new one starts, so the next rollout is an outage.",
-                    "Keep RollingUpdate with maxUnavailable 0 and maxSurge ≥ 1, or confirm the downtime.")
+    return RiskFlag(
+        "capacity",
+        key,
+        f"strategy switched to Recreate with {counted(replicas, 'replica')}: every pod "
+        "stops before any new one starts, so the next rollout is an outage.",
+        "Keep RollingUpdate with maxUnavailable 0 and maxSurge ≥ 1, or confirm the downtime.",
+    )
 
 
 def _hpa_target(hpa: ObjectKey, new: dict[ObjectKey, Manifest]) -> ObjectKey | None:
@@ -109,14 +123,23 @@ def capacity_risks(changes: list[ObjectChange], old: dict, new: dict) -> list[Ri
     for change in changes:
         key = change.key
         if change.status == REMOVED and key.kind == "PodDisruptionBudget":
-            flags.append(RiskFlag("capacity", key, "PodDisruptionBudget removed: voluntary disruptions (node drains, "
-                                  "upgrades) may take down every pod at once.", "Keep the PDB, or confirm the "
-                                  "workload may be fully disrupted."))
+            flags.append(
+                RiskFlag(
+                    "capacity",
+                    key,
+                    "PodDisruptionBudget removed: voluntary disruptions (node drains, "
+                    "upgrades) may take down every pod at once.",
+                    "Keep the PDB, or confirm the workload may be fully disrupted.",
+                )
+            )
         if change.status in (ADDED, CHANGED) and key.kind == "PodDisruptionBudget":
             flags += _pdb_risks(change, old, new)
         if change.status == CHANGED and key.kind == "HorizontalPodAutoscaler":
-            key = _hpa_target(key, new)  # a lower minReplicas is a replica drop of its workload
-        if change.status == REMOVED or key is None or key.kind not in REPLICATED_KINDS:
+            target = _hpa_target(key, new)  # a lower minReplicas is a replica drop of its workload
+            if target is None:
+                continue
+            key = target
+        if change.status == REMOVED or key.kind not in REPLICATED_KINDS:
             continue
         flags += _replica_risks(key, old, new)
         if change.status == CHANGED and change.key.kind in REPLICATED_KINDS:
@@ -124,7 +147,13 @@ def capacity_risks(changes: list[ObjectChange], old: dict, new: dict) -> list[Ri
             flags += [recreate] if recreate else []
             before, after = _max_unavailable(old[key].body), _max_unavailable(new[key].body)
             if before is not None and after is not None and _is_zero(before) and not _is_zero(after):
-                flags.append(RiskFlag("capacity", key, f"rolling update maxUnavailable raised from {before} to "
-                                      f"{after}: pods are stopped before their replacements are ready.",
-                                      "Keep maxUnavailable 0 (and maxSurge ≥ 1) unless capacity can drop."))
+                flags.append(
+                    RiskFlag(
+                        "capacity",
+                        key,
+                        f"rolling update maxUnavailable raised from {before} to "
+                        f"{after}: pods are stopped before their replacements are ready.",
+                        "Keep maxUnavailable 0 (and maxSurge ≥ 1) unless capacity can drop.",
+                    )
+                )
     return flags

@@ -22,9 +22,13 @@ def _final_objects(objects: dict[ObjectKey, Manifest]) -> list[dict]:
 
 def _flag(env: str, outcome: Outcome) -> RiskFlag:
     verb = "turns off the required" if outcome.flow.kind == REQUIRED else "turns on the forbidden"
-    return RiskFlag(RISK, ObjectKey(env, "NetworkFlow", "", outcome.flow.id),
-                    f"this change {verb} flow {outcome.flow.describe()}: {outcome.breaches[0]}. "
-                    f"It matters because {outcome.flow.why}.", outcome.fix())
+    return RiskFlag(
+        RISK,
+        ObjectKey(env, "NetworkFlow", "", outcome.flow.id),
+        f"this change {verb} flow {outcome.flow.describe()}: {outcome.breaches[0]}. "
+        f"It matters because {outcome.flow.why}.",
+        outcome.fix(),
+    )
 
 
 def network_flow_risks(old: dict[ObjectKey, Manifest], new: dict[ObjectKey, Manifest]) -> list[RiskFlag]:
@@ -39,6 +43,12 @@ def network_flow_risks(old: dict[ObjectKey, Manifest], new: dict[ObjectKey, Mani
         before = {o.flow.id: o for o in prove_final(env, provider, _final_objects(old))}
         after = prove_final(env, provider, _final_objects(new))
     except (EngineError, RuntimeFixtureError) as exc:
-        return [RiskFlag(RISK, ObjectKey(env, "NetworkFlow", "", "*"), f"network flows could not be proven: {exc}",
-                         "run `make validate` (rule netpol/flow) and fix what it names")]
+        return [
+            RiskFlag(
+                RISK,
+                ObjectKey(env, "NetworkFlow", "", "*"),
+                f"network flows could not be proven: {exc}",
+                "run `make validate` (rule netpol/flow) and fix what it names",
+            )
+        ]
     return [_flag(env, o) for o in after if not o.holds and (o.flow.id not in before or before[o.flow.id].holds)]

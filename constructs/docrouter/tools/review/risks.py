@@ -29,13 +29,19 @@ RENAME_EXCLUDED = {"Job"}  # a Job with a new name is a new run: add + remove
 def _prune_risk(removed: Manifest) -> RiskFlag:
     holds = DATA_KINDS[removed.key.kind]
     if removed.annotations.get(PRUNE_ANNOTATION) == "disabled":
-        return RiskFlag("prune-data", removed.key,
-                        f"removed from dist/, but it carries {PRUNE_ANNOTATION}: disabled, so Flux leaves it in the "
-                        f"cluster unmanaged ({holds}).",
-                        "Delete it by hand once its data is safe, or put it back if the removal is a mistake.")
-    return RiskFlag("prune-data", removed.key,
-                    f"removed from dist/: Flux prunes it from the cluster, deleting {holds}.",
-                    f"Back up first, or keep it and add {PRUNE_ANNOTATION}: disabled before removing it.")
+        return RiskFlag(
+            "prune-data",
+            removed.key,
+            f"removed from dist/, but it carries {PRUNE_ANNOTATION}: disabled, so Flux leaves it in the "
+            f"cluster unmanaged ({holds}).",
+            "Delete it by hand once its data is safe, or put it back if the removal is a mistake.",
+        )
+    return RiskFlag(
+        "prune-data",
+        removed.key,
+        f"removed from dist/: Flux prunes it from the cluster, deleting {holds}.",
+        f"Back up first, or keep it and add {PRUNE_ANNOTATION}: disabled before removing it.",
+    )
 
 
 def _without_name(body: dict) -> dict:
@@ -81,13 +87,25 @@ def _ingress_risks(change: ObjectChange, old: dict, new: dict) -> list[RiskFlag]
             reason = f"{named} no longer routed: requests to {them} get 404."
         flags.append(RiskFlag("ingress", change.key, reason, "Keep the host, or confirm clients moved away."))
     if CATCH_ALL in old_hosts and CATCH_ALL not in new_hosts:
-        flags.append(RiskFlag("ingress", change.key, "the rule with no host (it caught every host no other rule names) "
-                              "is removed: requests for any other host now get 404.",
-                              "Keep the catch-all rule, or confirm every client uses a listed host."))
+        flags.append(
+            RiskFlag(
+                "ingress",
+                change.key,
+                "the rule with no host (it caught every host no other rule names) "
+                "is removed: requests for any other host now get 404.",
+                "Keep the catch-all rule, or confirm every client uses a listed host.",
+            )
+        )
     if (old_tls - new_tls) & new_hosts:
-        flags.append(RiskFlag("ingress", change.key, f"TLS removed for {', '.join(sorted((old_tls - new_tls) & new_hosts))}:"
-                              " served over plain HTTP or with the controller's default certificate.",
-                              "Keep the tls entry (and its cert-manager issuer annotation)."))
+        flags.append(
+            RiskFlag(
+                "ingress",
+                change.key,
+                f"TLS removed for {', '.join(sorted((old_tls - new_tls) & new_hosts))}:"
+                " served over plain HTTP or with the controller's default certificate.",
+                "Keep the tls entry (and its cert-manager issuer annotation).",
+            )
+        )
     return flags
 
 
@@ -95,9 +113,13 @@ def env_risks(changes: list[ObjectChange], old: dict, new: dict) -> list[RiskFla
     renames = find_renames(changes, old, new)
     renamed_away = {gone for gone, _ in renames}
     flags = [
-        RiskFlag("rename", came, f"renamed from {gone.name}: same kind and content, new name. Flux deletes the old "
-                 f"object and creates the new one (not an in-place rename).",
-                 "Expect a delete + create; anything referring to the old name breaks, and data it holds goes with it.")
+        RiskFlag(
+            "rename",
+            came,
+            f"renamed from {gone.name}: same kind and content, new name. Flux deletes the old "
+            f"object and creates the new one (not an in-place rename).",
+            "Expect a delete + create; anything referring to the old name breaks, and data it holds goes with it.",
+        )
         for gone, came in renames
     ]
     for change in changes:
@@ -106,9 +128,15 @@ def env_risks(changes: list[ObjectChange], old: dict, new: dict) -> list[RiskFla
         if change.key.kind == "Ingress" and change.status != ADDED:
             flags += _ingress_risks(change, old, new)
         if change.status == REMOVED and change.key.kind == "NetworkPolicy" and change.key not in renamed_away:
-            flags.append(RiskFlag("network-policy", change.key, "NetworkPolicy removed: the pods it selected accept "
-                                  "traffic it used to block (or lose traffic it allowed).",
-                                  "Confirm another policy covers these pods, or keep it."))
+            flags.append(
+                RiskFlag(
+                    "network-policy",
+                    change.key,
+                    "NetworkPolicy removed: the pods it selected accept "
+                    "traffic it used to block (or lose traffic it allowed).",
+                    "Confirm another policy covers these pods, or keep it.",
+                )
+            )
     flags += immutable_field_risks(changes, new)
     flags += capacity_risks(changes, old, new)
     flags += security_risks(changes, old, new)

@@ -2,18 +2,18 @@
 
 What is restored: dist/<env>/, clusters/<env>/ (if present) and the environment's own
 sources (paths.environment_sources: environments/<env>.yaml and its SOPS secrets under
-secrets/<env>/). Shared construct code is NOT reverted. Before committing, <env> is synthesized from the restored sources and
-compared with the restored dist/<env>/: if they differ, shared code changed since
-that revision, the drift check would fail, and the rollback is refused (with the
-commits to revert), leaving the working tree as it was.
+secrets/<env>/). Shared construct code is NOT reverted. Before committing, <env> is
+synthesized from the restored sources and compared with the restored dist/<env>/: if
+they differ, shared code changed since that revision, the drift check would fail, and
+the rollback is refused (with the commits to revert), leaving the working tree as it was.
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from docrouter.paths import ENVIRONMENTS_DIR, REPO_ROOT, environment_sources
 from docrouter.tools.review.core import diff_manifests
@@ -22,6 +22,7 @@ from docrouter.tools.review.history import env_paths, revisions
 from docrouter.tools.review.manifests import read_folder
 from docrouter.tools.review.model import Report
 from docrouter.tools.review.revisions import synth_into
+
 
 class RollbackRefused(Exception):
     """The rollback cannot be done safely; the message says why and what to do."""
@@ -35,7 +36,7 @@ class Target:
 
     def label(self) -> str:
         revision = f"revision {self.number} " if self.number else ""
-        return f"{revision}({self.commit[:10]} \"{self.subject}\")"
+        return f'{revision}({self.commit[:10]} "{self.subject}")'
 
 
 def resolve_target(repo: Path, env: str, to: str) -> Target:
@@ -43,11 +44,14 @@ def resolve_target(repo: Path, env: str, to: str) -> Target:
     by_number = {str(r.number): r for r in known}
     commit = by_number[to].commit if to in by_number else resolve(repo, to)
     if commit is None:
-        raise RollbackRefused(f"unknown revision '{to}': give a revision number from `make history ENV={env}` "
-                              "or a commit.")
+        raise RollbackRefused(
+            f"unknown revision '{to}': give a revision number from `make history ENV={env}` or a commit."
+        )
     if not path_exists(repo, commit, f"dist/{env}"):
-        raise RollbackRefused(f"environment '{env}' did not exist at {commit[:10]} (no dist/{env}/ there); "
-                              f"pick a revision listed by `make history ENV={env}`.")
+        raise RollbackRefused(
+            f"environment '{env}' did not exist at {commit[:10]} (no dist/{env}/ there); "
+            f"pick a revision listed by `make history ENV={env}`."
+        )
     number = next((r.number for r in known if r.commit == commit), None)
     subject = git(repo, "log", "-1", "--format=%s", commit).strip()
     return Target(commit, number, subject)
@@ -89,8 +93,16 @@ def synth_mismatches(repo: Path, commit: str, env: str) -> list[str]:
 
 
 def shared_code_commits(repo: Path, commit: str) -> list[str]:
-    log = git(repo, "log", "--format=%h %s", f"{commit}..HEAD", "--", "constructs", "main.py",
-              f":(exclude){ENVIRONMENTS_DIR.relative_to(REPO_ROOT).as_posix()}")
+    log = git(
+        repo,
+        "log",
+        "--format=%h %s",
+        f"{commit}..HEAD",
+        "--",
+        "constructs",
+        "main.py",
+        f":(exclude){ENVIRONMENTS_DIR.relative_to(REPO_ROOT).as_posix()}",
+    )
     return log.splitlines()
 
 
@@ -109,12 +121,15 @@ def rollback(repo: Path, env: str, to: str, confirm: Callable[[Report], bool]) -
     """Create the rollback commit and return its id; RollbackRefused says why not."""
     dirty = dirty_paths(repo)
     if dirty:
-        raise RollbackRefused("the working tree has uncommitted changes (" + ", ".join(dirty[:5]) +
-                              "); commit or stash them first.")
+        raise RollbackRefused(
+            "the working tree has uncommitted changes (" + ", ".join(dirty[:5]) + "); commit or stash them first."
+        )
     target = resolve_target(repo, env, to)
     report = rollback_report(repo, env, target)
-    if not any(e.changes for e in report.envs) and not git(repo, "diff", "--stat", "HEAD", target.commit, "--",
-                                                                *env_sources(repo, target.commit, env)).strip():
+    if (
+        not any(e.changes for e in report.envs)
+        and not git(repo, "diff", "--stat", "HEAD", target.commit, "--", *env_sources(repo, target.commit, env)).strip()
+    ):
         raise RollbackRefused(f"{env} is already at {target.label()}: nothing to roll back.")
     restore(repo, target.commit, env)
     try:
@@ -123,9 +138,16 @@ def rollback(repo: Path, env: str, to: str, confirm: Callable[[Report], bool]) -
             raise _refuse_code_drift(repo, target, env, mismatches)
         if not confirm(report):
             raise RollbackRefused("rollback cancelled; nothing was changed.")
-        git(repo, "commit", "-q", "-m", f"Roll back {env} to {target.label()}", "-m",
+        git(
+            repo,
+            "commit",
+            "-q",
+            "-m",
+            f"Roll back {env} to {target.label()}",
+            "-m",
             f"Restores dist/{env}/ and {env}'s own sources as of {target.commit}, created by `make rollback`; "
-            "shared construct code is unchanged.")
+            "shared construct code is unchanged.",
+        )
     except BaseException:
         git(repo, "reset", "-q", "--hard", "HEAD")
         raise

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from docrouter.environment_files import known_environment
 from docrouter.paths import REPO_ROOT

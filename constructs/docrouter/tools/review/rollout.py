@@ -32,7 +32,8 @@ def rolling_rounds(replicas: int, surge: int, unavailable: int) -> tuple[list[st
     """The steps of a rolling update and the peak number of pods."""
     if surge == 0 and unavailable == 0:
         unavailable = 1  # Kubernetes rejects 0/0; treat as the smallest step that can progress
-    old, new, peak, rounds = replicas, 0, replicas, []
+    old, new, peak = replicas, 0, replicas
+    rounds: list[str] = []
     while (old > 0 or new < replicas) and len(rounds) < 100:
         start = max(0, min(replicas + surge - (old + new), replicas - new))
         stop = max(0, min(old, old + new - (replicas - unavailable)))
@@ -64,8 +65,10 @@ def explain_rollout(deployment: Manifest, objects: dict) -> str:
         count += " (HPA-managed, minReplicas)"
     strategy = (deployment.body.get("spec") or {}).get("strategy") or {}
     if strategy.get("type") == "Recreate":
-        return f"{count}, Recreate: stop all {_pods(replicas)} → start {_pods(replicas, 'new')} → wait ready; " \
-               "no pod serves in between (downtime)"
+        return (
+            f"{count}, Recreate: stop all {_pods(replicas)} → start {_pods(replicas, 'new')} → wait ready; "
+            "no pod serves in between (downtime)"
+        )
     rolling = strategy.get("rollingUpdate") or {}
     surge_value = rolling.get("maxSurge", DEFAULT_SURGE)
     unavailable_value = rolling.get("maxUnavailable", DEFAULT_UNAVAILABLE)

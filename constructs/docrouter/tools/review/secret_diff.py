@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 
-from docrouter.tools.secrets import sops
 from docrouter.tools.review.fields import SECRET_VALUE_FIELDS, redact_secret_pair
+from docrouter.tools.secrets import sops
 
 ENCRYPTED = "(encrypted)"
 REENCRYPTED = "re-encrypted (values unknown)"

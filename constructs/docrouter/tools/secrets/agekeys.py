@@ -6,7 +6,7 @@ A key file has the format `age-keygen -o` writes, which sops (SOPS_AGE_KEY_FILE)
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pyrage
 
@@ -19,5 +19,5 @@ def generate_identity() -> tuple[str, str]:
 
 def key_file_text(identity: str, recipient: str) -> str:
     """The content of an age key file, as `age-keygen -o` writes it."""
-    created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    created = datetime.now(UTC).isoformat(timespec="seconds")
     return f"# created: {created}\n# public key: {recipient}\n{identity}\n"

@@ -35,7 +35,9 @@ class SecretKey:
 
 
 APP_SECRET_KEYS = (
-    SecretKey("MONGODB_URI", "MongoDB connection string (built from the app password when MongoDB runs in the cluster)", True),
+    SecretKey(
+        "MONGODB_URI", "MongoDB connection string (built from the app password when MongoDB runs in the cluster)", True
+    ),
     SecretKey("NEXTAUTH_SECRET", "random string that signs NextAuth session cookies", True, generated=True),
     SecretKey("FASTAPI_SECRET", "random string that signs the backend's API tokens", True, generated=True),
     SecretKey("ADMIN_EMAIL", "e-mail of the administrator account created on first start", True),
@@ -51,8 +53,12 @@ APP_SECRET_KEYS = (
     SecretKey("MISTRAL_API_KEY", "Mistral API key (LLM provider)", False),
     # The app reads these two variables itself (it does not use a pod role such as IRSA);
     # without them uploads fail, which a laptop may accept.
-    SecretKey("AWS_ACCESS_KEY_ID", "AWS access key for the S3 bucket and Textract (uploads and OCR)", True,
-              optional_on_kind=True),
+    SecretKey(
+        "AWS_ACCESS_KEY_ID",
+        "AWS access key for the S3 bucket and Textract (uploads and OCR)",
+        True,
+        optional_on_kind=True,
+    ),
     SecretKey("AWS_SECRET_ACCESS_KEY", "secret of that AWS access key", True, optional_on_kind=True),
     SecretKey("STRIPE_SECRET_KEY", "Stripe secret key (billing; leave unset to run without billing)", False),
     SecretKey("STRIPE_WEBHOOK_SECRET", "signing secret of the Stripe webhook endpoint", False),

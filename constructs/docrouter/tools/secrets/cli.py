@@ -17,10 +17,16 @@ from docrouter.tools.secrets.sops import SopsError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    commands = parser.add_subparsers(dest="secrets_command", required=True, metavar="<secrets command>", title="secrets commands")
-    sub = commands.add_parser("edit", help="open an environment's SOPS-encrypted Secret in sops (created first if missing)")
+    commands = parser.add_subparsers(
+        dest="secrets_command", required=True, metavar="<secrets command>", title="secrets commands"
+    )
+    sub = commands.add_parser(
+        "edit", help="open an environment's SOPS-encrypted Secret in sops (created first if missing)"
+    )
     sub.add_argument("--env", required=True, type=known_environment, help="environment, e.g. staging")
-    sub.add_argument("--secret", default=c.APP_SECRET_NAME, choices=sorted(SECRETS), help=f"default: {c.APP_SECRET_NAME}")
+    sub.add_argument(
+        "--secret", default=c.APP_SECRET_NAME, choices=sorted(SECRETS), help=f"default: {c.APP_SECRET_NAME}"
+    )
     add_root(sub)
     sub = commands.add_parser("init", help="create an environment's encrypted Secrets with generated credentials")
     sub.add_argument("--env", required=True, type=known_environment, help="environment, e.g. staging")
@@ -29,7 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_root(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--root", type=Path, default=REPO_ROOT, help="checkout holding .sops.yaml and secrets/ (default: this one)")
+    parser.add_argument(
+        "--root", type=Path, default=REPO_ROOT, help="checkout holding .sops.yaml and secrets/ (default: this one)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -19,7 +19,9 @@ from docrouter.tools.secrets.rules import SOPS_CONFIG, creation_rule
 def edit(root: Path, env_name: str, secret_name: str) -> None:
     env = encrypted_environment(env_name, "secrets-edit")
     if secret_name == c.MONGODB_SECRET_NAME and env.mongodb.mode != "in-cluster":
-        raise SecretsError(f"{env_name} uses an external MongoDB; it has no {c.MONGODB_SECRET_NAME} (set MONGODB_URI instead)")
+        raise SecretsError(
+            f"{env_name} uses an external MongoDB; it has no {c.MONGODB_SECRET_NAME} (set MONGODB_URI instead)"
+        )
     sops.sops_executable()  # missing sops: say so before creating anything
     path = secret_path(root, env.name, secret_name)
     creation_rule(root, path.relative_to(root).as_posix())

@@ -14,14 +14,13 @@ import os
 import tempfile
 from pathlib import Path
 
-
 from docrouter import constants as c
 from docrouter.config import ConfigError, Environment, load_environment
-from docrouter.tools.secrets.catalog import SECRETS
+from docrouter.safe_yaml import safe_dump
 from docrouter.tools.secrets import sops
+from docrouter.tools.secrets.catalog import SECRETS
 from docrouter.tools.secrets.rules import SOPS_CONFIG, creation_rule
 from docrouter.tools.secrets.values import generated_keys, initial_values, random_value, to_fill_in
-from docrouter.safe_yaml import safe_dump
 
 
 class SecretsError(Exception):
@@ -87,8 +86,14 @@ def init(root: Path, env_name: str, force: bool = False) -> list[Path]:
     for name in names:
         write_atomically(paths[name], texts[name])
     for name in names:
-        print(f"Wrote {paths[name].relative_to(root)} (encrypted for {', '.join(rules[name].recipients)})"
-              + (f"; fill in {', '.join(todo[name])} with `make secrets-edit ENV={env.name} SECRET={name}`" if todo[name] else ""))
+        print(
+            f"Wrote {paths[name].relative_to(root)} (encrypted for {', '.join(rules[name].recipients)})"
+            + (
+                f"; fill in {', '.join(todo[name])} with `make secrets-edit ENV={env.name} SECRET={name}`"
+                if todo[name]
+                else ""
+            )
+        )
     optional = [key.name for key in SECRETS[c.APP_SECRET_NAME][1] if not key.required]
     print(f"Optional keys to add when used (secrets/TEMPLATE.md): {', '.join(optional)}.")
     print("Commit the files, then `make synth` ships them to dist/.")

@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from docrouter.preflight import PreflightError
 from docrouter.safe_yaml import safe_load
 
@@ -26,7 +25,8 @@ def matching_rule(root: Path, relative_path: str) -> dict | None:
     config = root / SOPS_CONFIG
     if not config.is_file():
         raise PreflightError(f"{config} is missing: it holds the age recipients per environment")
-    rules = (safe_load(config.read_text(encoding="utf-8")) or {}).get("creation_rules") or []
+    settings = safe_load(config.read_text(encoding="utf-8"))
+    rules = (settings.get("creation_rules") if isinstance(settings, dict) else None) or []
     return next((r for r in rules if re.search(r.get("path_regex", ""), relative_path)), None)
 
 

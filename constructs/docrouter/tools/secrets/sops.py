@@ -15,8 +15,8 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 # Set SOPS=/path/to/sops to use another build (e.g. an official release binary).
 OVERRIDE_VARIABLE = "SOPS"
@@ -54,14 +54,20 @@ def _command(config: Path | None, *args: str) -> list[str]:
     return [sops_executable(), *(["--config", str(config)] if config else []), *args]
 
 
-def _run(command: list[str], *, stdin: str | None = None, env: Mapping[str, str] | None = None,
-         capture: bool = True) -> subprocess.CompletedProcess:
+def _run(
+    command: list[str], *, stdin: str | None = None, env: Mapping[str, str] | None = None, capture: bool = True
+) -> subprocess.CompletedProcess:
     # Like runner.run, the command is printed (it holds paths, never a value), but to stderr:
     # `make diff` writes its report to stdout.
     print(f"+ {shlex.join(command)}", file=sys.stderr, flush=True)
     return subprocess.run(
-        command, input=stdin, text=True, check=False, env=dict(env) if env is not None else None,
-        stdout=subprocess.PIPE if capture else None, stderr=subprocess.PIPE if capture else None,
+        command,
+        input=stdin,
+        text=True,
+        check=False,
+        env=dict(env) if env is not None else None,
+        stdout=subprocess.PIPE if capture else None,
+        stderr=subprocess.PIPE if capture else None,
     )
 
 

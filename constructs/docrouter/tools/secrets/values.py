@@ -35,7 +35,8 @@ def mongodb_uri(replicas: int, app_password: str) -> str:
 
 
 def initial_values(keys: tuple[SecretKey, ...], generated: dict[str, str], db_replicas: int | None) -> dict[str, str]:
-    """Catalog order; generated keys random, MONGODB_URI built, other required keys CHANGE-ME, optional ones left out."""
+    """Catalog order; generated keys random, MONGODB_URI built, other required keys CHANGE-ME,
+    optional ones left out."""
     values: dict[str, str] = {}
     for key in keys:
         if key.generated:
@@ -49,4 +50,3 @@ def initial_values(keys: tuple[SecretKey, ...], generated: dict[str, str], db_re
 
 def to_fill_in(values: dict[str, str]) -> list[str]:
     return [name for name, value in values.items() if value == CHANGE_ME]
-

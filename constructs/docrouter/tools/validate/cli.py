@@ -17,11 +17,16 @@ from docrouter.tools.validate.report import render
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env", action="append", type=known_environment,
-                        help="one environment (repeatable; default: all of them)")
+    parser.add_argument(
+        "--env", action="append", type=known_environment, help="one environment (repeatable; default: all of them)"
+    )
     add_output_arguments(parser)
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="list every finding (default: one line per environment, plus its errors)")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="list every finding (default: one line per environment, plus its errors)",
+    )
     parser.add_argument("--no-drift", action="store_true", help="skip comparing dist/ with a fresh synth")
     parser.add_argument("--root", default=str(REPO_ROOT), help="repository to check (default: this one)")
 

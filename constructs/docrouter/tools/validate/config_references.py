@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterator
+from collections.abc import Iterator
 
 # cert-manager keeps ClusterIssuers' Secrets in its --cluster-resource-namespace: by default its own namespace.
 from docrouter.constants import CERT_MANAGER_NAMESPACE
@@ -13,7 +13,7 @@ from docrouter.tools.validate.model import INFO, Document, Finding, object_findi
 from docrouter.tools.validate.workloads import containers, pod_spec
 
 # (kind of the referenced object, its name, a key inside it or None, where the reference is)
-Reference = tuple[str, str, str | None, str]
+Reference = tuple[str, str | None, str | None, str]
 
 
 def _pod_references(doc: Document) -> Iterator[Reference]:
@@ -48,7 +48,8 @@ def _pod_references(doc: Document) -> Iterator[Reference]:
 
 def _secret_references(doc: Document) -> Iterator[tuple[str | None, str, str]]:
     """(namespace, name, where) of Secrets named by non-workload objects."""
-    spec = doc.obj.get("spec") if isinstance(doc.obj.get("spec"), dict) else {}
+    spec = doc.obj.get("spec")
+    spec = spec if isinstance(spec, dict) else {}
     if doc.kind == "Ingress":
         for tls in spec.get("tls") or []:
             if tls.get("secretName"):
@@ -60,13 +61,19 @@ def _secret_references(doc: Document) -> Iterator[tuple[str | None, str, str]]:
             yield namespace, ref["name"], "spec.acme.privateKeySecretRef"
     if doc.group.endswith("toolkit.fluxcd.io"):
         decryption = spec.get("decryption") or {}
-        for where, ref in (("spec.secretRef", spec.get("secretRef")), ("spec.decryption.secretRef", decryption.get("secretRef"))):
+        for where, ref in (
+            ("spec.secretRef", spec.get("secretRef")),
+            ("spec.decryption.secretRef", decryption.get("secretRef")),
+        ):
             if isinstance(ref, dict) and ref.get("name"):
                 yield doc.namespace, ref["name"], where
 
 
 def check_config_references(inventory: Inventory) -> list[Finding]:
-    present = {(d.kind, d.namespace, d.name): d for d in inventory.of_kind("ConfigMap", "Secret")}
+    # a reference may lack a name: then nothing is present under it
+    present: dict[tuple[str, str | None, str | None], Document] = {
+        (d.kind, d.namespace, d.name): d for d in inventory.of_kind("ConfigMap", "Secret")
+    }
     findings: list[Finding] = []
     external_users: dict[tuple[str, str], list[str]] = defaultdict(list)
     for doc in inventory.documents:
@@ -79,7 +86,7 @@ def check_config_references(inventory: Inventory) -> list[Finding]:
         for namespace, name, where in secret_refs + list(_secret_references(doc)):
             if ("Secret", namespace, name) in present:
                 continue
-            if (namespace, name) in EXTERNAL_SECRETS:
+            if namespace is not None and name is not None and (namespace, name) in EXTERNAL_SECRETS:
                 external_users[(namespace, name)].append(doc.ref)
                 continue
             findings.append(
@@ -97,7 +104,7 @@ def check_config_references(inventory: Inventory) -> list[Finding]:
 
 
 def _check_configmap(
-    doc: Document, configmap: Document | None, name: str, key: str | None, where: str
+    doc: Document, configmap: Document | None, name: str | None, key: str | None, where: str
 ) -> list[Finding]:
     fix = "create the ConfigMap in the same namespace, correct the name, or mark the reference optional"
     if configmap is None:
@@ -121,7 +128,8 @@ def _declared_external(namespace: str, name: str, users: list[str]) -> Finding:
 
 
 def _storage_class_references(doc: Document) -> Iterator[tuple[str, str]]:
-    spec = doc.obj.get("spec") if isinstance(doc.obj.get("spec"), dict) else {}
+    spec = doc.obj.get("spec")
+    spec = spec if isinstance(spec, dict) else {}
     if doc.kind == "PersistentVolumeClaim" and spec.get("storageClassName"):
         yield spec["storageClassName"], "spec.storageClassName"
     if doc.kind == "StatefulSet":

@@ -13,7 +13,11 @@ FIX = "run `make synth` and commit the result; change constructs/docrouter, neve
 
 
 def check_drift(root: Path, env: Environment) -> list[Finding]:
-    from docrouter.synthesis.synth import GENERATED_BY, render, render_clusters  # cdk8s start-up cost only when drift is checked
+    from docrouter.synthesis.synth import (
+        GENERATED_BY,
+        render,
+        render_clusters,
+    )  # cdk8s start-up cost only when drift is checked
 
     try:
         dist_files = render(env)
@@ -24,8 +28,11 @@ def check_drift(root: Path, env: Environment) -> list[Finding]:
         return [file_finding("drift/synth-failed", f"dist/{env.name}", message, fix)]
     dist = f"dist/{env.name}"
     files, links = walk_files(root / dist)
-    findings = _compare(dist, {path: _bytes(content) for path, content in dist_files.items()},
-                        {p.relative_to(root / dist).as_posix(): p for p in files + links})
+    findings = _compare(
+        dist,
+        {path: _bytes(content) for path, content in dist_files.items()},
+        {p.relative_to(root / dist).as_posix(): p for p in files + links},
+    )
     # clusters/<env>/ also holds what `flux bootstrap` writes (flux-system/): only our files are compared,
     # the ones synth writes (top level) and any top-level file carrying our generated header.
     clusters = f"clusters/{env.name}"
@@ -69,4 +76,6 @@ def _bytes(content: str | bytes) -> bytes:
 
 def _first_different_line(committed: bytes, expected: bytes) -> int:
     old, new = committed.splitlines(), expected.splitlines()
-    return next((number for number, (a, b) in enumerate(zip(old, new), 1) if a != b), min(len(old), len(new)) + 1)
+    return next(
+        (number for number, (a, b) in enumerate(zip(old, new, strict=False), 1) if a != b), min(len(old), len(new)) + 1
+    )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from docrouter.config import Environment
 from docrouter.tools.validate.config_references import check_config_references

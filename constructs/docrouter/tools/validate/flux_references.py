@@ -12,13 +12,14 @@ from docrouter.tools.validate.model import Finding, file_finding, object_finding
 
 def check_flux_references(inventory: Inventory) -> list[Finding]:
     findings = _check_kustomize_files(inventory)
-    units = {name: unit for name, unit in inventory.units.items() if unit.doc is not None}
-    for unit in units.values():
-        spec = unit.doc.obj.get("spec") or {}
+    # Kustomizations committed in clusters/<env>: unit and its object
+    units = {name: (unit, unit.doc) for name, unit in inventory.units.items() if unit.doc is not None}
+    for unit, doc in units.values():
+        spec = doc.obj.get("spec") or {}
         if unit.folder is None or not unit.folder.is_dir():
             findings.append(
                 object_finding(
-                    unit.doc,
+                    doc,
                     "ref/flux-path",
                     f"spec.path {spec.get('path')!r} is not a folder of this repository "
                     f"(or of dist/{inventory.env.name} for an artifact source)",
@@ -27,21 +28,21 @@ def check_flux_references(inventory: Inventory) -> list[Finding]:
             )
         for dependency in spec.get("dependsOn") or []:
             name = dependency.get("name") if isinstance(dependency, dict) else None
-            namespace = dependency.get("namespace", unit.doc.namespace) if isinstance(dependency, dict) else None
-            target = units.get(name)
-            if target is None or target.doc.namespace != namespace:
+            namespace = dependency.get("namespace", doc.namespace) if isinstance(dependency, dict) else None
+            target = units.get(name) if isinstance(name, str) else None
+            if target is None or target[1].namespace != namespace:
                 findings.append(
                     object_finding(
-                        unit.doc,
+                        doc,
                         "ref/flux-depends-on",
                         f"dependsOn {namespace}/{name}: no such Kustomization in clusters/{inventory.env.name}",
                         "name an existing Kustomization, or remove the dependency",
                     )
                 )
-    for cycle in _cycles({n: _depends_on(u.doc.obj) for n, u in units.items()}):
+    for cycle in _cycles({n: _depends_on(d.obj) for n, (_, d) in units.items()}):
         findings.append(
             object_finding(
-                units[cycle[0]].doc,
+                units[cycle[0]][1],
                 "ref/flux-depends-on",
                 f"dependsOn cycle: {' -> '.join(cycle + [cycle[0]])}; Flux would wait forever",
                 "remove one dependency of the cycle",
@@ -51,7 +52,8 @@ def check_flux_references(inventory: Inventory) -> list[Finding]:
 
 
 def _depends_on(obj: dict) -> list[str]:
-    return [d.get("name") for d in (obj.get("spec") or {}).get("dependsOn") or [] if isinstance(d, dict)]
+    dependencies = (obj.get("spec") or {}).get("dependsOn") or []
+    return [d["name"] for d in dependencies if isinstance(d, dict) and isinstance(d.get("name"), str)]
 
 
 def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
@@ -62,7 +64,7 @@ def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
     def visit(node: str, path: list[str]) -> None:
         for nxt in graph.get(node, []):
             if nxt in path:
-                cycle = path[path.index(nxt):]
+                cycle = path[path.index(nxt) :]
                 if frozenset(cycle) not in seen:
                     seen.add(frozenset(cycle))
                     cycles.append(cycle)

@@ -98,7 +98,7 @@ def _add_document(inventory: Inventory, display: str, index: int, obj: object) -
     if missing:
         problem("parse/missing-field", f"missing {', '.join(missing)}", "add the missing fields")
         return
-    namespace = metadata.get("namespace")
+    namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
     inventory.documents.append(Document(obj, display, index, namespace=namespace if namespace else None))
 
 
@@ -115,10 +115,10 @@ def _assign_units(inventory: Inventory, dist: Path, clusters: Path) -> None:
     clusters_unit = inventory.display(clusters) if clusters.is_relative_to(inventory.root) else str(clusters)
     for doc in inventory.documents:
         path = inventory.root / doc.file
-        unit = _unit_for(inventory.units.values(), path)
-        doc.unit = unit.name if unit else clusters_unit if path.is_relative_to(clusters) else ""
-        if unit and unit.target_namespace and doc.kind not in CLUSTER_SCOPED_KINDS:
-            doc.namespace = unit.target_namespace
+        owner = _unit_for(inventory.units.values(), path)
+        doc.unit = owner.name if owner else clusters_unit if path.is_relative_to(clusters) else ""
+        if owner and owner.target_namespace and doc.kind not in CLUSTER_SCOPED_KINDS:
+            doc.namespace = owner.target_namespace
         if doc.namespace is None and doc.kind not in CLUSTER_SCOPED_KINDS:
             inventory.findings.append(
                 file_finding(

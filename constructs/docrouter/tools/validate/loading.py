@@ -43,7 +43,9 @@ def walk_files(folder: Path) -> tuple[list[Path], list[Path]]:
 
 def symlink_finding(display: str) -> Finding:
     return file_finding(
-        "parse/symlink", display, "is a symbolic link; it is not followed (its target may be outside the repository)",
+        "parse/symlink",
+        display,
+        "is a symbolic link; it is not followed (its target may be outside the repository)",
         "replace it with the real file (run `make synth` for generated files)",
     )
 
@@ -102,4 +104,3 @@ def parse_documents(text: str, display: str) -> tuple[list[tuple[int, object]], 
         message = " ".join(str(exc).split()) or type(exc).__name__
         findings.append(file_finding("parse/invalid-yaml", display, message[:300], "fix the YAML syntax"))
     return documents, findings
-

@@ -23,9 +23,18 @@ def check_netpol_flow(inventory: Inventory) -> list[Finding]:
     except StageError:
         return []  # no replayable Flux order (unreadable YAML, missing or cyclic dependsOn): parse/* and ref/flux-*
     except RuntimeFixtureError as exc:
-        return [file_finding(RULE, f"clusters/{env.name}", f"flows could not be proven: {exc}",
-                             "follow the fix in the message")]
+        return [
+            file_finding(
+                RULE, f"clusters/{env.name}", f"flows could not be proven: {exc}", "follow the fix in the message"
+            )
+        ]
     except EngineError as exc:
-        return [file_finding(RULE, f"dist/{env.name}", f"network-config-analyzer rejected the manifests: {exc}",
-                             "fix the NetworkPolicy it names (schema errors reported here usually point at it)")]
+        return [
+            file_finding(
+                RULE,
+                f"dist/{env.name}",
+                f"network-config-analyzer rejected the manifests: {exc}",
+                "fix the NetworkPolicy it names (schema errors reported here usually point at it)",
+            )
+        ]
     return [file_finding(RULE, o.file, o.message(), o.fix()) for o in outcomes if not o.holds]

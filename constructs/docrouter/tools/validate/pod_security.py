@@ -6,7 +6,14 @@ from docrouter.tools.validate.model import Document
 from docrouter.tools.validate.workloads import containers, pod_spec
 
 ALLOWED_VOLUME_SOURCES = {
-    "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret",
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
 }
 ALLOWED_SECCOMP = ("RuntimeDefault", "Localhost")
 

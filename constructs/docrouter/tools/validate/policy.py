@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
-from docrouter.synthesis.checks import is_sops_encrypted
 from docrouter.pod_templates import unpinned
+from docrouter.synthesis.checks import is_sops_encrypted
 from docrouter.tools.validate.inventory import Inventory
 from docrouter.tools.validate.model import Document, Finding, object_finding
 from docrouter.tools.validate.pod_security import pod_security_problems
@@ -107,7 +107,7 @@ def _check_exemptions(inventory: Inventory) -> list[Finding]:
         for annotation, reason in doc.annotations.items():
             if not str(annotation).startswith(EXEMPTION_PREFIX):
                 continue
-            suffix = str(annotation)[len(EXEMPTION_PREFIX):]
+            suffix = str(annotation)[len(EXEMPTION_PREFIX) :]
             if suffix not in exemptible:
                 message = f"{annotation} names no exemptible rule"
             elif not isinstance(reason, str) or not reason.strip():

@@ -51,7 +51,8 @@ def _ingress_backends(spec: dict) -> list[tuple[str, dict]]:
 def _check_ingresses(inventory: Inventory) -> list[Finding]:
     services = {(d.namespace, d.name): d for d in inventory.of_kind("Service")}
     issuers = {
-        (d.kind, d.namespace if d.kind == "Issuer" else None, d.name) for d in inventory.of_kind("ClusterIssuer", "Issuer")
+        (d.kind, d.namespace if d.kind == "Issuer" else None, d.name)
+        for d in inventory.of_kind("ClusterIssuer", "Issuer")
     }
     findings = []
     for doc in inventory.of_kind("Ingress"):
@@ -101,7 +102,8 @@ def _check_hpa_targets(inventory: Inventory) -> list[Finding]:
                 object_finding(
                     doc,
                     "ref/hpa-target",
-                    f"scaleTargetRef {api_version} {target.get('kind')} {doc.namespace}/{target.get('name')} does not exist",
+                    f"scaleTargetRef {api_version} {target.get('kind')} "
+                    f"{doc.namespace}/{target.get('name')} does not exist",
                     "point scaleTargetRef at the workload's apiVersion, kind and name",
                 )
             )

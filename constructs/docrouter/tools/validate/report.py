@@ -6,7 +6,6 @@ from collections import Counter
 from dataclasses import asdict
 
 from docrouter.output import markdown_table, structured
-
 from docrouter.tools.validate.model import ERROR, SEVERITY_ORDER, Finding
 
 
@@ -40,7 +39,8 @@ def as_text(results: dict[str, list[Finding]], verbose: bool = True) -> str:
                 lines.append(f"  {format_line(finding)}")
         lines += [
             f"  … and {count - MAX_PER_RULE} more {rule} findings (`-o json` lists all)"
-            for rule, count in shown.items() if count > MAX_PER_RULE
+            for rule, count in shown.items()
+            if count > MAX_PER_RULE
         ]
     total = sum(counts(f)[ERROR] for f in results.values())
     errors = f"{total} error" if total == 1 else f"{total} errors"
@@ -70,8 +70,11 @@ def as_markdown(results: dict[str, list[Finding]], verbose: bool) -> str:
     for env, findings in results.items():
         summary = ", ".join(f"{n} {severity}" for severity, n in counts(findings).items() if n) or "no findings"
         lines.append(f"### {env}: {summary}")
-        rows = [(f.severity, f.rule, f.object or "-", f.where or "-", f.message, f.fix)
-                for f in findings if verbose or f.severity == ERROR]
+        rows = [
+            (f.severity, f.rule, f.object or "-", f.where or "-", f.message, f.fix)
+            for f in findings
+            if verbose or f.severity == ERROR
+        ]
         if rows:
             lines += ["", *markdown_table(("severity", "rule", "object", "where", "message", "fix"), rows)]
         lines.append("")

@@ -44,7 +44,8 @@ RULES: dict[str, str] = {
     "policy/plain-secret": "a Secret holds plain-text data (not SOPS-encrypted)",
     "policy/exemption": "an exemption annotation without a reason, or naming an unknown rule",
     "netpol/flow": "a required network flow is denied, or a forbidden one allowed, at some Flux stage",
-    "sops/missing-secret": "a Secret the environment reads is not committed (error once .sops.yaml has real recipients)",
+    "sops/missing-secret": "a Secret the environment reads is not committed"
+    " (error once .sops.yaml has real recipients)",
     "sops/recipients": "a SOPS Secret is not encrypted for exactly the age recipients .sops.yaml names",
     "drift/added": "a file in dist/ or clusters/ that synth does not produce (hand-added)",
     "drift/removed": "a file synth produces that is missing from dist/ or clusters/",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import jsonschema
@@ -34,19 +34,19 @@ def crd_schema_folder() -> Path:
     return Path(os.environ.get(CRD_SCHEMAS_VARIABLE) or ".cache/crd-schemas")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema_dir(kubernetes_version: str) -> str:
     version = [v for v in kv.all_versions() if kv.major_minor(v) <= kubernetes_version][-1]
     return f"kubernetes-json-schema/v{version}-local-strict"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _registry(kubernetes_version: str) -> Registry:
     definitions = kv.schema_contents(f"{_schema_dir(kubernetes_version)}/_definitions.json", kubernetes_version)
     return Resource.from_contents(definitions) @ Registry()
 
 
-@lru_cache(maxsize=None)
+@cache
 def builtin_validator(kubernetes_version: str, kind: str, api_version: str) -> jsonschema.Validator | None:
     flat = kv.re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
     try:
@@ -56,7 +56,7 @@ def builtin_validator(kubernetes_version: str, kind: str, api_version: str) -> j
     return jsonschema.Draft202012Validator(schema, registry=_registry(kubernetes_version))
 
 
-@lru_cache(maxsize=None)
+@cache
 def crd_validator(folder: Path, kind: str, api_version: str, kubernetes_version: str) -> jsonschema.Validator | None:
     group, _, version = api_version.partition("/")
     path = folder / group / f"{kind.lower()}_{version}.json"

@@ -8,12 +8,12 @@ recipient is there they are errors, because Flux would deploy the app without cr
 
 from __future__ import annotations
 
-from docrouter.synthesis.checks import recipients_of
 from docrouter.preflight import PreflightError
-from docrouter.tools.secrets.init import secrets_of
-from docrouter.tools.secrets.catalog import SECRETS
-from docrouter.tools.secrets.rules import creation_rule
+from docrouter.synthesis.checks import recipients_of
 from docrouter.synthesis.sops_files import recipient_problem, source_path
+from docrouter.tools.secrets.catalog import SECRETS
+from docrouter.tools.secrets.init import secrets_of
+from docrouter.tools.secrets.rules import creation_rule
 from docrouter.tools.validate.inventory import Inventory
 from docrouter.tools.validate.model import ERROR, WARNING, Finding, file_finding, object_finding
 

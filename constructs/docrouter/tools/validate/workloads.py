@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from docrouter import pod_templates
 from docrouter.operated import OPERATED_KINDS, operated_pod_labels
