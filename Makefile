@@ -54,8 +54,10 @@ requirements: ## Re-pin requirements.txt (versions + sha256 hashes) from require
 synth: $(STAMP) ## Write dist/<env>/ for every environment (ENV=staging for one)
 	$(PY) main.py synth $(if $(ENV),--env "$(ENV)")
 
-test: $(STAMP) ## Run the test suite (offline; e2e tests skip without Docker)
-	$(PY) -m pytest
+# -n auto: one pytest worker per core (pytest-xdist); TEST_ARGS= passes more (e.g. TEST_ARGS="-k netflow").
+TEST_ARGS ?=
+test: $(STAMP) ## Run the test suite on every core (offline; e2e tests skip without Docker)
+	$(PY) -m pytest -n auto $(TEST_ARGS)
 
 # Python sources that lint checks; settings live in pyproject.toml ([tool.ruff], [tool.mypy]).
 LINT_PATHS := constructs tests main.py bench
