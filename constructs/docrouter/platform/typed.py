@@ -12,8 +12,6 @@ field path, before anything reaches dist/. The L1 classes serialise fields alpha
 from __future__ import annotations
 
 import collections.abc
-import json
-import os
 import typing
 from collections.abc import Mapping
 from functools import cache
@@ -24,6 +22,8 @@ import jsonschema
 from cdk8s import ApiObject, ApiObjectMetadata, JsonPatch
 from cdk8s_plus_33 import k8s
 from constructs import Construct
+
+from docrouter.crd_schemas import crd_schema_folder, load_crd_schema
 
 # Custom resources this platform writes: one typed wrapper each (classes at the end of this file).
 CUSTOM_KINDS: dict[tuple[str, str], type[CustomResource]] = {}
@@ -163,19 +163,13 @@ def _is_struct(hint: Any) -> bool:
 
 # --- Custom resources --------------------------------------------------------------------------
 
-CRD_SCHEMAS_VARIABLE = "CRD_SCHEMAS"
-DEFAULT_CRD_SCHEMAS = ".cache/crd-schemas"  # what `make crd-schemas` fills, as validate/schema.py reads it
-
 
 @cache
 def _crd_validator(folder: str, group: str, kind: str, version: str) -> jsonschema.Validator | None:
-    path = Path(folder) / group / f"{kind.lower()}_{version}.json"
-    if not path.is_file():
+    schema = load_crd_schema(Path(folder), group, kind, version)
+    if schema is None:
         return None
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    schema.setdefault("additionalProperties", False)  # the top level is strict too: a typo there is an error
-    schema.setdefault("properties", {}).pop("metadata", None)  # ObjectMeta is typed by k8s.ObjectMeta
-    schema["properties"]["metadata"] = {"type": "object"}
+    schema["properties"]["metadata"] = {"type": "object"}  # ObjectMeta is typed by k8s.ObjectMeta
     return jsonschema.Draft202012Validator(schema)
 
 
@@ -204,7 +198,7 @@ class CustomResource(ApiObject):
             self.add_json_patch(JsonPatch.add(f"/{key}", value))
 
     def _check(self, fields: dict[str, Any], where: str) -> None:
-        folder = os.environ.get(CRD_SCHEMAS_VARIABLE) or DEFAULT_CRD_SCHEMAS
+        folder = str(crd_schema_folder())
         if not Path(folder).is_dir():
             return
         group, _, version = self.API_VERSION.partition("/")

@@ -7,8 +7,6 @@ definitions on every call). Custom-resource schemas from the catalog forbid unkn
 
 from __future__ import annotations
 
-import json
-import os
 from functools import cache
 from pathlib import Path
 
@@ -16,11 +14,11 @@ import jsonschema
 import kubernetes_validate.utils as kv
 from referencing import Registry, Resource
 
+from docrouter.crd_schemas import crd_schema_folder, load_crd_schema
 from docrouter.synthesis.checks import is_sops_encrypted
 from docrouter.tools.validate.inventory import Inventory
 from docrouter.tools.validate.model import ERROR, WARNING, Document, Finding, file_finding, object_finding
 
-CRD_SCHEMAS_VARIABLE = "CRD_SCHEMAS"
 DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
 OBJECT_META = {"$ref": f"{DEFINITIONS_ID}#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"}
 MAX_ERRORS_PER_OBJECT = 5
@@ -28,10 +26,6 @@ MAX_ERRORS_PER_OBJECT = 5
 
 def is_builtin(group: str) -> bool:
     return "." not in group or group.endswith(".k8s.io")
-
-
-def crd_schema_folder() -> Path:
-    return Path(os.environ.get(CRD_SCHEMAS_VARIABLE) or ".cache/crd-schemas")
 
 
 @cache
@@ -59,12 +53,10 @@ def builtin_validator(kubernetes_version: str, kind: str, api_version: str) -> j
 @cache
 def crd_validator(folder: Path, kind: str, api_version: str, kubernetes_version: str) -> jsonschema.Validator | None:
     group, _, version = api_version.partition("/")
-    path = folder / group / f"{kind.lower()}_{version}.json"
-    if not path.is_file():
+    schema = load_crd_schema(folder, group, kind, version)
+    if schema is None:
         return None
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    schema.setdefault("additionalProperties", False)
-    schema.setdefault("properties", {})["metadata"] = OBJECT_META
+    schema["properties"]["metadata"] = OBJECT_META
     return jsonschema.Draft202012Validator(schema, registry=_registry(kubernetes_version))
 
 
