@@ -155,7 +155,7 @@ def test_flux_waits_longer_than_the_migration_may_run(env):
 
 
 def test_raising_the_attempt_gives_the_job_a_new_name(env_dir, monkeypatch):
-    from docrouter.platform.migration import migration_job_name
+    from docrouter.migration_names import migration_job_name
 
     env = accepted(env_dir, "staging", lambda d: d.update(migration={"attempt": 2}))
     first = migration_job_name(env.backend.image_tag, 1)

@@ -150,6 +150,19 @@ def container(
     return result
 
 
+def spread_constraints(pod_labels: dict[str, str]) -> list[dict[str, Any]]:
+    """Soft spread: prefer different nodes and zones, but never leave a pod Pending for it."""
+    return [
+        {
+            "labelSelector": {"matchLabels": dict(pod_labels)},
+            "maxSkew": 1,
+            "topologyKey": key,
+            "whenUnsatisfiable": "ScheduleAnyway",
+        }
+        for key in ("kubernetes.io/hostname", "topology.kubernetes.io/zone")
+    ]
+
+
 def pod_spec(
     *,
     containers: list[dict],
@@ -167,16 +180,7 @@ def pod_spec(
     spec["securityContext"] = pod_security_context(uid)
     spec["terminationGracePeriodSeconds"] = termination_grace_seconds
     if spread_labels:
-        # Soft spread: prefer different nodes and zones, but never leave a pod Pending for it.
-        spec["topologySpreadConstraints"] = [
-            {
-                "labelSelector": {"matchLabels": spread_labels},
-                "maxSkew": 1,
-                "topologyKey": key,
-                "whenUnsatisfiable": "ScheduleAnyway",
-            }
-            for key in ("kubernetes.io/hostname", "topology.kubernetes.io/zone")
-        ]
+        spec["topologySpreadConstraints"] = spread_constraints(spread_labels)
     if init_containers:
         spec["initContainers"] = init_containers
     spec["containers"] = containers

@@ -15,8 +15,8 @@ from constructs import Construct
 
 from docrouter import constants as c
 from docrouter.config import Environment, release_version
-from docrouter.constants import MIGRATION_DEADLINE_SECONDS, MIGRATION_WAIT_SECONDS  # noqa: F401 - kept importable here
-from docrouter.migration_names import MIGRATION, migration_job_name  # noqa: F401 - kept importable here
+from docrouter.constants import MIGRATION_DEADLINE_SECONDS
+from docrouter.migration_names import MIGRATION, migration_job_name
 from docrouter.platform.app import AppConfig
 from docrouter.platform.k8s import api_object, container, labels, pod_spec, selector_labels, writable_volumes
 from docrouter.platform.network import INTERNET_PEER, mongodb_egress, network_policy, tcp

@@ -24,10 +24,10 @@ from constructs import Construct
 
 from docrouter import constants as c
 from docrouter.config import Environment, InClusterMongoDB
+from docrouter.migration_names import MIGRATION
 from docrouter.platform import typed
 from docrouter.platform.app import BACKEND, FRONTEND, WORKER
-from docrouter.platform.k8s import api_object, labels, resources, selector_labels
-from docrouter.platform.migration import MIGRATION
+from docrouter.platform.k8s import api_object, labels, resources, selector_labels, spread_constraints
 from docrouter.platform.network import KUBE_API_EGRESS, namespace_selector, network_policy, tcp
 
 # The agent beside each mongod only applies configuration; the operator's defaults are small.
@@ -80,20 +80,8 @@ def _claim(name: str, size: str, storage_class: str) -> dict[str, Any]:
 
 
 def _spread(members: int) -> dict[str, Any]:
-    """Soft spread of members over nodes and zones (never leaves a member Pending)."""
-    if members < 2:
-        return {}
-    return {
-        "topologySpreadConstraints": [
-            {
-                "labelSelector": {"matchLabels": dict(c.MONGODB_POD_LABELS)},
-                "maxSkew": 1,
-                "topologyKey": key,
-                "whenUnsatisfiable": "ScheduleAnyway",
-            }
-            for key in ("kubernetes.io/hostname", "topology.kubernetes.io/zone")
-        ]
-    }
+    """Members spread over nodes and zones, like the app's pods (k8s.spread_constraints)."""
+    return {"topologySpreadConstraints": spread_constraints(c.MONGODB_POD_LABELS)} if members > 1 else {}
 
 
 class MongoDB(Construct):

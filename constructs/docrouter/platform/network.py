@@ -41,10 +41,7 @@ INTERNET_PEER = {"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE_RANGES}}
 
 # The API server: its address differs per provider (and sits behind the `kubernetes`
 # Service's DNAT), so the rule names its ports only. Only pods that must call it get this.
-KUBE_API_EGRESS = {
-    "to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}],
-    "ports": [{"protocol": "TCP", "port": p} for p in (443, 6443)],
-}
+KUBE_API_EGRESS = {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": tcp(443, 6443)}
 
 
 def mongodb_peer() -> dict[str, Any]:
