@@ -1,4 +1,8 @@
-"""Every object goes through a typed class, and a typo fails at synth naming the field."""
+"""Every object goes through a typed class, and a typo fails synth naming the environment and the field.
+
+The schema check is the real one (Kubernetes' OpenAPI for the environment's version, the vendors'
+CRDs): these tests feed it objects the API server would refuse and objects it accepts.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,20 @@ from pathlib import Path
 
 import pytest
 from cdk8s import ApiObject, App, Chart
-from cdk8s_plus_33 import k8s
 
 from conftest import ENVIRONMENTS
 from docrouter.config import load_environment
-from docrouter.platform.flux import cluster_objects
-from docrouter.platform.k8s import api_object
-from docrouter.platform.typed import CUSTOM_KINDS, CustomResource, l1_class, typed_object
+from docrouter.platform import typed
+from docrouter.platform.k8s import api_object, labels
+from docrouter.platform.typed import KINDS, KubeObject, check_schema, typed_object
+from docrouter.synthesis.checks import SynthError
 from docrouter.synthesis.layer_builders import BUILDERS
 from docrouter.synthesis.layers import LAYERS
+from docrouter.synthesis.synth import render_clusters, to_yaml
 from test_bad_input import fresh_copy, run_main, snapshot
 
 WORKLOAD = "constructs/docrouter/platform/workload.py"
+VERSION = "1.33"
 
 
 def chart() -> Chart:
@@ -35,52 +41,75 @@ def deployment(**spec_changes) -> dict:
 
 
 @pytest.mark.parametrize("env_name", ENVIRONMENTS)
-def test_every_object_is_built_by_a_typed_class(env_name):
+def test_every_object_is_built_by_the_typed_class_of_its_kind(env_name):
     env = load_environment(env_name)
     app = App()
     for layer in LAYERS:
         BUILDERS[layer.name](Chart(app, layer.name, disable_resource_name_hashes=True), env)
     objects = [o for o in app.node.find_all() if isinstance(o, ApiObject)]
     assert objects
-    untyped = [
-        o.node.path
-        for o in objects
-        if not isinstance(o, CustomResource) and type(o) is not l1_class(o.api_version, o.kind)
-    ]
+    untyped = [o.node.path for o in objects if type(o) is not KINDS.get((o.api_version, o.kind))]
     assert untyped == []
 
 
-def test_misspelt_field_names_the_field_and_the_object():
-    with pytest.raises(ValueError, match=r"Deployment ns/x: unknown field 'spec.revisionHistoryLimt'"):
-        typed_object(chart(), "d", deployment(revisionHistoryLimt=5))
-
-
-def test_misspelt_nested_field_names_its_path():
-    obj = deployment()
-    obj["spec"]["template"]["spec"]["containers"][0]["imagePullPolicyy"] = "Always"
-    with pytest.raises(ValueError, match=r"unknown field 'spec.template.spec.containers\[0\].imagePullPolicyy'"):
-        typed_object(chart(), "d", obj)
-
-
-def test_wrong_type_names_the_field():
-    with pytest.raises(ValueError, match=r"Deployment ns/x: field spec: .*revision_history_limit.*got str"):
-        typed_object(chart(), "d", deployment(revisionHistoryLimit="5"))
-
-
-def test_int_or_string_and_quantities_render_as_written():
+def test_a_valid_object_passes_and_renders_as_written():
     obj = api_object(
         chart(),
-        k8s.KubeService,
+        typed.Service,
         name="s",
         namespace="ns",
         body={
-            "spec": {"ports": [{"name": "http", "port": 80, "targetPort": "http"}, {"port": 81, "targetPort": 8081}]}
+            "spec": {
+                "clusterIP": "None",  # an acronym keeps Kubernetes' spelling
+                "ports": [{"name": "http", "port": 80, "targetPort": "http"}, {"port": 81, "targetPort": 8081}],
+            }
         },
     )
-    assert obj.to_json()["spec"]["ports"] == [
-        {"name": "http", "port": 80, "targetPort": "http"},
-        {"port": 81, "targetPort": 8081},
-    ]
+    check_schema(obj.to_json(), VERSION)
+    assert obj.to_json()["spec"] == {
+        "clusterIP": "None",
+        "ports": [{"name": "http", "port": 80, "targetPort": "http"}, {"port": 81, "targetPort": 8081}],
+    }
+
+
+def test_misspelt_field_names_the_field_and_the_object():
+    with pytest.raises(
+        ValueError, match=r"Deployment ns/x: unknown field 'spec.revisionHistoryLimt'.*fix the spelling"
+    ):
+        check_schema(deployment(revisionHistoryLimt=5), VERSION)
+
+
+def test_misspelt_nested_field_names_its_path_and_the_valid_names():
+    obj = deployment()
+    obj["spec"]["template"]["spec"]["containers"][0]["imagePullPolicyy"] = "Always"
+    with pytest.raises(ValueError) as caught:
+        check_schema(obj, VERSION)
+    assert "unknown field 'spec.template.spec.containers[0].imagePullPolicyy'" in str(caught.value)
+    assert "imagePullPolicy, lifecycle" in str(caught.value)  # the fields a container does have
+
+
+def test_wrong_type_names_the_field():
+    with pytest.raises(ValueError, match=r"Deployment ns/x: field spec.revisionHistoryLimit: '5' is not of type"):
+        check_schema(deployment(revisionHistoryLimit="5"), VERSION)
+
+
+def test_missing_required_field_is_refused():
+    obj = deployment()
+    del obj["spec"]["template"]["spec"]["containers"][0]["name"]
+    with pytest.raises(ValueError, match=r"containers\[0\]: 'name' is a required property"):
+        check_schema(obj, VERSION)
+
+
+def test_the_environments_kubernetes_version_decides_which_kinds_exist():
+    hpa = {
+        "apiVersion": "autoscaling/v2beta2",  # removed in Kubernetes 1.26
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "x", "namespace": "ns"},
+        "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "x"}, "maxReplicas": 2},
+    }
+    check_schema(hpa, "1.25")
+    with pytest.raises(ValueError, match="Kubernetes 1.33 has no HorizontalPodAutoscaler in autoscaling/v2beta2"):
+        check_schema(hpa, VERSION)
 
 
 def test_unknown_kind_is_refused():
@@ -89,13 +118,41 @@ def test_unknown_kind_is_refused():
         typed_object(chart(), "w", obj)
 
 
+def test_a_value_json_cannot_hold_is_one_error_naming_the_object():
+    with pytest.raises(ValueError, match=r"ConfigMap ns/c: .*set.*write the value as"):
+        api_object(chart(), typed.ConfigMap, name="c", namespace="ns", body={"data": {"a": {"x"}}})
+
+
+def test_a_dict_shared_by_two_objects_prints_no_yaml_anchors():
+    shared = labels("web", "frontend")
+    scope = chart()
+    first = api_object(scope, typed.ConfigMap, name="a", namespace="ns", labels=shared, body={"data": {"k": "v"}})
+    second = api_object(scope, typed.ConfigMap, name="b", namespace="ns", labels=shared, body={"data": {"k": "v"}})
+    text = to_yaml([first.to_json(), second.to_json()])
+    assert "&id" not in text and "*id" not in text
+
+
 def test_every_custom_kind_has_a_crd_schema():
     folder = Path(os.environ.get("CRD_SCHEMAS", ".cache/crd-schemas"))
     if not folder.is_dir():
         pytest.skip(f"CRD_SCHEMAS folder {folder} not found (run `make crd-schemas`)")
-    for api_version, kind in CUSTOM_KINDS:
-        group, _, version = api_version.partition("/")
-        assert (folder / group / f"{kind.lower()}_{version}.json").is_file(), (api_version, kind)
+    custom = [cls for cls in KINDS.values() if "." in cls.API_VERSION.partition("/")[0]]
+    custom = [cls for cls in custom if not cls.API_VERSION.partition("/")[0].endswith(".k8s.io")]
+    assert {cls.KIND for cls in custom} >= {"HelmRelease", "Kustomization", "MongoDBCommunity", "MongoDBSearch"}
+    for cls in custom:
+        group, _, version = cls.API_VERSION.partition("/")
+        assert (folder / group / f"{cls.KIND.lower()}_{version}.json").is_file(), (cls.API_VERSION, cls.KIND)
+
+
+def test_every_builtin_kind_exists_in_kubernetes_1_33():
+    for cls in KINDS.values():
+        group = cls.API_VERSION.partition("/")[0] if "/" in cls.API_VERSION else ""
+        if "." not in group or group.endswith(".k8s.io"):
+            obj = {"apiVersion": cls.API_VERSION, "kind": cls.KIND, "metadata": {"name": "x"}}
+            try:
+                check_schema(obj, VERSION)
+            except ValueError as exc:  # a missing required field is fine here; an unknown kind is not
+                assert "has no" not in str(exc), exc
 
 
 def test_misspelt_custom_resource_field_fails_against_its_crd_schema():
@@ -107,11 +164,13 @@ def test_misspelt_custom_resource_field_fails_against_its_crd_schema():
         "metadata": {"name": "apps", "namespace": "flux-system"},
         "spec": {"interval": "10m", "prune": True, "sourceRef": {"kind": "GitRepository", "name": "s"}, "prunee": 1},
     }
-    with pytest.raises(ValueError, match=r"Kustomization flux-system/apps: field spec: .*'prunee'"):
-        typed_object(chart(), "k", obj)
+    with pytest.raises(ValueError, match=r"Kustomization flux-system/apps: unknown field 'spec.prunee'"):
+        check_schema(obj, VERSION)
 
 
-def test_flux_objects_go_through_the_typed_path(monkeypatch):
+def test_flux_objects_in_clusters_are_checked_too(monkeypatch):
+    if not Path(os.environ.get("CRD_SCHEMAS", "")).is_dir():
+        pytest.skip("CRD_SCHEMAS is not a folder: custom resources cannot be schema-checked here")
     env = load_environment("kind")
     monkeypatch.setattr(
         "docrouter.platform.flux.kind_source",
@@ -122,15 +181,19 @@ def test_flux_objects_go_through_the_typed_path(monkeypatch):
             "spec": {"interval": 60, "url": "oci://r/s"},
         },
     )
-    with pytest.raises(ValueError, match="OCIRepository flux-system/s: field spec.interval"):
-        cluster_objects(env, ["apps"])
+    with pytest.raises(SynthError, match=r"environment 'kind': clusters/kind: OCIRepository flux-system/s: field spec"):
+        render_clusters(env, {"apps/kustomization.yaml": ""})
+
+
+def test_kube_objects_are_cdk8s_api_objects():
+    assert issubclass(KubeObject, ApiObject)
 
 
 @pytest.mark.parametrize(
     "original, typo, words",
     [
         ('spec["revisionHistoryLimit"] = 5', 'spec["revisionHistoryLimt"] = 5', ["'spec.revisionHistoryLimt'"]),
-        ('spec["revisionHistoryLimit"] = 5', 'spec["revisionHistoryLimit"] = "5"', ["revision_history_limit"]),
+        ('spec["revisionHistoryLimit"] = 5', 'spec["revisionHistoryLimit"] = "5"', ["spec.revisionHistoryLimit"]),
     ],
 )
 def test_a_typo_in_a_construct_fails_synth_and_leaves_dist_untouched(tmp_path, original, typo, words):
@@ -145,14 +208,3 @@ def test_a_typo_in_a_construct_fails_synth_and_leaves_dist_untouched(tmp_path, o
     assert all(word in result.stderr for word in words), result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr) < 2000
     assert snapshot(root / "dist") == before
-
-
-def test_fields_with_acronyms_keep_their_kubernetes_spelling():
-    obj = api_object(
-        chart(),
-        k8s.KubeService,
-        name="s",
-        namespace="ns",
-        body={"spec": {"clusterIP": "None", "ports": [{"port": 80}]}},
-    )
-    assert obj.to_json()["spec"]["clusterIP"] == "None"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 
-from cdk8s_plus_33 import k8s
 from constructs import Construct
 
 from docrouter import constants as c
 from docrouter.config import Environment
+from docrouter.platform import typed
 from docrouter.platform.k8s import api_object, exec_probe, http_probe, labels
 from docrouter.platform.network import AppNetworkPolicies
 from docrouter.platform.workload import AppWorkload, WorkloadProps
@@ -55,7 +55,7 @@ class AppConfig(Construct):
         super().__init__(scope, id)
         api_object(
             self,
-            k8s.KubeConfigMap,
+            typed.ConfigMap,
             name=c.CONFIG_MAP_NAME,
             namespace=c.APP_NAMESPACE,
             labels=labels("doc-router", "config"),
@@ -204,7 +204,7 @@ class AppIngress(Construct):
             spec["tls"] = [{"hosts": [env.ingress.host], "secretName": c.TLS_SECRET_NAME}]
         api_object(
             self,
-            k8s.KubeIngress,
+            typed.Ingress,
             name="doc-router",
             namespace=c.APP_NAMESPACE,
             labels=labels("doc-router", "ingress"),

@@ -19,11 +19,10 @@ from docrouter.constants import FLUX_NAMESPACE
 from docrouter.platform.infrastructure import helm_charts
 from docrouter.platform.typed import (
     Alert,
-    CustomResource,
+    KubeObject,
     Kustomization,
     NotificationProvider,
     OCIRepository,
-    rendered,
     typed_object,
 )
 from docrouter.synthesis.layers import LAYERS
@@ -33,7 +32,7 @@ KIND_REGISTRY_URL = f"oci://{c.KIND_REGISTRY_NAME}:{c.KIND_REGISTRY_PORT}/{c.KIN
 GIT_SOURCE = {"kind": "GitRepository", "name": "flux-system"}
 
 
-def _object(of: type[CustomResource], name: str, spec: dict[str, Any]) -> dict[str, Any]:
+def _object(of: type[KubeObject], name: str, spec: dict[str, Any]) -> dict[str, Any]:
     return {
         "apiVersion": of.API_VERSION,
         "kind": of.KIND,
@@ -113,4 +112,4 @@ def cluster_objects(env: Environment, present_layers: list[str]) -> dict[str, di
     for obj in notifications(env):
         files[f"notification-{obj['kind'].lower()}.yaml"] = obj
     chart = Chart(App(), "clusters", disable_resource_name_hashes=True)
-    return {name: rendered(typed_object(chart, name, obj)) for name, obj in sorted(files.items())}
+    return {name: typed_object(chart, name, obj).to_json() for name, obj in sorted(files.items())}

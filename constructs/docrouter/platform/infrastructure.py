@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from cdk8s_plus_33 import k8s
 from constructs import Construct
 
 from docrouter import constants as c
@@ -43,7 +42,7 @@ class Namespaces(Construct):
         for name, (extra_labels, ns_annotations) in namespaces.items():
             api_object(
                 self,
-                k8s.KubeNamespace,
+                typed.Namespace,
                 name=name,
                 labels={"app.kubernetes.io/part-of": c.PART_OF, **extra_labels},
                 annotations=ns_annotations,
@@ -66,7 +65,7 @@ class StorageClass(Construct):
         body["allowVolumeExpansion"] = storage.allow_volume_expansion
         api_object(
             self,
-            k8s.KubeStorageClass,
+            typed.StorageClass,
             name=storage.name,
             labels={"app.kubernetes.io/part-of": c.PART_OF},
             body=body,

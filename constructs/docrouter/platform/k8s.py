@@ -5,8 +5,8 @@ construct never renames, and therefore never deletes and re-creates, a resource.
 That is also why cdk8s-plus L2 constructs (kplus.Deployment, kplus.Service, ...) are
 not used: they derive object names and pod selectors from the construct path, so
 moving or renaming a construct would rename the object and change its (immutable)
-selector, and Flux would delete and re-create it. Objects are built through cdk8s'
-typed L1 classes instead (typed.py), which write exactly the names and selectors given.
+selector, and Flux would delete and re-create it. Objects are built through one typed
+class per kind instead (typed.py), which writes exactly the names and selectors given.
 """
 
 from __future__ import annotations
@@ -14,25 +14,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from cdk8s import ApiObject
 from constructs import Construct
 
 from docrouter.config import Resources
 from docrouter.constants import PART_OF
-from docrouter.platform.typed import gvk, typed_object
+from docrouter.platform.typed import KubeObject, gvk, typed_object
 
 
 def api_object(
     scope: Construct,
-    of: type[ApiObject],
+    of: type[KubeObject],
     *,
     name: str,
     namespace: str | None = None,
     labels: dict[str, str] | None = None,
     annotations: dict[str, str] | None = None,
     body: dict[str, Any] | None = None,
-) -> ApiObject:
-    """One object of typed class `of` (k8s.KubeDeployment, typed.HelmRelease, ...).
+) -> KubeObject:
+    """One object of typed class `of` (typed.Deployment, typed.HelmRelease, ...).
 
     `body` holds every top-level field after metadata, in Kubernetes' spelling.
     """

@@ -10,13 +10,13 @@ migrate.py is idempotent, so a re-run is safe.
 
 from __future__ import annotations
 
-from cdk8s_plus_33 import k8s
 from constructs import Construct
 
 from docrouter import constants as c
 from docrouter.config import Environment, release_version
 from docrouter.constants import MIGRATION_DEADLINE_SECONDS
 from docrouter.migration_names import MIGRATION, migration_job_name
+from docrouter.platform import typed
 from docrouter.platform.app import AppConfig
 from docrouter.platform.k8s import api_object, container, labels, pod_spec, selector_labels, writable_volumes
 from docrouter.platform.network import INTERNET_PEER, mongodb_egress, network_policy, tcp
@@ -47,7 +47,7 @@ class MigrationJob(Construct):
         )
         api_object(
             self,
-            k8s.KubeJob,
+            typed.Job,
             name=migration_job_name(version, env.migration.attempt),
             namespace=c.APP_NAMESPACE,
             labels=job_labels,

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from cdk8s_plus_33 import k8s
 from constructs import Construct
 
 from docrouter import constants as c
@@ -94,7 +93,7 @@ class MongoDB(Construct):
         if db.replicas > 1:
             api_object(
                 self,
-                k8s.KubePodDisruptionBudget,
+                typed.PodDisruptionBudget,
                 name=c.MONGODB_NAME,
                 namespace=c.MONGODB_NAMESPACE,
                 labels=self.labels,

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from cdk8s_plus_33 import k8s
 from constructs import Construct
 
 from docrouter import constants as c
 from docrouter.config import Environment
+from docrouter.platform import typed
 from docrouter.platform.k8s import api_object, selector_labels
 
 PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]
@@ -80,7 +80,7 @@ def network_policy(
     spec["policyTypes"] = types
     api_object(
         scope,
-        k8s.KubeNetworkPolicy,
+        typed.NetworkPolicy,
         name=name,
         namespace=namespace,
         labels={"app.kubernetes.io/part-of": c.PART_OF},

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from cdk8s_plus_33 import k8s
 from constructs import Construct
 
 from docrouter import constants as c
 from docrouter.config import Autoscaling, Resources, release_version
+from docrouter.platform import typed
 from docrouter.platform.k8s import api_object, container, labels, pod_spec, selector_labels, writable_volumes
 from docrouter.platform.typed import gvk
 
@@ -109,7 +109,7 @@ class AppWorkload(Construct):
         }
         api_object(
             self,
-            k8s.KubeDeployment,
+            typed.Deployment,
             name=p.name,
             namespace=c.APP_NAMESPACE,
             labels=self.labels,
@@ -119,7 +119,7 @@ class AppWorkload(Construct):
     def _service(self) -> None:
         api_object(
             self,
-            k8s.KubeService,
+            typed.Service,
             name=self.props.name,
             namespace=c.APP_NAMESPACE,
             labels=self.labels,
@@ -135,7 +135,7 @@ class AppWorkload(Construct):
     def _disruption_budget(self) -> None:
         api_object(
             self,
-            k8s.KubePodDisruptionBudget,
+            typed.PodDisruptionBudget,
             name=self.props.name,
             namespace=c.APP_NAMESPACE,
             labels=self.labels,
@@ -147,7 +147,7 @@ class AppWorkload(Construct):
         p = self.props
         scaling = p.autoscaling
         assert scaling is not None
-        deployment = gvk(k8s.KubeDeployment)  # the HPA scales the Deployment built above
+        deployment = gvk(typed.Deployment)  # the HPA scales the Deployment built above
         metrics = [
             {
                 "type": "Resource",
@@ -157,7 +157,7 @@ class AppWorkload(Construct):
         ]
         api_object(
             self,
-            k8s.KubeHorizontalPodAutoscalerV2,
+            typed.HorizontalPodAutoscaler,
             name=p.name,
             namespace=c.APP_NAMESPACE,
             labels=self.labels,

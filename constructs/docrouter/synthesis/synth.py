@@ -19,7 +19,7 @@ from cdk8s import App, Chart
 from docrouter.config import Environment
 from docrouter.paths import KUSTOMIZATION
 from docrouter.platform.flux import cluster_objects
-from docrouter.platform.typed import chart_objects
+from docrouter.platform.typed import chart_objects, check_schema
 from docrouter.safe_yaml import FastSafeDumper
 from docrouter.synthesis.checks import (
     SynthError,
@@ -80,9 +80,11 @@ def build_layers(env: Environment) -> dict[str, list[dict]]:
         chart = Chart(app, layer.name, disable_resource_name_hashes=True)
         try:
             BUILDERS[layer.name](chart, env)
-        except ValueError as exc:  # a construct refusing a value: one message, not a traceback
+            objects = [_ordered(o) for o in chart_objects(chart)]
+            for obj in objects:
+                check_schema(obj, env.kubernetes_version)
+        except ValueError as exc:  # a construct refusing a value, or a field its schema refuses: one line
             raise SynthError(f"environment '{env.name}': layer '{layer.path}': {exc}") from None
-        objects = [_ordered(o) for o in chart_objects(chart)]
         if objects:
             layered[layer.path] = objects
     check_unique(env.name, layered)
@@ -121,7 +123,12 @@ def render_clusters(env: Environment, dist_files: dict[str, Content]) -> dict[st
     """File name under clusters/<env>/ → content, for the layers present in dist_files."""
     present = sorted({p.rsplit("/", 1)[0] for p in dist_files if p.endswith(f"/{KUSTOMIZATION}")})
     objects = cluster_objects(env, present)
-    # clusters/ is committed too: the same guards as for dist/.
+    # clusters/ is committed too: the same checks as for dist/.
+    try:
+        for obj in objects.values():
+            check_schema(obj, env.kubernetes_version)
+    except ValueError as exc:
+        raise SynthError(f"environment '{env.name}': clusters/{env.name}: {exc}") from None
     check_no_plain_secrets(env.name, objects.values())
     check_configmaps_hold_no_credentials(env.name, objects.values())
     check_api_rules(env.name, objects.values())

@@ -1,63 +1,17 @@
-"""Schema checks: built-in kinds via kubernetes-validate's strict schemas, custom resources via CRD_SCHEMAS.
-
-Validators are built once per schema and reused (kubernetes_validate.validate() re-reads its 1.4 MB
-definitions on every call). Custom-resource schemas from the catalog forbid unknown fields under
-`spec`; the top level is made strict here too, and `metadata` is checked against Kubernetes' ObjectMeta.
-"""
+"""Schema checks: every object against the real schemas (`docrouter/schemas.py`), every problem reported."""
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
-import jsonschema
-import kubernetes_validate.utils as kv
-from referencing import Registry, Resource
+from jsonschema.protocols import Validator
 
-from docrouter.crd_schemas import crd_schema_folder, load_crd_schema
+from docrouter.schemas import builtin_validator, crd_schema_folder, crd_validator, is_builtin, problems
 from docrouter.synthesis.checks import is_sops_encrypted
 from docrouter.tools.validate.inventory import Inventory
 from docrouter.tools.validate.model import ERROR, WARNING, Document, Finding, file_finding, object_finding
 
-DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
-OBJECT_META = {"$ref": f"{DEFINITIONS_ID}#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"}
 MAX_ERRORS_PER_OBJECT = 5
-
-
-def is_builtin(group: str) -> bool:
-    return "." not in group or group.endswith(".k8s.io")
-
-
-@cache
-def _schema_dir(kubernetes_version: str) -> str:
-    version = [v for v in kv.all_versions() if kv.major_minor(v) <= kubernetes_version][-1]
-    return f"kubernetes-json-schema/v{version}-local-strict"
-
-
-@cache
-def _registry(kubernetes_version: str) -> Registry:
-    definitions = kv.schema_contents(f"{_schema_dir(kubernetes_version)}/_definitions.json", kubernetes_version)
-    return Resource.from_contents(definitions) @ Registry()
-
-
-@cache
-def builtin_validator(kubernetes_version: str, kind: str, api_version: str) -> jsonschema.Validator | None:
-    flat = kv.re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
-    try:
-        schema = kv.schema_contents(f"{_schema_dir(kubernetes_version)}/{kind.lower()}-{flat}.json", "")
-    except FileNotFoundError:
-        return None
-    return jsonschema.Draft202012Validator(schema, registry=_registry(kubernetes_version))
-
-
-@cache
-def crd_validator(folder: Path, kind: str, api_version: str, kubernetes_version: str) -> jsonschema.Validator | None:
-    group, _, version = api_version.partition("/")
-    schema = load_crd_schema(folder, group, kind, version)
-    if schema is None:
-        return None
-    schema["properties"]["metadata"] = OBJECT_META
-    return jsonschema.Draft202012Validator(schema, registry=_registry(kubernetes_version))
 
 
 def check_schemas(inventory: Inventory) -> list[Finding]:
@@ -77,10 +31,10 @@ def check_schemas(inventory: Inventory) -> list[Finding]:
         )
     for doc in inventory.documents:
         api_version = str(doc.obj["apiVersion"])
-        if is_builtin(doc.group):
-            validator = builtin_validator(version, doc.kind, api_version)
+        if is_builtin(api_version):
+            validator = builtin_validator(version, api_version, doc.kind)
         elif crd_folder_present:
-            validator = crd_validator(folder, doc.kind, api_version, version)
+            validator = crd_validator(folder, api_version, doc.kind, version)
         else:
             continue
         if validator is None:
@@ -92,7 +46,7 @@ def check_schemas(inventory: Inventory) -> list[Finding]:
 
 def _no_schema(doc: Document, folder: Path) -> Finding:
     api_version = doc.obj["apiVersion"]
-    if is_builtin(doc.group):
+    if is_builtin(api_version):
         return object_finding(
             doc,
             "schema/no-schema",
@@ -115,14 +69,12 @@ def _as_applied(obj: dict) -> dict:
     return {k: v for k, v in obj.items() if k != "sops"} if is_sops_encrypted(obj) else obj
 
 
-def _schema_errors(doc: Document, obj: dict, validator: jsonschema.Validator) -> list[Finding]:
-    errors = sorted(validator.iter_errors(obj), key=lambda e: [str(p) for p in e.absolute_path])
+def _schema_errors(doc: Document, obj: dict, validator: Validator) -> list[Finding]:
     findings = []
-    for error in errors[:MAX_ERRORS_PER_OBJECT]:
-        where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
-        if error.validator == "additionalProperties":
+    for problem in problems(validator, obj)[:MAX_ERRORS_PER_OBJECT]:
+        if problem.unknown_field:
             rule, fix = "schema/unknown-field", "remove the field or correct its spelling"
         else:
             rule, fix = "schema/invalid", "correct the value to match the schema"
-        findings.append(object_finding(doc, rule, f"{where}: {error.message[:200]}", fix))
+        findings.append(object_finding(doc, rule, problem.message, fix))
     return findings
