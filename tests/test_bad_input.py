@@ -163,7 +163,8 @@ def test_credential_guard_stays_linear_on_long_values():
 
 
 def test_a_foreign_file_in_clusters_in_any_encoding_is_left_alone(tmp_path):
-    from docrouter.synthesis.synth import GENERATED_BY, write_generated_files
+    from docrouter.paths import GENERATED_BY
+    from docrouter.synthesis.synth import write_generated_files
 
     folder = tmp_path / "clusters" / "staging"
     folder.mkdir(parents=True)

@@ -176,8 +176,24 @@ def history(tmp_path, monkeypatch) -> Path:
     shutil.copytree(REPO / "dist/kind", root / "dist/kind")
     git(root, "init", "-q", "-b", "main")
     git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "empty")
-    monkeypatch.setattr(diff_cli, "synthesized_tree", lambda repo: read_folder(repo / "dist", "dist"))
+    monkeypatch.setattr(diff_cli, "BackgroundSynth", WorkingTreeAsSynth)
     return root
+
+
+class WorkingTreeAsSynth:
+    """Stands in for diff's background synth: the working tree's dist/ is read as synth's output is."""
+
+    def __init__(self, repo: Path) -> None:
+        self.repo = repo
+
+    def __enter__(self) -> WorkingTreeAsSynth:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def tree(self) -> dict[str, bytes]:
+        return read_folder(self.repo / "dist", "dist")
 
 
 def commit_all(root: Path) -> None:

@@ -8,7 +8,8 @@ import pytest
 
 from conftest import ENVIRONMENTS, REPO, manifests_for
 from docrouter.config import load_environment
-from docrouter.synthesis.synth import GENERATED_BY, render
+from docrouter.paths import GENERATED_BY
+from docrouter.synthesis.synth import render
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

@@ -89,6 +89,55 @@ def test_hand_edits_in_dist_and_clusters_are_drift(tmp_path):
     }
 
 
+def test_the_command_finds_drift_through_its_background_synth(tmp_path):
+    """`main.py validate` compares with a synth run in its own process (the in-process path is tested above)."""
+    shutil.copytree(REPO / "dist" / "kind", tmp_path / "dist" / "kind")
+    shutil.copytree(REPO / "clusters" / "kind", tmp_path / "clusters" / "kind")
+    service = tmp_path / "dist/kind/apps/doc-router/service-frontend.yaml"
+    service.write_text(service.read_text().replace("port: 3000", "port: 3001"))
+    result = run_validate("--root", str(tmp_path), "--env", "kind", "-o", "json")
+    drift = [f for f in json.loads(result.stdout)["environments"]["kind"]["findings"] if f["rule"].startswith("drift/")]
+    assert result.returncode == 1
+    assert [(f["rule"], f["file"]) for f in drift] == [
+        ("drift/changed", "dist/kind/apps/doc-router/service-frontend.yaml")
+    ]
+    assert "from line" in drift[0]["message"]
+
+
+class FailedSynth:
+    """A background synth that failed (e.g. one environment's constructs raise)."""
+
+    def __init__(self, checkout: Path, env: str | None = None) -> None:
+        pass
+
+    def __enter__(self) -> FailedSynth:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def tree(self) -> dict[str, bytes]:
+        from docrouter.synthesis.background import SynthFailed
+
+        raise SynthFailed("synth in . failed:\nenvironment 'kind': ...")
+
+
+def test_a_failed_background_synth_is_reported_against_the_environment(monkeypatch):
+    import docrouter.tools.validate.cli as validate_cli
+    import docrouter.tools.validate.drift as drift
+
+    def render(env):
+        raise ValueError(f"environment '{env.name}': layer 'apps': Deployment doc-router/x: boom")
+
+    monkeypatch.setattr(validate_cli, "BackgroundSynth", FailedSynth)
+    monkeypatch.setattr(drift, "_render", render)
+    result = run_validate("--env", "kind", "-o", "json")
+    findings = json.loads(result.stdout)["environments"]["kind"]["findings"]
+    failed = [f for f in findings if f["rule"] == "drift/synth-failed"]
+    assert result.returncode == 1 and len(failed) == 1
+    assert "environment 'kind'" in failed[0]["message"] and "boom" in failed[0]["message"]
+
+
 def kind_errors_with_crd_schemas(root: Path, monkeypatch: pytest.MonkeyPatch) -> set[tuple[str, str]]:
     monkeypatch.setenv("CRD_SCHEMAS", str(SHARED_SCHEMAS))
     findings = validate_environment(root, load_environment("kind"), with_drift=False)

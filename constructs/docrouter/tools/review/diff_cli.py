@@ -10,20 +10,14 @@ from pathlib import Path
 from docrouter.exit_codes import FINDINGS, OK, RISK
 from docrouter.output import add_output_arguments, emit, structured
 from docrouter.paths import REPO_ROOT
-from docrouter.tools.review.core import diff_manifests
+from docrouter.synthesis.background import BackgroundSynth, SynthFailed
 from docrouter.tools.review.git import GitError
 from docrouter.tools.review.manifests import ManifestError
 from docrouter.tools.review.model import Report
 from docrouter.tools.review.render_json import render_json, report_dict
 from docrouter.tools.review.render_markdown import render_markdown
 from docrouter.tools.review.render_terminal import render_terminal
-from docrouter.tools.review.revisions import (
-    SynthFailed,
-    committed_tree,
-    default_base,
-    synthesized_tree,
-    synthesized_tree_at,
-)
+from docrouter.tools.review.revisions import committed_tree, default_base, synthesized_trees_at
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,10 +31,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def build_report(repo: Path, base: str | None, head: str | None) -> Report:
     """With --head both revisions are synthesized from their own sources; otherwise the
     committed dist/ at base is compared with a fresh synth of the working tree."""
-    base = base or default_base(repo)
     if head:
-        return diff_manifests(synthesized_tree_at(repo, base), synthesized_tree_at(repo, head), base, head)
-    return diff_manifests(committed_tree(repo, base), synthesized_tree(repo), base, "working tree")
+        base = base or default_base(repo)
+        old, new = synthesized_trees_at(repo, (base, head))
+        return _diff(old, new, base, head)
+    with BackgroundSynth(repo) as synth:  # runs while the base revision is read and the diff engine loads
+        base = base or default_base(repo)
+        old = committed_tree(repo, base)
+        return _diff(old, synth.tree(), base, "working tree")
+
+
+def _diff(old: dict[str, bytes], new: dict[str, bytes], base: str, head: str) -> Report:
+    from docrouter.tools.review.core import diff_manifests  # the diff engine: imported while synth runs
+
+    return diff_manifests(old, new, base, head)
 
 
 def render(report: Report, fmt: str, colour: bool) -> str:

@@ -70,6 +70,8 @@ def _side(value: Any) -> Any:
 
 
 def field_changes(old: dict, new: dict) -> list[FieldChange]:
+    if old == new:  # most objects of a change: no need for DeepDiff's walk
+        return []
     diff = DeepDiff(old, new, view="tree", verbose_level=2)
     changes = []
     for items in diff.values():

@@ -3,21 +3,16 @@ sources (the working tree, or a commit checked out in a temporary worktree)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from docrouter.synthesis.background import BackgroundSynth
 from docrouter.tools.review.git import GitError, files_at, git, merge_base, resolve
-from docrouter.tools.review.manifests import read_folder
 
 ROOTS = ("dist", "clusters")
 DEFAULT_UPSTREAM = "origin/main"
-MAX_SYNTH_OUTPUT = 2000
-
-
-class SynthFailed(Exception):
-    """Synthesizing a revision failed; the message holds synth's output."""
 
 
 def default_base(repo: Path) -> str:
@@ -32,26 +27,15 @@ def committed_tree(repo: Path, ref: str) -> dict[str, bytes]:
     return files_at(repo, commit, ROOTS)
 
 
-def synth_into(checkout: Path, out: Path, env: str | None = None) -> None:
-    command = [sys.executable, "main.py", "synth", "--out", str(out / "dist"), "--clusters-out", str(out / "clusters")]
-    command += ["--env", env] if env else []
-    result = subprocess.run(command, cwd=checkout, capture_output=True, text=True, errors="replace")
-    if result.returncode != 0:
-        # synth's own message is a few lines; keep only the end of anything longer (never flood the terminal).
-        output = f"{result.stdout}{result.stderr}".strip()
-        output = output if len(output) <= MAX_SYNTH_OUTPUT else "…" + output[-MAX_SYNTH_OUTPUT:]
-        raise SynthFailed(f"synth in {checkout} failed:\n{output}")
-
-
 def synthesized_tree(checkout: Path) -> dict[str, bytes]:
     """A fresh synth of checkout's sources: dist/ and clusters/ both."""
-    with tempfile.TemporaryDirectory(prefix="docrouter-synth-") as out:
-        synth_into(checkout, Path(out))
-        return read_folder(Path(out) / "dist", "dist") | read_folder(Path(out) / "clusters", "clusters")
+    with BackgroundSynth(checkout) as synth:
+        return synth.tree()
 
 
-def synthesized_tree_at(repo: Path, ref: str) -> dict[str, bytes]:
-    """Synthesize ref from its own sources in a temporary worktree, so a stale dist/ cannot lie."""
+@contextmanager
+def worktree(repo: Path, ref: str) -> Iterator[Path]:
+    """ref checked out in a temporary worktree, so a stale dist/ cannot lie about its sources."""
     commit = resolve(repo, ref)
     if commit is None:
         raise GitError(f"unknown revision '{ref}'")
@@ -59,6 +43,14 @@ def synthesized_tree_at(repo: Path, ref: str) -> dict[str, bytes]:
         checkout = Path(parent) / "checkout"
         git(repo, "worktree", "add", "--detach", "--quiet", str(checkout), commit)
         try:
-            return synthesized_tree(checkout)
+            yield checkout
         finally:
             git(repo, "worktree", "remove", "--force", str(checkout))
+
+
+def synthesized_trees_at(repo: Path, refs: tuple[str, ...]) -> list[dict[str, bytes]]:
+    """Each ref synthesized from its own sources, all at once (one synth process per ref)."""
+    with ExitStack() as stack:
+        checkouts = [stack.enter_context(worktree(repo, ref)) for ref in refs]
+        syntheses = [stack.enter_context(BackgroundSynth(checkout)) for checkout in checkouts]
+        return [synth.tree() for synth in syntheses]

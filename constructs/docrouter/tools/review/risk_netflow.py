@@ -6,12 +6,14 @@ engine (network-config-analyzer); a flow already broken before the change is not
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from docrouter.config import ConfigError, load_environment
-from docrouter.tools.netflow.engine import EngineError
 from docrouter.tools.netflow.flows import REQUIRED
-from docrouter.tools.netflow.proof import Outcome, prove_final
-from docrouter.tools.netflow.runtime import RuntimeFixtureError
 from docrouter.tools.review.model import Manifest, ObjectKey, RiskFlag
+
+if TYPE_CHECKING:
+    from docrouter.tools.netflow.proof import Outcome
 
 RISK = "network-flow"
 
@@ -34,6 +36,12 @@ def _flag(env: str, outcome: Outcome) -> RiskFlag:
 def network_flow_risks(old: dict[ObjectKey, Manifest], new: dict[ObjectKey, Manifest]) -> list[RiskFlag]:
     if not new:
         return []  # the environment is gone: prune-data flags say what that deletes
+    if _final_objects(old) == _final_objects(new):
+        return []  # the same objects allow the same flows: nothing for the analyzer to compare
+    from docrouter.tools.netflow.engine import EngineError  # the analyzer loads only when it has work
+    from docrouter.tools.netflow.proof import prove_final
+    from docrouter.tools.netflow.runtime import RuntimeFixtureError
+
     env = next(iter(new)).env
     try:
         provider = load_environment(env).provider

@@ -10,18 +10,17 @@ the rollback is refused (with the commits to revert), leaving the working tree a
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from docrouter.paths import ENVIRONMENTS_DIR, REPO_ROOT, environment_sources
+from docrouter.synthesis.background import BackgroundSynth
 from docrouter.tools.review.core import diff_manifests
 from docrouter.tools.review.git import dirty_paths, files_at, git, path_exists, resolve
 from docrouter.tools.review.history import env_paths, revisions
 from docrouter.tools.review.manifests import read_folder
 from docrouter.tools.review.model import Report
-from docrouter.tools.review.revisions import synth_into
 
 
 class RollbackRefused(Exception):
@@ -82,10 +81,10 @@ def restore(repo: Path, commit: str, env: str) -> None:
 
 def synth_mismatches(repo: Path, commit: str, env: str) -> list[str]:
     """Files where a synth of the restored sources differs from dist/<env>/ at commit."""
-    with tempfile.TemporaryDirectory(prefix="docrouter-rollback-") as out:
-        synth_into(repo, Path(out), env)
-        fresh = read_folder(Path(out) / "dist" / env, f"dist/{env}")
-        fresh |= read_folder(Path(out) / "clusters" / env, f"clusters/{env}")
+    with BackgroundSynth(repo, env) as synth:
+        synth.wait()
+        fresh = read_folder(synth.out / "dist" / env, f"dist/{env}")
+        fresh |= read_folder(synth.out / "clusters" / env, f"clusters/{env}")
     old = files_at(repo, commit, (f"dist/{env}", f"clusters/{env}"))
     # clusters/<env>/flux-system/ is written by `flux bootstrap`, not by synth.
     old = {p: text for p, text in old.items() if not p.startswith(f"clusters/{env}/flux-system/")}

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from docrouter.environment_files import known_environment
 from docrouter.paths import REPO_ROOT
+from docrouter.synthesis.background import SynthFailed
 from docrouter.tools.review.git import GitError
 from docrouter.tools.review.manifests import ManifestError
 from docrouter.tools.review.model import Report
 from docrouter.tools.review.render_terminal import render_terminal
-from docrouter.tools.review.revisions import SynthFailed
 from docrouter.tools.review.rollback import RollbackRefused, rollback
 
 

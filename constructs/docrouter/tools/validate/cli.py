@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
-from docrouter.config import ConfigError, environment_file, environment_names, load_environment
 from docrouter.environment_files import known_environment
 from docrouter.exit_codes import FINDINGS, OK
 from docrouter.output import add_output_arguments, emit
 from docrouter.paths import REPO_ROOT
-from docrouter.tools.validate.engine import validate_environment
+from docrouter.synthesis.background import BackgroundSynth, SynthFailed
 from docrouter.tools.validate.model import ERROR, Finding, file_finding
 from docrouter.tools.validate.report import render
 
@@ -38,24 +38,48 @@ def config_finding(name: str, message: str) -> Finding:
     more = len(message.splitlines()) - 1
     what += f" (and {more} more: run `make synth ENV={name}`)" if more else ""
     fix = fix.rstrip(".") or "correct the environment file"
+    from docrouter.config import environment_file
+
     return file_finding("config/invalid", environment_file(name), what, fix)
 
 
 def run(args: argparse.Namespace) -> int:
     root = Path(args.root).resolve()
-    try:
-        names = args.env or environment_names()
-    except ConfigError as exc:
-        print(f"validate: {exc}", file=sys.stderr)
-        return FINDINGS
-    results = {}
-    for name in names:
+    with ExitStack() as stack:
+        # The drift check compares with a fresh synth of this checkout: it runs in its own process (the
+        # command's one Node start) on the other core, while this one loads and runs the other checks.
+        only = args.env[0] if args.env and len(args.env) == 1 else None
+        synth = None if args.no_drift else stack.enter_context(BackgroundSynth(REPO_ROOT, env=only))
+        from docrouter.config import ConfigError, environment_names, load_environment
+        from docrouter.tools.validate.drift import check_drift
+        from docrouter.tools.validate.engine import most_severe_first, validate_environment
+
         try:
-            env = load_environment(name)
-        except ConfigError as exc:  # one broken environment file is a finding; the others are still checked
-            results[name] = [config_finding(name, str(exc))]
-            continue
-        results[name] = validate_environment(root, env, with_drift=not args.no_drift)
+            names = args.env or environment_names()
+        except ConfigError as exc:
+            print(f"validate: {exc}", file=sys.stderr)
+            return FINDINGS
+        results, loaded = {}, {}
+        for name in names:
+            try:
+                loaded[name] = load_environment(name)
+            except ConfigError as exc:  # one broken environment file is a finding; the others are still checked
+                results[name] = [config_finding(name, str(exc))]
+                continue
+            results[name] = validate_environment(root, loaded[name], with_drift=False)
+        if synth is not None:
+            fresh = _synthesized(synth)
+            for name, env in loaded.items():
+                results[name] = most_severe_first(results[name] + check_drift(root, env, fresh))
     written = emit(render(results, args.output, verbose=args.verbose), args.out, "validate")
     failed = any(f.severity == ERROR for findings in results.values() for f in findings)
     return FINDINGS if failed or written != OK else OK
+
+
+def _synthesized(synth: BackgroundSynth) -> dict[str, bytes] | None:
+    """The background synth's files; None when it failed (each environment is then rendered
+    in-process, so the failure is reported against the environment that causes it)."""
+    try:
+        return synth.tree()
+    except SynthFailed:
+        return None

@@ -3,29 +3,35 @@ Flux would deploy (or undo)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from docrouter.config import Environment
+from docrouter.paths import GENERATED_BY
 from docrouter.tools.validate.loading import walk_files
 from docrouter.tools.validate.model import Finding, file_finding
 
 FIX = "run `make synth` and commit the result; change constructs/docrouter, never dist/ or clusters/ by hand"
 
 
-def check_drift(root: Path, env: Environment) -> list[Finding]:
-    from docrouter.synthesis.synth import (
-        GENERATED_BY,
-        render,
-        render_clusters,
-    )  # cdk8s start-up cost only when drift is checked
+def check_drift(root: Path, env: Environment, synthesized: Mapping[str, bytes] | None = None) -> list[Finding]:
+    """Compare root's dist/<env>/ and clusters/<env>/ with a fresh synth.
 
-    try:
-        dist_files = render(env)
-        expected_clusters = render_clusters(env, dist_files)
-    except Exception as exc:  # noqa: BLE001 - any synth failure is a finding, not a traceback
-        fix = "run `make synth` to see the error"
-        message = " ".join(f"synth failed: {exc}".split())[:300]
-        return [file_finding("drift/synth-failed", f"dist/{env.name}", message, fix)]
+    `synthesized` is a finished synth's output (`dist/<env>/...`, `clusters/<env>/...`, what
+    BackgroundSynth.tree() returns); without it the environment is rendered here, in-process.
+    """
+    dist_files: Mapping[str, str | bytes]
+    expected_clusters: Mapping[str, str | bytes]
+    if synthesized is not None:
+        dist_files = _under(synthesized, f"dist/{env.name}/")
+        expected_clusters = _under(synthesized, f"clusters/{env.name}/")
+    else:
+        try:
+            dist_files, expected_clusters = _render(env)
+        except Exception as exc:  # noqa: BLE001 - any synth failure is a finding, not a traceback
+            fix = "run `make synth` to see the error"
+            message = " ".join(f"synth failed: {exc}".split())[:300]
+            return [file_finding("drift/synth-failed", f"dist/{env.name}", message, fix)]
     dist = f"dist/{env.name}"
     files, links = walk_files(root / dist)
     findings = _compare(
@@ -43,6 +49,17 @@ def check_drift(root: Path, env: Environment) -> list[Finding]:
             ours[path.name] = path
     expected = {name: _bytes(content) for name, content in expected_clusters.items()}
     return findings + _compare(clusters, expected, ours)
+
+
+def _render(env: Environment) -> tuple[Mapping[str, str | bytes], Mapping[str, str | bytes]]:
+    from docrouter.synthesis.synth import render, render_clusters  # starts cdk8s' Node runtime
+
+    dist_files = render(env)
+    return dist_files, render_clusters(env, dist_files)
+
+
+def _under(tree: Mapping[str, bytes], prefix: str) -> dict[str, bytes]:
+    return {path[len(prefix) :]: content for path, content in tree.items() if path.startswith(prefix)}
 
 
 def _compare(prefix: str, expected: dict[str, bytes], actual: dict[str, Path]) -> list[Finding]:

@@ -42,4 +42,8 @@ def validate_environment(root: Path, env: Environment, with_drift: bool = True) 
             findings.append(file_finding("internal/check-failed", f"dist/{env.name}", message, fix))
     if with_drift:
         findings += check_drift(root, env)
+    return most_severe_first(findings)
+
+
+def most_severe_first(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (SEVERITY_ORDER.index(f.severity), f.rule, f.file, f.document or 0, f.object))

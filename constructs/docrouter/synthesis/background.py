@@ -1,0 +1,61 @@
+"""A synth running in the background, in its own process: diff's and validate's one Node start."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+MAX_SYNTH_OUTPUT = 2000
+
+
+class SynthFailed(Exception):
+    """Synthesizing a checkout failed; the message holds the end of synth's output."""
+
+
+class BackgroundSynth:
+    """`main.py synth` of a checkout into a temporary folder, running in its own process.
+
+    Its own process, so a broken checkout fails with synth's own message and never takes the
+    caller down; in the background, so the caller works meanwhile on the other core (diff reads
+    the base revision, validate runs its checks, two revisions synthesize side by side). Use it
+    as a context manager: leaving it stops the process if still running and removes the folder.
+    """
+
+    def __init__(self, checkout: Path, env: str | None = None) -> None:
+        self.checkout = checkout
+        self._folder = tempfile.TemporaryDirectory(prefix="docrouter-synth-")
+        self.out = Path(self._folder.name)
+        command = [sys.executable, "main.py", "synth", "--out", str(self.out / "dist")]
+        command += ["--clusters-out", str(self.out / "clusters")] + (["--env", env] if env else [])
+        self._process = subprocess.Popen(
+            command, cwd=checkout, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+        )
+
+    def __enter__(self) -> BackgroundSynth:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._process.poll() is None:  # the caller failed first: synth's result is not needed
+            self._process.kill()
+            self._process.communicate()
+        self._folder.cleanup()
+
+    def wait(self) -> None:
+        """Wait for synth to finish; SynthFailed with the end of its output when it failed."""
+        output, _ = self._process.communicate()
+        if self._process.returncode != 0:
+            # synth's own message is a few lines; keep only the end of anything longer (never flood the terminal).
+            output = output.strip()
+            output = output if len(output) <= MAX_SYNTH_OUTPUT else "…" + output[-MAX_SYNTH_OUTPUT:]
+            raise SynthFailed(f"synth in {self.checkout} failed:\n{output}")
+
+    def tree(self) -> dict[str, bytes]:
+        """Every file synth wrote (dist/... and clusters/...), once synth has finished."""
+        self.wait()
+        return {
+            path.relative_to(self.out).as_posix(): path.read_bytes()
+            for path in sorted(self.out.rglob("*"))
+            if path.is_file()
+        }
