@@ -100,6 +100,16 @@ def test_missing_required_field_is_refused():
         check_schema(obj, VERSION)
 
 
+def test_an_object_that_passed_once_is_still_refused_when_a_field_changes():
+    """Passing objects are remembered (environments share most of theirs), by their full content."""
+    check_schema(deployment(revisionHistoryLimit=5), VERSION)
+    check_schema(deployment(revisionHistoryLimit=5), VERSION)
+    with pytest.raises(ValueError, match="revisionHistoryLimit"):
+        check_schema(deployment(revisionHistoryLimit="5"), VERSION)
+    with pytest.raises(ValueError, match="kubernetes_version 1.2 is older than any schema"):
+        check_schema(deployment(revisionHistoryLimit=5), "1.2")
+
+
 def test_the_environments_kubernetes_version_decides_which_kinds_exist():
     hpa = {
         "apiVersion": "autoscaling/v2beta2",  # removed in Kubernetes 1.26

@@ -59,8 +59,14 @@ def load_crd_schema(folder: Path, group: str, kind: str, version: str) -> dict[s
 
 @cache
 def _schema_dir(kubernetes_version: str) -> str:
-    version = [v for v in kv.all_versions() if kv.major_minor(v) <= kubernetes_version][-1]
-    return f"kubernetes-json-schema/v{version}-local-strict"
+    """The schemas of that version, or of the newest one kubernetes-validate ships before it."""
+    versions = [v for v in kv.all_versions() if kv.major_minor(v) <= kubernetes_version]
+    if not versions:
+        raise ValueError(
+            f"kubernetes_version {kubernetes_version} is older than any schema kubernetes-validate ships "
+            f"(oldest: {kv.major_minor(kv.all_versions()[0])}); use a supported Kubernetes version"
+        )
+    return f"kubernetes-json-schema/v{versions[-1]}-local-strict"
 
 
 @cache

@@ -98,10 +98,18 @@ def check_schema(obj: dict[str, Any], kubernetes_version: str) -> None:
         missing = f"no schema {group}/{kind.lower()}_{version}.json in {folder}"
     if validator is None:
         raise ValueError(f"{describe(obj)}: {missing}")
+    # Environments share most objects (NetworkPolicies, Namespaces, ...): each distinct one is checked once.
+    seen = (id(validator), json.dumps(obj, sort_keys=True))
+    if seen in _PASSED:
+        return
     found = problems(validator, obj)
     if found:
         fix = "fix the spelling" if found[0].unknown_field else "correct the value"
         raise ValueError(f"{describe(obj)}: {found[0].message}; {fix}")
+    _PASSED.add(seen)
+
+
+_PASSED: set[tuple[int, str]] = set()  # (validator, object) pairs that passed; validators are cached for good
 
 
 # --- Built-in kinds (the Kubernetes API) ----------------------------------------------------------
