@@ -173,3 +173,43 @@ def test_a_foreign_file_in_clusters_in_any_encoding_is_left_alone(tmp_path):
     (folder / "old-layer.yaml").write_text(f"{GENERATED_BY}\nkind: Kustomization\n")
     write_generated_files(folder, {"apps.yaml": f"{GENERATED_BY}\nkind: Kustomization\n"})
     assert sorted(p.name for p in folder.iterdir()) == ["apps.yaml", "dangling.yaml", "notes.yaml"]
+
+
+# --- An unchanged environment is not rewritten --------------------------------------------------
+
+TREE = {"apps/kustomization.yaml": "resources: [a.yaml]\n", "apps/doc-router/a.yaml": "kind: ConfigMap\n"}
+
+
+def test_an_identical_tree_is_left_as_it_is(tmp_path):
+    target = tmp_path / "kind"
+    write_tree(target, TREE)
+    before = {p: p.stat().st_mtime_ns for p in target.rglob("*")}
+    os.utime(target / "apps/doc-router/a.yaml", ns=(1, 1))  # any rewrite would change this
+    write_tree(target, TREE)
+    assert (target / "apps/doc-router/a.yaml").stat().st_mtime_ns == 1
+    assert set(before) == set(target.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["edit", "extra file", "extra folder", "missing file", "symlink"],
+)
+def test_any_difference_rewrites_the_whole_tree(tmp_path, damage):
+    target = tmp_path / "kind"
+    write_tree(target, TREE)
+    a = target / "apps/doc-router/a.yaml"
+    if damage == "edit":
+        a.write_text("kind: Secret\n")
+    elif damage == "extra file":
+        (target / "apps/stray.yaml").write_text("x")
+    elif damage == "extra folder":
+        (target / "apps/empty").mkdir()
+    elif damage == "missing file":
+        a.unlink()
+    else:
+        a.unlink()
+        a.symlink_to(tmp_path / "elsewhere.yaml")
+        (tmp_path / "elsewhere.yaml").write_text(TREE["apps/doc-router/a.yaml"])
+    write_tree(target, TREE)
+    assert snapshot(target) == {path: text.encode() for path, text in TREE.items()}
+    assert not a.is_symlink() and not (target / "apps/empty").exists()

@@ -185,8 +185,33 @@ def _write(path: Path, content: Content) -> None:
     path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
 
 
-def write_tree(target: Path, files: dict[str, Content]) -> None:
-    """Write into a sibling temporary folder, then swap it in (never a half-written target)."""
+def holds_exactly(target: Path, files: Mapping[str, Content]) -> bool:
+    """Whether target already holds these files and nothing else (regular files, same bytes)."""
+    if not target.is_dir() or target.is_symlink():
+        return False
+    expected_dirs = {parent for path in files for parent in Path(path).parents if parent != Path(".")}
+    for entry in target.rglob("*"):
+        relative = entry.relative_to(target)
+        if entry.is_symlink() or (entry.is_dir() and relative not in expected_dirs):
+            return False
+        if not entry.is_dir() and relative.as_posix() not in files:
+            return False
+    return all(_is_file_with(target / path, content) for path, content in files.items())
+
+
+def _is_file_with(path: Path, content: Content) -> bool:
+    expected = content if isinstance(content, bytes) else content.encode("utf-8")
+    return path.is_file() and path.stat().st_size == len(expected) and path.read_bytes() == expected
+
+
+def write_tree(target: Path, files: Mapping[str, Content]) -> None:
+    """Write into a sibling temporary folder, then swap it in (never a half-written target).
+
+    A target that already holds exactly these files is left as it is: nothing to write, and
+    an unchanged environment keeps its files (and their times) when another one changes.
+    """
+    if holds_exactly(target, files):
+        return
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.parent / f".{target.name}.synth-new"
     retired = target.parent / f".{target.name}.synth-old"
@@ -212,6 +237,8 @@ def write_generated_files(folder: Path, files: dict[str, str]) -> None:
         if stale.name not in files and stale.is_file() and stale.read_bytes().startswith(GENERATED_BY.encode()):
             stale.unlink()
     for name, content in files.items():
+        if not (folder / name).is_symlink() and _is_file_with(folder / name, content):
+            continue  # unchanged
         temporary = folder / f".{name}.synth-new"
         _write(temporary, content)
         os.replace(temporary, folder / name)
@@ -224,11 +251,14 @@ def synthesize(
     envs = list(envs)
     rendered = {env.name: render(env) for env in envs}
     cluster_files = {env.name: render_clusters(env, rendered[env.name]) for env in envs}
+    unchanged = {name for name, files in rendered.items() if holds_exactly(dist / name, files)}
     for name, files in rendered.items():
-        check_shrink(name, dist / name, files, allow_shrink)
+        if name not in unchanged:  # an unchanged environment cannot shrink
+            check_shrink(name, dist / name, files, allow_shrink)
     written = []
     for name, files in rendered.items():
-        write_tree(dist / name, files)
+        if name not in unchanged:
+            write_tree(dist / name, files)
         written.append(dist / name)
         if clusters is not None:
             write_generated_files(clusters / name, cluster_files[name])
