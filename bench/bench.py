@@ -130,6 +130,9 @@ def main() -> int:
         samples: dict[str, list[tuple[float, int]]] = {name: [] for name in cases}
         for _ in range(runs):  # interleaved, so a burst of load on a shared machine hits every case alike
             for name, (argv, cwd) in cases.items():
+                # Every synth writes into an empty folder: a repeated synth would find its files
+                # unchanged and skip writing them, which is faster than what a changed tree costs.
+                shutil.rmtree(scratch / "out", ignore_errors=True)
                 samples[name].append(measure(argv, cwd))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
