@@ -2,8 +2,8 @@
 
 A bare `python main.py` prints help and writes nothing; `make synth` (`main.py synth`) synthesizes.
 Each command lives in its own module exposing `add_arguments(parser)` and `run(args) -> exit code`;
-only the module of the command being run is imported, so only synth (and validate's drift check,
-diff's synth) start cdk8s' jsii/Node runtime.
+only the module of the command being run is imported, so only synth starts cdk8s' jsii/Node runtime
+(validate's drift check, diff and rollback run a synth in a child process: synthesis/background.py).
 
 Exit codes, the same for every command (docs/performance.md repeats this table for users):
 """
