@@ -128,9 +128,16 @@ def test_unknown_kind_is_refused():
         typed_object(chart(), "w", obj)
 
 
-def test_a_value_json_cannot_hold_is_one_error_naming_the_object():
-    with pytest.raises(ValueError, match=r"ConfigMap ns/c: .*set.*write the value as"):
-        api_object(chart(), typed.ConfigMap, name="c", namespace="ns", body={"data": {"a": {"x"}}})
+@pytest.mark.parametrize("value, words", [({"x"}, "set"), (float("nan"), "Out of range float")])
+def test_a_value_json_cannot_hold_is_one_error_naming_the_object(value, words):
+    with pytest.raises(ValueError, match=rf"ConfigMap ns/c: .*{words}.*write the value as"):
+        api_object(chart(), typed.ConfigMap, name="c", namespace="ns", body={"data": {"a": value}})
+
+
+def test_every_to_json_is_a_fresh_copy():
+    obj = api_object(chart(), typed.ConfigMap, name="c", namespace="ns", body={"data": {"a": "1"}})
+    obj.to_json()["data"]["a"] = "changed"
+    assert obj.to_json()["data"] == {"a": "1"}
 
 
 def test_a_dict_shared_by_two_objects_prints_no_yaml_anchors():

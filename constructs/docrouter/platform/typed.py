@@ -43,17 +43,18 @@ class KubeObject(ApiObject):
         metadata = ApiObjectMetadata(name=meta["name"], namespace=meta.get("namespace"))
         super().__init__(scope, id, api_version=self.API_VERSION, kind=self.KIND, metadata=metadata)
         sorted_meta = {k: dict(sorted(v.items())) if isinstance(v, dict) else v for k, v in meta.items()}
-        # A JSON round trip, as crossing into cdk8s would be: a value JSON cannot hold fails here, and
-        # no dict is shared between objects (YAML would print a shared one as an anchor and alias).
+        # Kept as JSON text, as crossing into cdk8s would keep it: a value JSON cannot hold fails here,
+        # and every to_json() is a fresh copy (a dict shared between objects would print as a YAML
+        # anchor and alias, and a caller's edit would change the object).
         try:
-            self._json = json.loads(json.dumps({**obj, "metadata": sorted_meta}))
+            self._text = json.dumps({**obj, "metadata": sorted_meta}, allow_nan=False)
         except (TypeError, ValueError) as exc:  # a set, a date, NaN: one line naming the object
             raise ValueError(
                 f"{describe(obj)}: {exc}; write the value as text, a number, a list or a mapping"
             ) from None
 
     def to_json(self) -> Any:
-        return self._json
+        return json.loads(self._text)
 
 
 def gvk(cls: type[KubeObject]) -> tuple[str, str]:
