@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 from cdk8s import ApiObject, App, Chart
 
 from conftest import ENVIRONMENTS
@@ -20,7 +21,7 @@ from docrouter.platform.typed import KINDS, KubeObject, check_schema, typed_obje
 from docrouter.synthesis.checks import SynthError
 from docrouter.synthesis.layer_builders import BUILDERS
 from docrouter.synthesis.layers import LAYERS
-from docrouter.synthesis.synth import render_clusters, to_yaml
+from docrouter.synthesis.synth import build_layers, render_clusters, to_yaml
 from test_bad_input import fresh_copy, run_main, snapshot
 
 WORKLOAD = "constructs/docrouter/platform/workload.py"
@@ -50,6 +51,24 @@ def test_every_object_is_built_by_the_typed_class_of_its_kind(env_name):
     assert objects
     untyped = [o.node.path for o in objects if type(o) is not KINDS.get((o.api_version, o.kind))]
     assert untyped == []
+
+
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
+def test_cdk8s_own_synth_renders_the_same_objects_as_make_synth(env_name):
+    """KubeObject overrides to_json the way cdk8s' generated classes override toJson: cdk8s' own
+    App.synth_yaml() (Node calling back into Python) must give exactly the objects synth writes."""
+    env = load_environment(env_name)
+    app = App()
+    for layer in LAYERS:
+        BUILDERS[layer.name](Chart(app, layer.name, disable_resource_name_hashes=True), env)
+    by_cdk8s = [doc for doc in yaml.safe_load_all(app.synth_yaml()) if doc]
+    by_synth = [obj for objects in build_layers(env).values() for obj in objects]
+    assert len(by_cdk8s) == len(by_synth)
+    assert sorted(by_cdk8s, key=identity) == sorted(by_synth, key=identity)
+
+
+def identity(obj: dict) -> tuple[str, str, str]:
+    return obj["kind"], obj["metadata"].get("namespace", ""), obj["metadata"]["name"]
 
 
 def test_a_valid_object_passes_and_renders_as_written():

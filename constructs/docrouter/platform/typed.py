@@ -17,7 +17,6 @@ checked fields itself: as the construct wrote them, metadata maps sorted as cdk8
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, ClassVar
 
 from cdk8s import ApiObject, ApiObjectMetadata
@@ -94,7 +93,7 @@ def check_schema(obj: dict[str, Any], kubernetes_version: str) -> None:
         folder = crd_schema_folder()
         if not folder.is_dir():
             return
-        validator = crd_validator(Path(folder), api_version, kind, kubernetes_version)
+        validator = crd_validator(folder, api_version, kind, kubernetes_version)
         group, _, version = api_version.partition("/")
         missing = f"no schema {group}/{kind.lower()}_{version}.json in {folder}"
     if validator is None:

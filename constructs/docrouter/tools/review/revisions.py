@@ -27,12 +27,6 @@ def committed_tree(repo: Path, ref: str) -> dict[str, bytes]:
     return files_at(repo, commit, ROOTS)
 
 
-def synthesized_tree(checkout: Path) -> dict[str, bytes]:
-    """A fresh synth of checkout's sources: dist/ and clusters/ both."""
-    with BackgroundSynth(checkout) as synth:
-        return synth.tree()
-
-
 @contextmanager
 def worktree(repo: Path, ref: str) -> Iterator[Path]:
     """ref checked out in a temporary worktree, so a stale dist/ cannot lie about its sources."""
