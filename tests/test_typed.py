@@ -17,7 +17,7 @@ from conftest import ENVIRONMENTS
 from docrouter.config import load_environment
 from docrouter.platform import typed
 from docrouter.platform.k8s import api_object, labels
-from docrouter.platform.typed import KINDS, KubeObject, check_schema, typed_object
+from docrouter.platform.typed import KINDS, check_schema, typed_object
 from docrouter.synthesis.checks import SynthError
 from docrouter.synthesis.layer_builders import BUILDERS
 from docrouter.synthesis.layers import LAYERS
@@ -219,10 +219,6 @@ def test_flux_objects_in_clusters_are_checked_too(monkeypatch):
     )
     with pytest.raises(SynthError, match=r"environment 'kind': clusters/kind: OCIRepository flux-system/s: field spec"):
         render_clusters(env, {"apps/kustomization.yaml": ""})
-
-
-def test_kube_objects_are_cdk8s_api_objects():
-    assert issubclass(KubeObject, ApiObject)
 
 
 @pytest.mark.parametrize(

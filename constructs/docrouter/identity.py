@@ -18,6 +18,11 @@ def api_group(obj: dict) -> str:
     return api_version.split("/")[0] if "/" in api_version else ""
 
 
+def is_builtin_group(group: str) -> bool:
+    """Whether an API group is Kubernetes' own (core, apps, networking.k8s.io, ...), not a custom resource's."""
+    return "." not in group or group.endswith(".k8s.io")
+
+
 def object_key(obj: dict) -> tuple[str, str, str | None, str]:
     """(group, kind, namespace, name): equal keys are one object to the API server."""
     meta = obj.get("metadata") or {}
@@ -45,3 +50,14 @@ def duplicates(items: Iterable[T], key: Callable[[T], Hashable]) -> list[tuple[T
         else:
             first[k] = item
     return found
+
+
+def field_path(parts: Iterable[str | int]) -> str:
+    """How messages name a field: spec.template.spec.containers[0].image (as kubectl explain spells it)."""
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text

@@ -22,6 +22,8 @@ import jsonschema
 import kubernetes_validate.utils as kv
 from referencing import Registry, Resource
 
+from docrouter.identity import field_path
+
 CRD_SCHEMAS_VARIABLE = "CRD_SCHEMAS"
 DEFAULT_CRD_FOLDER = ".cache/crd-schemas"
 DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
@@ -39,11 +41,6 @@ class Problem:
 
 def crd_schema_folder() -> Path:
     return Path(os.environ.get(CRD_SCHEMAS_VARIABLE) or DEFAULT_CRD_FOLDER)
-
-
-def is_builtin(api_version: str) -> bool:
-    group = api_version.rpartition("/")[0]
-    return "." not in group or group.endswith(".k8s.io")
 
 
 def load_crd_schema(folder: Path, group: str, kind: str, version: str) -> dict[str, Any] | None:
@@ -112,11 +109,3 @@ def problems(validator: jsonschema.Validator, obj: dict[str, Any]) -> list[Probl
             where = where or "(top level)"
             found.append(Problem(where, f"field {where}: {error.message[:200]}", unknown_field=False))
     return sorted(found, key=lambda p: p.path)
-
-
-def field_path(parts: Any) -> str:
-    """spec.template.spec.containers[0].image: how kubectl explain and error messages spell a field."""
-    path = ""
-    for part in parts:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path

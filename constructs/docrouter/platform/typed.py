@@ -22,7 +22,8 @@ from typing import Any, ClassVar
 from cdk8s import ApiObject, ApiObjectMetadata
 from constructs import Construct
 
-from docrouter.schemas import builtin_validator, crd_schema_folder, crd_validator, is_builtin, problems
+from docrouter.identity import api_group, is_builtin_group, ref_of
+from docrouter.schemas import builtin_validator, crd_schema_folder, crd_validator, problems
 
 KINDS: dict[tuple[str, str], type[KubeObject]] = {}
 
@@ -48,9 +49,7 @@ class KubeObject(ApiObject):
         try:
             self._text = json.dumps({**obj, "metadata": sorted_meta}, allow_nan=False)
         except (TypeError, ValueError) as exc:  # a set, a date, NaN: one line naming the object
-            raise ValueError(
-                f"{describe(obj)}: {exc}; write the value as text, a number, a list or a mapping"
-            ) from None
+            raise ValueError(f"{ref_of(obj)}: {exc}; write the value as text, a number, a list or a mapping") from None
 
     def to_json(self) -> Any:
         return json.loads(self._text)
@@ -64,9 +63,7 @@ def typed_object(scope: Construct, construct_id: str, obj: dict[str, Any]) -> Ku
     """Build `obj` (apiVersion, kind, metadata, fields) as its typed class."""
     cls = KINDS.get((obj["apiVersion"], obj["kind"]))
     if cls is None:
-        raise ValueError(
-            f"{describe(obj)}: no typed class for {obj['kind']} in {obj['apiVersion']}; add one to typed.py"
-        )
+        raise ValueError(f"{ref_of(obj)}: no typed class for {obj['kind']} in {obj['apiVersion']}; add one to typed.py")
     return cls(scope, construct_id, obj=obj)
 
 
@@ -75,18 +72,13 @@ def chart_objects(scope: Construct) -> list[dict[str, Any]]:
     return [o.to_json() for o in scope.node.find_all() if isinstance(o, ApiObject)]
 
 
-def describe(obj: dict[str, Any]) -> str:
-    meta = obj["metadata"]
-    return f"{obj['kind']} {'/'.join(filter(None, [meta.get('namespace'), meta['name']]))}"
-
-
 def check_schema(obj: dict[str, Any], kubernetes_version: str) -> None:
     """Raise ValueError naming the object and its first problem against its kind's schema.
 
     Custom resources are not checked when CRD_SCHEMAS points at no folder (`make validate` says so).
     """
     api_version, kind = obj["apiVersion"], obj["kind"]
-    if is_builtin(api_version):
+    if is_builtin_group(api_group(obj)):
         validator = builtin_validator(kubernetes_version, api_version, kind)
         missing = f"Kubernetes {kubernetes_version} has no {kind} in {api_version}"
     else:
@@ -97,7 +89,7 @@ def check_schema(obj: dict[str, Any], kubernetes_version: str) -> None:
         group, _, version = api_version.partition("/")
         missing = f"no schema {group}/{kind.lower()}_{version}.json in {folder}"
     if validator is None:
-        raise ValueError(f"{describe(obj)}: {missing}")
+        raise ValueError(f"{ref_of(obj)}: {missing}")
     # Environments share most objects (NetworkPolicies, Namespaces, ...): each distinct one is checked once.
     seen = (id(validator), json.dumps(obj, sort_keys=True))
     if seen in _PASSED:
@@ -105,7 +97,7 @@ def check_schema(obj: dict[str, Any], kubernetes_version: str) -> None:
     found = problems(validator, obj)
     if found:
         fix = "fix the spelling" if found[0].unknown_field else "correct the value"
-        raise ValueError(f"{describe(obj)}: {found[0].message}; {fix}")
+        raise ValueError(f"{ref_of(obj)}: {found[0].message}; {fix}")
     _PASSED.add(seen)
 
 

@@ -180,9 +180,13 @@ def check_shrink(env: str, target: Path, files: Mapping[str, Content], allow_shr
         )
 
 
+def _bytes(content: Content) -> bytes:
+    return content if isinstance(content, bytes) else content.encode("utf-8")
+
+
 def _write(path: Path, content: Content) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    path.write_bytes(_bytes(content))
 
 
 def holds_exactly(target: Path, files: Mapping[str, Content]) -> bool:
@@ -200,7 +204,7 @@ def holds_exactly(target: Path, files: Mapping[str, Content]) -> bool:
 
 
 def _is_file_with(path: Path, content: Content) -> bool:
-    expected = content if isinstance(content, bytes) else content.encode("utf-8")
+    expected = _bytes(content)
     return path.is_file() and path.stat().st_size == len(expected) and path.read_bytes() == expected
 
 

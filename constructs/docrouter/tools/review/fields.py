@@ -12,6 +12,7 @@ from typing import Any
 from deepdiff import DeepDiff
 from deepdiff.helper import notpresent
 
+from docrouter.identity import field_path
 from docrouter.tools.review.model import MISSING, FieldChange
 
 HIDDEN = "(hidden)"
@@ -55,16 +56,6 @@ def redact_secret(body: dict) -> dict:
     return redact_secret_pair(body, body)[0]
 
 
-def dotted(parts: list) -> str:
-    text = ""
-    for part in parts:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text
-
-
 def _side(value: Any) -> Any:
     return MISSING if value is notpresent else value
 
@@ -76,7 +67,7 @@ def field_changes(old: dict, new: dict) -> list[FieldChange]:
     changes = []
     for items in diff.values():
         for item in items:
-            changes.append(FieldChange(dotted(item.path(output_format="list")), _side(item.t1), _side(item.t2)))
+            changes.append(FieldChange(field_path(item.path(output_format="list")), _side(item.t1), _side(item.t2)))
     return sorted(changes, key=lambda c: c.path)
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from jsonschema.protocols import Validator
 
-from docrouter.schemas import builtin_validator, crd_schema_folder, crd_validator, is_builtin, problems
+from docrouter.identity import is_builtin_group
+from docrouter.schemas import builtin_validator, crd_schema_folder, crd_validator, problems
 from docrouter.synthesis.checks import is_sops_encrypted
 from docrouter.tools.validate.inventory import Inventory
 from docrouter.tools.validate.model import ERROR, WARNING, Document, Finding, file_finding, object_finding
@@ -31,7 +32,7 @@ def check_schemas(inventory: Inventory) -> list[Finding]:
         )
     for doc in inventory.documents:
         api_version = str(doc.obj["apiVersion"])
-        if is_builtin(api_version):
+        if is_builtin_group(doc.group):
             validator = builtin_validator(version, api_version, doc.kind)
         elif crd_folder_present:
             validator = crd_validator(folder, api_version, doc.kind, version)
@@ -46,7 +47,7 @@ def check_schemas(inventory: Inventory) -> list[Finding]:
 
 def _no_schema(doc: Document, folder: Path) -> Finding:
     api_version = doc.obj["apiVersion"]
-    if is_builtin(api_version):
+    if is_builtin_group(doc.group):
         return object_finding(
             doc,
             "schema/no-schema",
