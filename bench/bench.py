@@ -3,7 +3,9 @@
 The floor is a Python process that imports cdk8s and synthesizes one ConfigMap: the least any synth can
 cost on this machine. Ratios measured in the same run cancel most of a machine's (and a shared machine's
 current load's) speed. Peak memory is the largest sum of the resident memory of the command and all its
-descendants (Node included), sampled from /proc. Writes bench/results.json (git-ignored); not a test:
+descendants (Node included), sampled from /proc in a separate run of each case: the sampler costs CPU,
+and on a 2-core machine it would slow a command that uses both cores (validate, diff) but not the
+single-core floor, biasing the ratios. Writes bench/results.json (git-ignored); not a test:
 it reports misses, and exits 1 only when a command fails.
 
 BENCH_RUNS=<n> sets the runs per case (default 3, the median is reported).
@@ -65,8 +67,8 @@ def tree_rss(root: int) -> int:
     return total
 
 
-def measure(argv: list[str], cwd: Path) -> tuple[float, int]:
-    """(seconds, peak bytes) of one run; a failing command stops the benchmark with its output."""
+def measure(argv: list[str], cwd: Path, *, sample_memory: bool) -> tuple[float, int]:
+    """(seconds, peak bytes or 0) of one run; a failing command stops the benchmark with its output."""
     started = time.perf_counter()
     process = subprocess.Popen(
         argv,
@@ -86,11 +88,13 @@ def measure(argv: list[str], cwd: Path) -> tuple[float, int]:
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    if sample_memory:
+        sampler.start()
     out, err = process.communicate()
     elapsed = time.perf_counter() - started
     done.set()
-    sampler.join()
+    if sample_memory:
+        sampler.join()
     if process.returncode not in (0,):
         raise SystemExit(f"bench: `{' '.join(argv)}` exited {process.returncode}:\n{(out + err)[-2000:]}")
     return elapsed, peak
@@ -128,23 +132,28 @@ def main() -> int:
             "history": ([PY, "main.py", "history", "--env", "production"], REPO),
         }
         samples: dict[str, list[tuple[float, int]]] = {name: [] for name in cases}
-        for _ in range(runs):  # interleaved, so a burst of load on a shared machine hits every case alike
+        # Timed runs interleaved, so a burst of load on a shared machine hits every case alike; then
+        # one run per case that samples memory (its time is not counted).
+        for run in range(runs + 1):
             for name, (argv, cwd) in cases.items():
                 # Every synth writes into an empty folder: a repeated synth would find its files
                 # unchanged and skip writing them, which is faster than what a changed tree costs.
                 shutil.rmtree(scratch / "out", ignore_errors=True)
-                samples[name].append(measure(argv, cwd))
+                samples[name].append(measure(argv, cwd, sample_memory=run == runs))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
-    floor = statistics.median(s for s, _ in samples["floor"])
+    def median_seconds(name: str) -> float:
+        return statistics.median(seconds for seconds, _ in samples[name][:runs])
+
+    floor = median_seconds("floor")
     results = {
         name: {
-            "median_seconds": round(statistics.median(s for s, _ in runs_), 3),
-            "ratio": round(statistics.median(s for s, _ in runs_) / floor, 2),
-            "peak_mib": round(max(m for _, m in runs_) / 2**20, 1),
+            "median_seconds": round(median_seconds(name), 3),
+            "ratio": round(median_seconds(name) / floor, 2),
+            "peak_mib": round(samples[name][runs][1] / 2**20, 1),
         }
-        for name, runs_ in samples.items()
+        for name in samples
     }
     extra = (results["synth-50"]["median_seconds"] - results["synth-10"]["median_seconds"]) / 40
     results["per-extra-env"] = {"median_seconds": round(extra, 3), "ratio": round(extra / floor, 3)}

@@ -83,6 +83,9 @@ def test_make_validate_refuses_an_unknown_env():
         ["make", "--no-print-directory", "validate", "ENV=nope"], cwd=REPO, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 2 and "unknown environment 'nope'" in result.stderr
+    # The fix names the real file to add, from the repository root.
+    assert "add constructs/docrouter/environments/nope.yaml" in result.stderr
+    assert (REPO / "constructs/docrouter/environments/kind.yaml").is_file()
 
 
 def test_make_help_shows_real_defaults():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import re
 
-from docrouter.paths import ENVIRONMENTS_DIR
+from docrouter.paths import ENVIRONMENTS_DIR, REPO_ROOT
 
 ENV_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")  # a DNS-1123 label: it names dist/<env>/ and objects
 
@@ -18,7 +18,7 @@ def known_environment(name: str) -> str:
     if ENV_NAME.fullmatch(name) and (ENVIRONMENTS_DIR / f"{name}.yaml").is_file():
         return name
     known = ", ".join(sorted(p.stem for p in ENVIRONMENTS_DIR.glob("*.yaml"))) or "none"
+    folder = ENVIRONMENTS_DIR.relative_to(REPO_ROOT).as_posix()
     raise argparse.ArgumentTypeError(
-        f"unknown environment '{name[:63]}' (known: {known}). "
-        f"Fix: use one of them, or add environments/{name[:63]}.yaml"
+        f"unknown environment '{name[:63]}' (known: {known}). Fix: use one of them, or add {folder}/{name[:63]}.yaml"
     )
