@@ -15,7 +15,6 @@ from docrouter.tools.validate.rules import RULES
 
 README = REPO / "README.md"
 DOCS = REPO / "docs"
-# Written on the speed branch (issue 14, `make bench`); linked from here before it lands.
 
 
 def text(path: Path) -> str:
