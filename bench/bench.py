@@ -87,13 +87,13 @@ def measure(argv: list[str], cwd: Path, *, sample_memory: bool) -> tuple[float, 
             peak = max(peak, tree_rss(process.pid))
             time.sleep(0.02)
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    if sample_memory:
+    sampler = threading.Thread(target=sample, daemon=True) if sample_memory else None
+    if sampler:
         sampler.start()
     out, err = process.communicate()
     elapsed = time.perf_counter() - started
     done.set()
-    if sample_memory:
+    if sampler:
         sampler.join()
     if process.returncode not in (0,):
         raise SystemExit(f"bench: `{' '.join(argv)}` exited {process.returncode}:\n{(out + err)[-2000:]}")
