@@ -214,7 +214,7 @@ def test_the_operator_is_installed_before_its_resources_and_watches_only_them(en
     assert m.layer_of("HelmRelease", "mongodb-kubernetes") == "infrastructure/controllers"
     assert m.layer_of("MongoDBCommunity", c.MONGODB_NAME) == "database"
     chart = release["spec"]["chart"]["spec"]
-    assert (chart["chart"], chart["version"]) == ("mongodb-kubernetes", "1.10.0")
+    assert (chart["chart"], chart["version"]) == ("mongodb-kubernetes", "1.9.1")
     operator = release["spec"]["values"]["operator"]
     assert operator["watchNamespace"] == c.MONGODB_NAMESPACE
     assert sorted(operator["watchedResources"]) == ["mongodbcommunity", "mongodbsearch"]

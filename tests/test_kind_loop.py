@@ -314,7 +314,7 @@ def test_deploy_installs_flux_pushes_applies_and_waits(stubs, repo):
         DAEMON,
         "kubectl config get-contexts kind-doc-router",
         f"{CTX} get secret sops-age -n flux-system -o name",
-        "flux --context kind-doc-router install",
+        "flux --context kind-doc-router install --version=v2.8.8",
         f"git -C {repo} rev-parse HEAD",
         f"git -C {repo} remote get-url origin",
         f"git -C {repo} rev-parse --abbrev-ref HEAD",

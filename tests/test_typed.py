@@ -25,7 +25,7 @@ from docrouter.synthesis.synth import build_layers, render_clusters, to_yaml
 from test_bad_input import fresh_copy, run_main, snapshot
 
 WORKLOAD = "constructs/docrouter/platform/workload.py"
-VERSION = "1.33"
+VERSION = "1.37"
 
 
 def chart() -> Chart:
@@ -137,7 +137,7 @@ def test_the_environments_kubernetes_version_decides_which_kinds_exist():
         "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "x"}, "maxReplicas": 2},
     }
     check_schema(hpa, "1.25")
-    with pytest.raises(ValueError, match="Kubernetes 1.33 has no HorizontalPodAutoscaler in autoscaling/v2beta2"):
+    with pytest.raises(ValueError, match="Kubernetes 1.37 has no HorizontalPodAutoscaler in autoscaling/v2beta2"):
         check_schema(hpa, VERSION)
 
 

@@ -249,6 +249,18 @@ class Environment(Frozen):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _kubernetes_version_offered(self) -> Environment:
+        provider = PROVIDERS[self.provider]
+        if provider.support_of(self.kubernetes_version) is None:
+            offered = ", ".join(sorted(provider.kubernetes_versions, key=lambda v: tuple(map(int, v.split(".")))))
+            raise ValueError(
+                f"field 'kubernetes_version': {self.kubernetes_version} is not a version {self.provider} offers "
+                f"(offered: {offered}; source: {provider.kubernetes_source}). Fix: use one of those, or update "
+                "constructs/docrouter/providers.py when the provider's calendar changes"
+            )
+        return self
+
     @property
     def tls(self) -> bool:
         return self.ingress.tls_issuer is not None

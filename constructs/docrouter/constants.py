@@ -35,11 +35,12 @@ TLS_SECRET_NAME = "doc-router-tls"
 INGRESS_CLASS = "nginx"
 
 # --- MongoDB: run by MongoDB Controllers for Kubernetes (MCK) ---------------------------
-# Facts read from mongodb/mongodb-kubernetes at tag 1.10.0 (the chart version pinned below).
+# Facts read from mongodb/mongodb-kubernetes at tag 1.9.1 (the chart version pinned below; unchanged in 1.10.0).
 # One name for the MongoDBCommunity, the MongoDBSearch that indexes it, and the replica set.
 MONGODB_NAME = "mongodb"
 # Server version: >= 8.2.0 is required for search (searchcontroller/community_search_source.go);
-# 8.3.4 is what the operator's own guide deploys (docs/search/01-search-community-deploy).
+# 8.3.4 is what the operator's own guide deploys at 1.9.1 and 1.10.0 (docs/search/01-search-community-deploy/
+# env_variables.sh MDB_VERSION).
 MONGODB_VERSION = "8.3.4"
 MONGODB_PORT = 27017
 # Labels of the pods the operator creates (operated.py says where they were read).
@@ -89,39 +90,60 @@ class HelmChart:
     namespace: str
 
 
-# The last 4.13.x patch (controller v1.13.7, kubernetes/ingress-nginx#14511). The project
-# stopped maintenance in March 2026: README "ingress-nginx end of maintenance" says what next.
+# Every pin below is a version the chart's Helm repository index publishes, checked on the date in
+# docs/platform.md#versions; Renovate (renovate.json) proposes newer ones, CHART_CRDS says what to re-check.
+#
+# The project's last release, 4.15.1 (controller v1.15.1, index.yaml created 2026-03-19; the project stopped
+# maintenance in March 2026, docs/platform.md#ingress-nginx-end-of-maintenance). Newer than the 4.13 line on
+# purpose: 4.13.9 is tested on Kubernetes 1.29-1.33, 4.15.1 on 1.31-1.35 (the supported-versions table of
+# ingress-nginx's own README), the nearest to our 1.37; its templates we rely on (labels, ports, the values we
+# set) equal 4.13.7's.
 INGRESS_NGINX_CHART = HelmChart(
     name="ingress-nginx",
     repository_name="ingress-nginx",
     repository_url="https://kubernetes.github.io/ingress-nginx",
-    version="4.13.7",
+    version="4.15.1",
     namespace=INGRESS_NAMESPACE,
 )
+# The last v1.19 patch (2026-06-25, GHSA-8rvj-mm4h-c258 fixed). v1.19 left upstream support when v1.21.0 came
+# out (2026-07-08; cert-manager/testing#1218): moving to v1.21 waits for its CRDs in the tests' ../shared/crds.
 CERT_MANAGER_CHART = HelmChart(
     name="cert-manager",
     repository_name="jetstack",
     repository_url="https://charts.jetstack.io",
-    version="v1.19.1",
+    version="v1.19.6",
     namespace=CERT_MANAGER_NAMESPACE,
 )
 
+# The newest chart the repository's index.yaml publishes (1.9.1, created 2026-07-03; mongodb/helm-charts
+# gh-pages). Tag 1.10.0 (2026-07-30) exists in the operator's repository, but no index we could read lists it.
 MONGODB_OPERATOR_CHART = HelmChart(
     name="mongodb-kubernetes",
     repository_name="mongodb",
     repository_url="https://mongodb.github.io/helm-charts",
-    version="1.10.0",
+    version="1.9.1",
     namespace=MONGODB_OPERATOR_NAMESPACE,
 )
 METRICS_SERVER_CHART = HelmChart(
     name="metrics-server",
     repository_name="metrics-server",
     repository_url="https://kubernetes-sigs.github.io/metrics-server/",
-    version="3.13.0",
+    version="3.13.1",
     namespace="kube-system",
 )
+# What changed in each chart's CRDs against the copies the tests install (../shared/crds), as data so a pin move
+# shows what to re-check. Compared with `git diff <shared tag> <pinned tag>` of the CRD folder on 2026-12-04.
+CHART_CRDS = {
+    CERT_MANAGER_CHART.name: "deploy/crds v1.19.1 -> v1.19.6: one description typo fixed in challenges, issuers and"
+    " clusterissuers ('[2001:db8::1]) ;' became '[2001:db8::1]);'); schemas identical to ../shared/crds (v1.19.1)",
+    MONGODB_OPERATOR_CHART.name: "helm_chart/crds 1.9.1 vs ../shared/crds (1.10.0): MongoDBCommunity identical;"
+    " 1.10.0's MongoDBSearch adds fields (spec nodeAffinity, status clusters[], a clusters[].name immutability"
+    " rule) that we do not use; every field dist/ sets exists in 1.9.1's CRDs",
+    INGRESS_NGINX_CHART.name: "ships no CRDs",
+    METRICS_SERVER_CHART.name: "ships no CRDs",
+}
 # cert-manager's HTTP-01 solver pods (created in the Ingress's namespace while a certificate is issued):
-# label and listen port from cert-manager v1.19.1, pkg/apis/acme/v1/types.go and pkg/issuer/acme/http/http.go.
+# label and listen port from cert-manager v1.19.6, pkg/apis/acme/v1/types.go and pkg/issuer/acme/http/http.go.
 ACME_HTTP01_SOLVER_LABELS = {"acme.cert-manager.io/http01-solver": "true"}
 ACME_HTTP01_SOLVER_PORT = 8089
 
@@ -137,6 +159,10 @@ CLUSTER_ISSUERS = {
 }
 
 # --- Flux ---------------------------------------------------------------------------
+# The Flux release every cluster runs: `flux install` (Kind), `flux bootstrap --version` (docs/bootstrap.md)
+# and the CI workflow's CLI. 2.8.8 is the newest release whose CRDs the tests install (../shared/crds);
+# fluxcd/flux2 tag v2.8.8 (commit 1fd61a06264d71cf445ed55c4f14d401d26a1c64), released 2026-05-20.
+FLUX_VERSION = "v2.8.8"
 # Flux decrypts SOPS files with the age key in this Secret (the key name must end in .agekey).
 AGE_SECRET_NAME = "sops-age"
 AGE_SECRET_KEY = "age.agekey"

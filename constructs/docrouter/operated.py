@@ -2,7 +2,7 @@
 
 Selectors (Services, PodDisruptionBudgets, NetworkPolicies) must match these pods, so the
 constructs, validate and the network-flow proof need their labels: this is the one copy of the
-rules. Read from the MongoDB operator, mongodb/mongodb-kubernetes at tag 1.10.0 (the chart version we pin):
+rules. Read from the MongoDB operator, mongodb/mongodb-kubernetes at tag 1.9.1 (the chart version we pin):
 - MongoDBCommunity <name>: StatefulSet <name>, pods labelled app=<spec.statefulSet.spec.serviceName
   or <name>-svc> plus the override's template labels
   (mongodb-community-operator/controllers/construct/mongodbstatefulset.go;

@@ -3,11 +3,21 @@
 Synth must never redefine an object a provider already created with different immutable
 fields (the API server rejects the apply and the whole Flux layer fails), and must not
 install what the provider already runs. Each fact names where it was read.
+
+Which Kubernetes minor versions each provider offers, and until when under standard support, is
+data here too (KUBERNETES_CHECKED says when it was read): synth refuses any other version
+(config.py), and `make validate` warns from SUPPORT_WARNING_DAYS before a version's end
+(tools/validate/lifecycle.py).
 """
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
+
+# When the version tables below were last read from their sources (docs/platform.md#versions).
+KUBERNETES_CHECKED = datetime.date(2026, 12, 4)
+SUPPORT_WARNING_DAYS = 60
 
 
 @dataclass(frozen=True)
@@ -21,12 +31,39 @@ class ShippedStorageClass:
 
 
 @dataclass(frozen=True)
+class KubernetesSupport:
+    """A minor version the provider offers for new clusters, and the last day of its standard support."""
+
+    end_of_standard_support: datetime.date
+    # True when the provider publishes no end date yet and the date is derived from its policy.
+    estimated: bool = False
+
+
+@dataclass(frozen=True)
 class Provider:
     name: str
     storage_classes: dict[str, ShippedStorageClass]
     # metrics-server (the resource metrics API an HPA reads): shipped, or installed by synth.
     ships_metrics_server: bool
     source: str
+    kubernetes_versions: dict[str, KubernetesSupport]
+    kubernetes_source: str
+
+    def support_of(self, minor: str) -> KubernetesSupport | None:
+        return self.kubernetes_versions.get(minor)
+
+
+def _d(text: str) -> datetime.date:
+    return datetime.date.fromisoformat(text)
+
+
+# Upstream's three maintained minors and their end of life (kubernetes.io/releases/1.35, 1.36, 1.37, read
+# 2026-12-04): Kind's node images and DOKS both follow them.
+UPSTREAM = {
+    "1.35": KubernetesSupport(_d("2027-02-28")),
+    "1.36": KubernetesSupport(_d("2027-06-28")),
+    "1.37": KubernetesSupport(_d("2027-10-28")),
+}
 
 
 def _doks(name: str, reclaim: str, fs: str | None) -> tuple[str, ShippedStorageClass]:
@@ -48,6 +85,11 @@ PROVIDERS: dict[str, Provider] = {
         ships_metrics_server=True,
         source="DOKS: DigitalOcean CSI driver classes (dobs.csi.digitalocean.com, Immediate);"
         " metrics-server preinstalled",
+        kubernetes_versions=UPSTREAM,
+        # DOKS supports upstream's three newest minors (N-2) and upgrades a cluster whose minor leaves upstream
+        # support (docs.digitalocean.com/products/kubernetes/how-to/upgrade-cluster); `doctl kubernetes options
+        # versions` lists what it offers today. End dates: upstream's end of life.
+        kubernetes_source="DOKS: upstream's 3 newest minors, dates from kubernetes.io/releases",
     ),
     "aws": Provider(
         "aws",
@@ -58,11 +100,25 @@ PROVIDERS: dict[str, Provider] = {
         },
         ships_metrics_server=False,
         source="EKS: default gp2 class (in-tree aws-ebs); metrics-server is an optional add-on, not installed",
+        # Standard support is 14 months from the EKS release (docs.aws.amazon.com/eks/latest/userguide/
+        # kubernetes-versions.html). 1.35: released 2026-01-28, end 2027-03-27 (endoflife.date/amazon-eks).
+        # 1.36: EKS release notes of 2026-06-02 (kubernetes-versions-standard.html#kubernetes-1-36); 1.37: AWS
+        # What's New of 2026-10-01 (amazon-eks-distro-kubernetes-version-1-37): ends are release + 14 months,
+        # estimated until AWS publishes them. 1.34's standard support ended 2026-12-02, 1.33's 2026-07-29.
+        kubernetes_versions={
+            "1.35": KubernetesSupport(_d("2027-03-27")),
+            "1.36": KubernetesSupport(_d("2027-08-02"), estimated=True),
+            "1.37": KubernetesSupport(_d("2027-12-01"), estimated=True),
+        },
+        kubernetes_source="EKS calendar, docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html",
     ),
     "kind": Provider(
         "kind",
         {"standard": ShippedStorageClass("rancher.io/local-path", "Delete", "WaitForFirstConsumer")},
         ships_metrics_server=False,
-        source="kind v0.29.0: local-path-provisioner as `standard`; no metrics-server",
+        source="kind v0.33.0: local-path-provisioner as `standard`; no metrics-server",
+        kubernetes_versions=UPSTREAM,
+        # Node images for upstream's maintained minors (github.com/kubernetes-sigs/kind/releases/tag/v0.33.0).
+        kubernetes_source="kind v0.33.0 node images, dates from kubernetes.io/releases",
     ),
 }

@@ -175,7 +175,7 @@ def cert_manager_values(env: Environment) -> dict[str, Any]:
 
 
 def mongodb_operator_values() -> dict[str, Any]:
-    """MongoDB Controllers for Kubernetes, reduced to what we use (helm_chart/values.yaml at 1.10.0)."""
+    """MongoDB Controllers for Kubernetes, reduced to what we use (helm_chart/values.yaml at 1.9.1)."""
     return {
         "operator": {
             # Runs in its own namespace, reconciles only the database namespace.

@@ -11,7 +11,7 @@ SCRAM credentials, the keyfile, scaling, version upgrades and mongot's configura
 Pod security: the operator's default contexts (managedSecurityContext=false) already meet
 "restricted": runAsNonRoot, uid 2000, seccomp RuntimeDefault, no privilege escalation, all
 capabilities dropped, read-only root (pkg/kube/podtemplatespec DefaultPodSecurityContext,
-pkg/kube/container DefaultSecurityContext at 1.10.0), so the namespace keeps enforcing it.
+pkg/kube/container DefaultSecurityContext at 1.9.1), so the namespace keeps enforcing it.
 TLS between mongod and mongot is off: both stay inside the namespace, behind the policies below.
 """
 

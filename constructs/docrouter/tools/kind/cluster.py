@@ -8,9 +8,11 @@ from docrouter.safe_yaml import safe_dump
 from docrouter.tools.kind.registry import connect_registry, ensure_registry_running, remove_registry_unless_used
 from docrouter.tools.kind.workspace import Workspace
 
-# Kind node image for Kubernetes 1.33 (environments/kind.yaml kubernetes_version; a test keeps them in step),
-# as published with kind v0.29.0. Kind asks for the digest: node images are built for a kind release.
-NODE_IMAGE = "kindest/node:v1.33.1@sha256:050072256b9a903bd914c0b2866828150cb229cea0efe5892e2b644d5dd3b34f"
+# Kind node image for Kubernetes 1.37 (environments/kind.yaml kubernetes_version; a test keeps them in step):
+# kind v0.33.0's default image, digest from its release notes (github.com/kubernetes-sigs/kind/releases/tag/v0.33.0).
+# Kind asks for the digest: node images are built for a kind release. Renovate moves tag and digest together.
+KIND_VERSION = "v0.33.0"
+NODE_IMAGE = "kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5"
 LOOP_TOOLS = ("docker", "kind", "kubectl", "flux")
 
 

@@ -46,7 +46,7 @@ def deploy(ws: Workspace, timeout: str) -> None:
     if not probe(ws.kubectl("get", "secret", c.AGE_SECRET_NAME, "-n", c.FLUX_NAMESPACE, "-o", "name")).ok:
         raise PreflightError(f"secret {c.FLUX_NAMESPACE}/{c.AGE_SECRET_NAME} is missing: run `make kind-secrets` first")
 
-    run(ws.flux("install"))
+    run(ws.flux("install", f"--version={c.FLUX_VERSION}"))
     source, revision = artifact_origin(ws)
     run(
         [

@@ -51,10 +51,10 @@ class RuntimePod:
 
 # --- CoreDNS, per provider ------------------------------------------------------------------------
 DNS_PORTS = ((UDP, 53), (TCP, 53), (TCP, 9153))
-KUBEADM_COREDNS = "kubernetes/kubernetes cmd/kubeadm/app/phases/addons/dns/manifests.go (kubeadm, v1.33)"
+KUBEADM_COREDNS = "kubernetes/kubernetes cmd/kubeadm/app/phases/addons/dns/manifests.go (kubeadm, v1.37)"
 DNS_LABELS: dict[str, tuple[dict[str, str], str]] = {
-    # kind v0.29.0 (node image v1.33.1) installs CoreDNS with kubeadm.
-    "kind": ({"k8s-app": "kube-dns"}, f"{KUBEADM_COREDNS}, as used by kind v0.29.0"),
+    # kind v0.33.0 (node image v1.37.0) installs CoreDNS with kubeadm.
+    "kind": ({"k8s-app": "kube-dns"}, f"{KUBEADM_COREDNS}, as used by kind v0.33.0"),
     # The EKS CoreDNS add-on labels its objects with both keys; its kube-dns Service selects k8s-app.
     "aws": (
         {"k8s-app": "kube-dns", "eks.amazonaws.com/component": "coredns"},
@@ -81,13 +81,13 @@ def dns_pods(provider: str) -> list[RuntimePod]:
 
 
 # --- Controllers installed by HelmReleases ---------------------------------------------------------
-INGRESS_NGINX_READ = "4.13.7"  # chart 4.13.7 = controller 1.13.7
+INGRESS_NGINX_READ = "4.15.1"  # chart 4.15.1 = controller 1.15.1
 INGRESS_NGINX_SOURCE = (
-    "kubernetes/ingress-nginx helm-chart-4.13.7: charts/ingress-nginx/templates/_helpers.tpl "
+    "kubernetes/ingress-nginx helm-chart-4.15.1: charts/ingress-nginx/templates/_helpers.tpl "
     "(ingress-nginx.labels, ingress-nginx.selectorLabels), templates/controller-deployment.yaml, values.yaml"
 )
-MONGODB_OPERATOR_READ = "1.10.0"
-MONGODB_OPERATOR_SOURCE = "mongodb/mongodb-kubernetes 1.10.0: helm_chart/templates/operator.yaml, values.yaml"
+MONGODB_OPERATOR_READ = "1.9.1"
+MONGODB_OPERATOR_SOURCE = "mongodb/mongodb-kubernetes 1.9.1: helm_chart/templates/operator.yaml, values.yaml"
 MONGODB_WEBHOOK_PORT = 1993  # MDB_WEBHOOK_PORT default (helm_chart/values.yaml, operator.webhook)
 
 
@@ -98,7 +98,7 @@ def _ingress_nginx(release: str, namespace: str, values: dict) -> list[RuntimePo
         "helm.sh/chart": f"ingress-nginx-{INGRESS_NGINX_READ}",
         "app.kubernetes.io/name": name,
         "app.kubernetes.io/instance": release,
-        "app.kubernetes.io/version": "1.13.7",
+        "app.kubernetes.io/version": "1.15.1",
         "app.kubernetes.io/part-of": name,
         "app.kubernetes.io/managed-by": "Helm",
         "app.kubernetes.io/component": "controller",
@@ -151,7 +151,7 @@ def helm_release_pods(release: dict) -> list[RuntimePod]:
 
 
 # --- cert-manager's HTTP-01 solver -----------------------------------------------------------------
-ACME_SOLVER_SOURCE = "cert-manager/cert-manager v1.19.1: pkg/issuer/acme/http/pod.go (podLabels, buildDefaultPod)"
+ACME_SOLVER_SOURCE = "cert-manager/cert-manager v1.19.6: pkg/issuer/acme/http/pod.go (podLabels, buildDefaultPod)"
 ISSUER_ANNOTATIONS = ("cert-manager.io/cluster-issuer", "cert-manager.io/issuer")
 
 
@@ -176,12 +176,12 @@ def solver_pods(ingress: dict) -> list[RuntimePod]:
 
 # --- Pods the MongoDB operator creates ---------------------------------------------------------------
 COMMUNITY_SOURCE = (
-    "mongodb/mongodb-kubernetes 1.10.0: mongodb-community-operator/controllers/construct/mongodbstatefulset.go "
+    "mongodb/mongodb-kubernetes 1.9.1: mongodb-community-operator/controllers/construct/mongodbstatefulset.go "
     "(labels app=<ServiceName>), api/v1/mongodbcommunity_types.go (ServiceName = <name>-svc), "
     "pkg/automationconfig/automation_config.go (DefaultDBPort 27017)"
 )
 SEARCH_SOURCE = (
-    "mongodb/mongodb-kubernetes 1.10.0: controllers/searchcontroller/mongodbsearch_reconcile_helper.go "
+    "mongodb/mongodb-kubernetes 1.9.1: controllers/searchcontroller/mongodbsearch_reconcile_helper.go "
     "(podLabels app=<name>-search-<index>-svc, mongotHostAndPort), search_construction.go, "
     "api/mongodb/v1/search/mongodbsearch_types.go (ports)"
 )
