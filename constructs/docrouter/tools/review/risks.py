@@ -7,27 +7,18 @@ capacity, security, ingress, network-policy, network-flow, rename.
 from __future__ import annotations
 
 from docrouter.constants import PRUNE_ANNOTATION
+from docrouter.kinds import kind_of
 from docrouter.tools.review.model import ADDED, CHANGED, REMOVED, Manifest, ObjectChange, ObjectKey, RiskFlag
 from docrouter.tools.review.risk_capacity import capacity_risks
 from docrouter.tools.review.risk_immutable import immutable_field_risks
 from docrouter.tools.review.risk_netflow import network_flow_risks
 from docrouter.tools.review.risk_security import security_risks
 
-DATA_KINDS = {
-    "PersistentVolumeClaim": "its volume and the data on it",
-    "StatefulSet": "its pods (and, with a Delete retention policy, their volumes)",
-    # The operator deletes the database's StatefulSet with it (owner reference).
-    "MongoDBCommunity": "the replica set's StatefulSet and pods (volumes stay, retention Retain)",
-    "Namespace": "every object inside it",
-    "StorageClass": "the class volumes are provisioned from",
-    "CustomResourceDefinition": "every custom resource of that type, cluster-wide",
-    "Secret": "credentials workloads read",
-}
 RENAME_EXCLUDED = {"Job"}  # a Job with a new name is a new run: add + remove
 
 
 def _prune_risk(removed: Manifest) -> RiskFlag:
-    holds = DATA_KINDS[removed.key.kind]
+    holds = kind_of(removed.key.kind).prune_deletes
     if removed.annotations.get(PRUNE_ANNOTATION) == "disabled":
         return RiskFlag(
             "prune-data",
@@ -123,7 +114,7 @@ def env_risks(changes: list[ObjectChange], old: dict, new: dict) -> list[RiskFla
         for gone, came in renames
     ]
     for change in changes:
-        if change.status == REMOVED and change.key.kind in DATA_KINDS:
+        if change.status == REMOVED and kind_of(change.key.kind).prune_deletes:
             flags.append(_prune_risk(old[change.key]))
         if change.key.kind == "Ingress" and change.status != ADDED:
             flags += _ingress_risks(change, old, new)
