@@ -1,7 +1,6 @@
 """Risk flags for one environment: what a reviewer must look at before merging.
 
-Ids are stable (tools and the PR check rely on them): prune-data, immutable-field,
-capacity, security, ingress, network-policy, network-flow, rename.
+Ids are stable (tools and the PR check rely on them); docs/reviewing.md lists every one.
 """
 
 from __future__ import annotations
@@ -12,7 +11,9 @@ from docrouter.tools.review.model import ADDED, CHANGED, REMOVED, Manifest, Obje
 from docrouter.tools.review.risk_capacity import capacity_risks
 from docrouter.tools.review.risk_immutable import immutable_field_risks
 from docrouter.tools.review.risk_netflow import network_flow_risks
+from docrouter.tools.review.risk_platform import environment_removed_risk, platform_risks
 from docrouter.tools.review.risk_security import security_risks
+from docrouter.tools.review.risk_traffic import traffic_risks
 
 RENAME_EXCLUDED = {"Job"}  # a Job with a new name is a new run: add + remove
 
@@ -103,7 +104,8 @@ def _ingress_risks(change: ObjectChange, old: dict, new: dict) -> list[RiskFlag]
 def env_risks(changes: list[ObjectChange], old: dict, new: dict) -> list[RiskFlag]:
     renames = find_renames(changes, old, new)
     renamed_away = {gone for gone, _ in renames}
-    flags = [
+    flags = environment_removed_risk(old, new)
+    flags += [
         RiskFlag(
             "rename",
             came,
@@ -129,6 +131,8 @@ def env_risks(changes: list[ObjectChange], old: dict, new: dict) -> list[RiskFla
                 )
             )
     flags += immutable_field_risks(changes, new)
+    flags += traffic_risks(changes, old, new)
+    flags += platform_risks(changes, old, new)
     flags += capacity_risks(changes, old, new)
     flags += security_risks(changes, old, new)
     flags += network_flow_risks(old, new)
