@@ -234,3 +234,23 @@ def test_history_numbers_never_change_when_an_older_side_branch_is_merged(repo):
     assert side not in {r.commit for r in after}  # the merge is the revision, as Flux sees it
     assert [r.subject for r in after[:2]] == ["Merge side", "Frontend asks for more CPU"]
     assert after[0].number == max(before.values()) + 2
+
+
+def test_diff_of_record_is_the_committed_tree_and_flags_a_hand_edit(repo):
+    root = repo["path"]
+    (root / "dist/production/apps/doc-router/networkpolicy-worker.yaml").unlink()
+    _git(root, "commit", "-q", "-am", "Drop the worker's NetworkPolicy by hand")
+    try:
+        result = _main(root, "diff", "--base", "HEAD~1", "--head", "HEAD", "-o", "json", "--fail-on-risk")
+    finally:
+        _git(root, "revert", "--no-edit", "HEAD")
+    assert result.returncode == 3, result.stderr
+    data = json.loads(result.stdout)
+    production = next(e for e in data["environments"] if e["env"] == "production")
+    risks = {(r["id"], r["object"]["kind"], r["object"]["name"]) for r in production["risks"]}
+    assert ("network-policy", "NetworkPolicy", "worker") in risks
+    assert ("hand-edit", "Revision", "HEAD") in risks
+    hand_edit = next(r for r in production["risks"] if r["id"] == "hand-edit")
+    assert "dist/production/apps/doc-router/networkpolicy-worker.yaml" in hand_edit["reason"]
+    sources = {e["env"]: e for e in data["sources"]["environments"]}
+    assert sources["production"]["objects"] == []  # the sources still deploy the policy: nothing changes
