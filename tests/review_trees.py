@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import yaml
 
@@ -54,3 +55,22 @@ def secret(name: str, data: dict, sops: bool) -> dict:
     if sops:
         body["sops"] = {"mac": "ENC[AES256_GCM,data:mac,type:str]", "lastmodified": "2026-01-01T00:00:00Z"}
     return body
+
+
+def synthesized(env: str, change: Callable[[dict], None] | None = None, directory: Path | None = None) -> Tree:
+    """dist/<env>/ and clusters/<env>/ as synth renders them from the environment file, after change edits
+    its YAML: the review of an environment-file edit, end to end, without writing the checkout."""
+    from docrouter.config import load_environment
+    from docrouter.paths import ENVIRONMENTS_DIR
+    from docrouter.synthesis.synth import render, render_clusters
+
+    source = yaml.safe_load((ENVIRONMENTS_DIR / f"{env}.yaml").read_text())
+    if change:
+        change(source)
+    assert directory is not None, "give a temporary directory for the edited environment file"
+    (directory / f"{env}.yaml").write_text(yaml.safe_dump(source, sort_keys=False))
+    environment = load_environment(env, directory)
+    dist = render(environment)
+    tree: Tree = {f"dist/{env}/{path}": content for path, content in dist.items()}
+    tree |= {f"clusters/{env}/{name}": text for name, text in render_clusters(environment, dist).items()}
+    return tree

@@ -7,6 +7,7 @@ first; the rollback tests that add commits run after them, in file order.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -188,3 +189,68 @@ def test_rollback_sources_are_the_environment_config_and_secrets_not_a_folder_na
         "constructs/docrouter/environments/kind.yaml",
         "secrets/kind/doc-router/app.sops.yaml",
     ]
+
+
+def test_rollback_to_a_revision_todays_code_refuses_says_why_in_one_line(repo):
+    root = repo["path"]
+    config = root / "constructs/docrouter/config.py"
+    component = "class Component(Frozen):\n    replicas: int = Field(ge=1"
+    config.write_text(config.read_text().replace(component, component + ", le=2"))
+    _commit_synth(root, "At most 2 replicas per component")
+    try:
+        number = next(r.number for r in revisions(root, "production") if r.commit == repo["scale"])
+        result = _main(root, "rollback", "--env", "production", "--to", str(number), "--yes")
+        assert result.returncode == 1
+        (line,) = [x for x in result.stderr.splitlines() if x.startswith("rollback refused")]
+        assert "cannot be rebuilt by today's code" in line and "frontend.replicas" in line, line
+        assert "git revert" in line and "FORCE=1" not in result.stderr and "/tmp" not in result.stderr
+        assert _git(root, "status", "--porcelain") == ""
+    finally:
+        _git(root, "revert", "--no-edit", "HEAD")
+
+
+def _commit_dated(repo: Path, message: str, date: str) -> str:
+    assert _main(repo, "synth").returncode == 0
+    _git(repo, "add", "-A")
+    dated = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+    subprocess.run(["git", "commit", "-q", "-m", message], cwd=repo, check=True, env={**os.environ, **dated})
+    return _git(repo, "rev-parse", "HEAD").strip()
+
+
+def test_history_numbers_never_change_when_an_older_side_branch_is_merged(repo):
+    root = repo["path"]
+    _edit_config(root, "production", lambda c: None)  # rewritten once as _edit_config writes it: merges cleanly
+    _git(root, "commit", "-q", "-am", "Normalize production.yaml")
+    before = {r.commit: r.number for r in revisions(root, "production")}
+    _git(root, "checkout", "-q", "-b", "side")
+    _edit_config(root, "production", lambda c: c["worker"]["resources"]["requests"].update(cpu="600m"))
+    side = _commit_dated(root, "Worker asks for more CPU", "2020-01-01T00:00:00")  # dated before every main commit
+    _git(root, "checkout", "-q", "main")
+    _edit_config(root, "production", lambda c: c["frontend"]["resources"]["requests"].update(cpu="300m"))
+    _commit_synth(root, "Frontend asks for more CPU")
+    _git(root, "merge", "-q", "--no-ff", "side", "-m", "Merge side")
+    after = revisions(root, "production")
+    assert {r.commit: r.number for r in after if r.commit in before} == before
+    assert side not in {r.commit for r in after}  # the merge is the revision, as Flux sees it
+    assert [r.subject for r in after[:2]] == ["Merge side", "Frontend asks for more CPU"]
+    assert after[0].number == max(before.values()) + 2
+
+
+def test_diff_of_record_is_the_committed_tree_and_flags_a_hand_edit(repo):
+    root = repo["path"]
+    (root / "dist/production/apps/doc-router/networkpolicy-worker.yaml").unlink()
+    _git(root, "commit", "-q", "-am", "Drop the worker's NetworkPolicy by hand")
+    try:
+        result = _main(root, "diff", "--base", "HEAD~1", "--head", "HEAD", "-o", "json", "--fail-on-risk")
+    finally:
+        _git(root, "revert", "--no-edit", "HEAD")
+    assert result.returncode == 3, result.stderr
+    data = json.loads(result.stdout)
+    production = next(e for e in data["environments"] if e["env"] == "production")
+    risks = {(r["id"], r["object"]["kind"], r["object"]["name"]) for r in production["risks"]}
+    assert ("network-policy", "NetworkPolicy", "worker") in risks
+    assert ("hand-edit", "Revision", "HEAD") in risks
+    hand_edit = next(r for r in production["risks"] if r["id"] == "hand-edit")
+    assert "dist/production/apps/doc-router/networkpolicy-worker.yaml" in hand_edit["reason"]
+    sources = {e["env"]: e for e in data["sources"]["environments"]}
+    assert sources["production"]["objects"] == []  # the sources still deploy the policy: nothing changes

@@ -11,8 +11,6 @@ from collections.abc import Iterator
 # Kinds whose spec.template is a pod template; CronJob nests one under jobTemplate; a Pod is its own.
 TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job")
 WORKLOAD_KINDS = (*TEMPLATE_KINDS, "CronJob", "Pod")
-# Kinds whose spec.replicas a PodDisruptionBudget is weighed against (synth guard and diff risk).
-REPLICATED_KINDS = ("Deployment", "StatefulSet")
 CONTAINER_FIELDS = ("initContainers", "containers", "ephemeralContainers")
 
 

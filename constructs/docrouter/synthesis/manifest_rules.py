@@ -10,14 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from docrouter.identity import ref_of
-from docrouter.pod_templates import (
-    REPLICATED_KINDS,
-    blocks_drains,
-    containers,
-    min_available,
-    selector_matches,
-    template_labels,
-)
+from docrouter.kinds import REPLICATED_KINDS, replicas
+from docrouter.pod_templates import blocks_drains, containers, min_available, selector_matches, template_labels
 from docrouter.synthesis.apirules import (
     MAX_OBJECT_DATA_BYTES,
     STORAGE_PARAMETERS_MAX,
@@ -135,27 +129,22 @@ def _storage_class_problems(where: str, obj: dict) -> Iterator[Problem]:
 
 def _pdb_problems(objects: list[dict]) -> Iterator[Problem]:
     workloads = [o for o in objects if o.get("kind") in REPLICATED_KINDS]
-    hpas = {}  # (namespace, Deployment name) → the HPA's minReplicas, which replaces the replica count
-    for hpa in (o for o in objects if o.get("kind") == "HorizontalPodAutoscaler"):
-        spec = hpa.get("spec") or {}
-        target = (spec.get("scaleTargetRef") or {}).get("name")
-        hpas[(hpa.get("metadata") or {}).get("namespace"), target] = spec.get("minReplicas", 1)
     for pdb in (o for o in objects if o.get("kind") == "PodDisruptionBudget"):
         minimum = min_available(pdb)
         if minimum is None:
             continue
         namespace = (pdb.get("metadata") or {}).get("namespace")
         for workload in workloads:
-            meta, spec = workload.get("metadata") or {}, workload.get("spec") or {}
+            meta = workload.get("metadata") or {}
             labels = template_labels(workload)
             if meta.get("namespace") != namespace or not selector_matches(pdb["spec"].get("selector"), labels):
                 continue
-            replicas = hpas.get((namespace, meta.get("name")), spec.get("replicas", 1))
-            if isinstance(replicas, int) and blocks_drains(replicas, minimum):
+            count = replicas(workload, objects).count
+            if blocks_drains(count, minimum):
                 yield Problem(
                     ref_of(pdb),
-                    f"minAvailable {minimum} is not below the {replicas} "
-                    f"{'replica' if replicas == 1 else 'replicas'} of {ref_of(workload)}: every node "
+                    f"minAvailable {minimum} is not below the {count} "
+                    f"{'replica' if count == 1 else 'replicas'} of {ref_of(workload)}: every node "
                     "drain would block",
-                    f"lower minAvailable below {replicas} or use maxUnavailable: 1",
+                    f"lower minAvailable below {count} or use maxUnavailable: 1",
                 )

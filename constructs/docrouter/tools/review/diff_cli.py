@@ -11,7 +11,8 @@ from docrouter.exit_codes import FINDINGS, OK, RISK
 from docrouter.output import add_output_arguments, emit, structured
 from docrouter.paths import REPO_ROOT
 from docrouter.synthesis.background import BackgroundSynth, SynthFailed
-from docrouter.tools.review.git import GitError
+from docrouter.tools.review.git import GitError, resolve
+from docrouter.tools.review.hand_edits import add_flags, differing_files, hand_edit_flags
 from docrouter.tools.review.manifests import ManifestError
 from docrouter.tools.review.model import Report
 from docrouter.tools.review.render_json import render_json, report_dict
@@ -29,12 +30,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build_report(repo: Path, base: str | None, head: str | None) -> Report:
-    """With --head both revisions are synthesized from their own sources; otherwise the
+    """With --head: the committed dist/ and clusters/ of both revisions (what Flux applies), with a
+    hand-edit flag for a revision whose committed tree is not a synth of its own sources. Otherwise the
     committed dist/ at base is compared with a fresh synth of the working tree."""
     if head:
         base = base or default_base(repo)
-        old, new = synthesized_trees_at(repo, (base, head))
-        return _diff(old, new, base, head)
+        old, new = committed_tree(repo, base), committed_tree(repo, head)
+        fresh_old, fresh_new = synthesized_trees_at(repo, (base, head))
+        report = _diff(old, new, base, head)
+        flags = hand_edit_flags(head, new, fresh_new)
+        if resolve(repo, base) != resolve(repo, head):
+            flags += hand_edit_flags(base, old, fresh_old)
+        add_flags(report, flags)
+        if differing_files(new, fresh_new):
+            report.sources = _diff(old, fresh_new, base, f"a synth of {head}'s sources")
+        return report
     with BackgroundSynth(repo) as synth:  # runs while the base revision is read and the diff engine loads
         base = base or default_base(repo)
         old = committed_tree(repo, base)

@@ -1,5 +1,10 @@
-"""Revisions of one environment, like `helm history`: every commit that changed
-dist/<env>/ (or clusters/<env>/), numbered from the oldest (1) and listed newest first."""
+"""Revisions of one environment, like `helm history`: the commits on the first-parent line of the branch
+Flux watches (its merges of PRs) that changed dist/<env>/ or clusters/<env>/, listed newest first.
+
+A revision's number is its position on that line, counted from the oldest. The first-parent line only
+grows at its tip (a merge adds one commit there; the side branch's commits never join it), so a later
+merge never renumbers an earlier revision, as `helm history` numbers never change.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from docrouter.tools.review.git import git
+from docrouter.tools.review.git import git, resolve
 
 FIELD_SEPARATOR = "\x1f"
+FLUX_BRANCH = "main"
 
 
 @dataclass(frozen=True)
@@ -46,21 +52,33 @@ def images_at(repo: Path, commit: str, env: str) -> tuple[str, ...]:
     return tuple(sorted(images))
 
 
-def revisions(repo: Path, env: str) -> list[Revision]:
+def watched_ref(repo: Path) -> str:
+    """The branch Flux watches (`flux bootstrap --branch=main`, docs/bootstrap.md): local, else its remote
+    copy, else HEAD (a checkout without it, e.g. a test repository on another branch)."""
+    for ref in (FLUX_BRANCH, f"origin/{FLUX_BRANCH}"):
+        if resolve(repo, ref):
+            return ref
+    return "HEAD"
+
+
+def revisions(repo: Path, env: str, ref: str | None = None) -> list[Revision]:
     log = git(
         repo,
         "log",
+        "--first-parent",  # merges compare with their first parent: a PR's merge is one revision
+        "--reverse",
         f"--format=%H{FIELD_SEPARATOR}%ad{FIELD_SEPARATOR}%an{FIELD_SEPARATOR}%s",
         "--date=format:%Y-%m-%d %H:%M",
+        ref or watched_ref(repo),
         "--",
         *env_paths(env),
     )
     rows = [line.split(FIELD_SEPARATOR, 3) for line in log.splitlines() if line]
-    total = len(rows)
-    return [
-        Revision(total - index, commit, date, author, subject, images_at(repo, commit, env))
-        for index, (commit, date, author, subject) in enumerate(rows)
+    found = [
+        Revision(number, commit, date, author, subject, images_at(repo, commit, env))
+        for number, (commit, date, author, subject) in enumerate(rows, start=1)
     ]
+    return found[::-1]
 
 
 HEADER = f"{'REV':>4}  {'DATE':<16}  {'COMMIT':<10}  {'AUTHOR':<20}  SUBJECT  [IMAGES]"

@@ -93,6 +93,9 @@ class Report:
     base: str
     head: str
     envs: list[EnvReport] = field(default_factory=list)
+    # With two revisions: base's committed tree vs a synth of head's sources, when that differs from
+    # head's committed tree (a hand edit); what the sources would deploy, beside what Flux will apply.
+    sources: Report | None = None
 
     @property
     def risks(self) -> list[RiskFlag]:

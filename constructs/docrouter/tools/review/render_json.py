@@ -17,6 +17,7 @@ def _value(value: object) -> object:
 
 def report_dict(report: Report) -> dict:
     return {
+        "sources": report_dict(report.sources) if report.sources else None,
         "base": report.base,
         "head": report.head,
         "risk_count": len(report.risks),

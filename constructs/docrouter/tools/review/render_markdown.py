@@ -50,6 +50,14 @@ def _env_section(env: EnvReport, detail: bool) -> list[str]:
 def _document(report: Report, detail: bool, objects: bool) -> str:
     lines = [MARKER, f"## Manifest diff `{report.base}` → `{report.head}`", ""]
     lines += _risks(report)
+    if report.sources:
+        lines += [f"### What `{report.head}`'s sources would deploy instead", ""]
+        lines += [f"Compared with `{report.base}` ({counted(len(report.sources.risks), 'risk flag')} there):", ""]
+        lines += [f"- **{e.env}**: {e.summary()}" for e in report.sources.envs if e.changes or e.risks]
+        lines += [
+            f"- `{r.id}` {r.object.env} {_escape(r.object.label())}: {_escape(r.reason)}" for r in report.sources.risks
+        ]
+        lines.append("")
     if not detail:
         lines += [CUT_NOTE, ""]
     for env in report.envs:

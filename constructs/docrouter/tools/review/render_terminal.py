@@ -22,6 +22,10 @@ def render_terminal(report: Report, colour: bool = False) -> str:
             lines.append(f"      do:  {risk.action}")
     else:
         lines.append(paint("no risk flags", "green"))
+    if report.sources:
+        lines.append(paint(f"{report.sources.head} would deploy instead (vs {report.base}):", "bold"))
+        lines += [f"  {e.env}: {e.summary()}" for e in report.sources.envs if e.changes or e.risks]
+        lines += [f"  [{r.id}] {r.object.env}: {r.object.label()}: {r.reason}" for r in report.sources.risks]
     for env in report.envs:
         lines.append("")
         lines.append(paint(f"== {env.env}: {env.summary()}", "bold"))

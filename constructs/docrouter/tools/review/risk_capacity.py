@@ -4,31 +4,14 @@ multi-replica Deployment switched to Recreate."""
 
 from __future__ import annotations
 
-from docrouter.pod_templates import REPLICATED_KINDS, blocks_drains, min_available, selector_matches, template_labels
+from docrouter.kinds import REPLICATED_KINDS, max_unavailable, strategy_type
+from docrouter.pod_templates import blocks_drains, min_available, selector_matches, template_labels
 from docrouter.tools.review.model import ADDED, CHANGED, REMOVED, Manifest, ObjectChange, ObjectKey, RiskFlag, counted
 from docrouter.tools.review.podspec import replica_count
-
-DEFAULT_MAX_UNAVAILABLE = "25%"
-
-
-def _max_unavailable(body: dict) -> object:
-    spec = body.get("spec") or {}
-    if body.get("kind") == "Deployment":
-        strategy = spec.get("strategy") or {}
-        if strategy.get("type", "RollingUpdate") != "RollingUpdate":
-            return None
-        return (strategy.get("rollingUpdate") or {}).get("maxUnavailable", DEFAULT_MAX_UNAVAILABLE)
-    if body.get("kind") == "StatefulSet":
-        return ((spec.get("updateStrategy") or {}).get("rollingUpdate") or {}).get("maxUnavailable", 1)
-    return None
 
 
 def _is_zero(value: object) -> bool:
     return str(value) in ("0", "0%")
-
-
-def _strategy(body: dict) -> str:
-    return str(((body.get("spec") or {}).get("strategy") or {}).get("type", "RollingUpdate"))
 
 
 def _min_available(pdb: Manifest) -> int | None:
@@ -99,7 +82,11 @@ def _pdb_risks(change: ObjectChange, old: dict, new: dict) -> list[RiskFlag]:
 
 def _recreate_risk(key: ObjectKey, old: dict, new: dict) -> RiskFlag | None:
     replicas, _ = replica_count(new[key], new)
-    if key.kind != "Deployment" or _strategy(old[key].body) == "Recreate" or _strategy(new[key].body) != "Recreate":
+    if (
+        key.kind != "Deployment"
+        or strategy_type(old[key].body) == "Recreate"
+        or strategy_type(new[key].body) != "Recreate"
+    ):
         return None
     if replicas < 2:
         return None
@@ -145,7 +132,7 @@ def capacity_risks(changes: list[ObjectChange], old: dict, new: dict) -> list[Ri
         if change.status == CHANGED and change.key.kind in REPLICATED_KINDS:
             recreate = _recreate_risk(key, old, new)
             flags += [recreate] if recreate else []
-            before, after = _max_unavailable(old[key].body), _max_unavailable(new[key].body)
+            before, after = max_unavailable(old[key].body), max_unavailable(new[key].body)
             if before is not None and after is not None and _is_zero(before) and not _is_zero(after):
                 flags.append(
                     RiskFlag(

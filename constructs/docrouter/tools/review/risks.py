@@ -1,33 +1,25 @@
 """Risk flags for one environment: what a reviewer must look at before merging.
 
-Ids are stable (tools and the PR check rely on them): prune-data, immutable-field,
-capacity, security, ingress, network-policy, network-flow, rename.
+Ids are stable (tools and the PR check rely on them); docs/reviewing.md lists every one.
 """
 
 from __future__ import annotations
 
 from docrouter.constants import PRUNE_ANNOTATION
+from docrouter.kinds import kind_of
 from docrouter.tools.review.model import ADDED, CHANGED, REMOVED, Manifest, ObjectChange, ObjectKey, RiskFlag
 from docrouter.tools.review.risk_capacity import capacity_risks
 from docrouter.tools.review.risk_immutable import immutable_field_risks
 from docrouter.tools.review.risk_netflow import network_flow_risks
+from docrouter.tools.review.risk_platform import environment_removed_risk, platform_risks
 from docrouter.tools.review.risk_security import security_risks
+from docrouter.tools.review.risk_traffic import traffic_risks
 
-DATA_KINDS = {
-    "PersistentVolumeClaim": "its volume and the data on it",
-    "StatefulSet": "its pods (and, with a Delete retention policy, their volumes)",
-    # The operator deletes the database's StatefulSet with it (owner reference).
-    "MongoDBCommunity": "the replica set's StatefulSet and pods (volumes stay, retention Retain)",
-    "Namespace": "every object inside it",
-    "StorageClass": "the class volumes are provisioned from",
-    "CustomResourceDefinition": "every custom resource of that type, cluster-wide",
-    "Secret": "credentials workloads read",
-}
 RENAME_EXCLUDED = {"Job"}  # a Job with a new name is a new run: add + remove
 
 
 def _prune_risk(removed: Manifest) -> RiskFlag:
-    holds = DATA_KINDS[removed.key.kind]
+    holds = kind_of(removed.key.kind).prune_deletes
     if removed.annotations.get(PRUNE_ANNOTATION) == "disabled":
         return RiskFlag(
             "prune-data",
@@ -112,7 +104,8 @@ def _ingress_risks(change: ObjectChange, old: dict, new: dict) -> list[RiskFlag]
 def env_risks(changes: list[ObjectChange], old: dict, new: dict) -> list[RiskFlag]:
     renames = find_renames(changes, old, new)
     renamed_away = {gone for gone, _ in renames}
-    flags = [
+    flags = environment_removed_risk(old, new)
+    flags += [
         RiskFlag(
             "rename",
             came,
@@ -123,7 +116,7 @@ def env_risks(changes: list[ObjectChange], old: dict, new: dict) -> list[RiskFla
         for gone, came in renames
     ]
     for change in changes:
-        if change.status == REMOVED and change.key.kind in DATA_KINDS:
+        if change.status == REMOVED and kind_of(change.key.kind).prune_deletes:
             flags.append(_prune_risk(old[change.key]))
         if change.key.kind == "Ingress" and change.status != ADDED:
             flags += _ingress_risks(change, old, new)
@@ -138,6 +131,8 @@ def env_risks(changes: list[ObjectChange], old: dict, new: dict) -> list[RiskFla
                 )
             )
     flags += immutable_field_risks(changes, new)
+    flags += traffic_risks(changes, old, new)
+    flags += platform_risks(changes, old, new)
     flags += capacity_risks(changes, old, new)
     flags += security_risks(changes, old, new)
     flags += network_flow_risks(old, new)

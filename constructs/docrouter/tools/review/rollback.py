@@ -10,12 +10,14 @@ the rollback is refused (with the commits to revert), leaving the working tree a
 
 from __future__ import annotations
 
+import re
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from docrouter.paths import ENVIRONMENTS_DIR, REPO_ROOT, environment_sources
-from docrouter.synthesis.background import BackgroundSynth
+from docrouter.synthesis.background import BackgroundSynth, SynthFailed
 from docrouter.tools.review.core import diff_manifests
 from docrouter.tools.review.git import dirty_paths, files_at, git, path_exists, resolve
 from docrouter.tools.review.history import env_paths, revisions
@@ -116,6 +118,23 @@ def _refuse_code_drift(repo: Path, target: Target, env: str, mismatches: list[st
     )
 
 
+def _synth_refusal(repo: Path, target: Target, env: str, exc: SynthFailed) -> RollbackRefused:
+    """Today's synth refuses the restored sources: one line with the reason (no temporary or absolute paths,
+    no "Fix:" meant for a fresh edit — new credentials would be wrong for a rollback) and advice that fits."""
+    lines = [line.strip() for line in str(exc).splitlines()[1:] if line.strip()]
+    reason = next(
+        (line for line in lines if line.startswith(("synth failed:", "environment '"))), lines[0] if lines else ""
+    )
+    reason = reason.removeprefix("synth failed: ").split(" Fix:")[0]
+    reason = re.sub(rf"{re.escape(str(repo))}/?|{re.escape(tempfile.gettempdir())}/\S*", "", reason).rstrip(".")
+    reason = reason if len(reason) <= 300 else reason[:299] + "…"
+    return RollbackRefused(
+        f"{target.label()} cannot be rebuilt by today's code, which refuses its sources ({reason}): a rollback "
+        f"restores only {env}'s own files, not the code or .sops.yaml they were written for. Pick a later revision "
+        f"from `make history ENV={env}`, or revert the change that refuses them (git revert) and roll back again."
+    )
+
+
 def rollback(repo: Path, env: str, to: str, confirm: Callable[[Report], bool]) -> str:
     """Create the rollback commit and return its id; RollbackRefused says why not."""
     dirty = dirty_paths(repo)
@@ -132,7 +151,10 @@ def rollback(repo: Path, env: str, to: str, confirm: Callable[[Report], bool]) -
         raise RollbackRefused(f"{env} is already at {target.label()}: nothing to roll back.")
     restore(repo, target.commit, env)
     try:
-        mismatches = synth_mismatches(repo, target.commit, env)
+        try:
+            mismatches = synth_mismatches(repo, target.commit, env)
+        except SynthFailed as exc:
+            raise _synth_refusal(repo, target, env, exc) from None
         if mismatches:
             raise _refuse_code_drift(repo, target, env, mismatches)
         if not confirm(report):

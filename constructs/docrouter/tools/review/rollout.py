@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 
+from docrouter.kinds import DEFAULT_SURGE, DEFAULT_UNAVAILABLE
 from docrouter.quantities import format_cpu, format_memory
 from docrouter.tools.review.model import Manifest, counted
 from docrouter.tools.review.podspec import pod_requests, replica_count
 
-DEFAULT_SURGE = DEFAULT_UNAVAILABLE = "25%"
 MAX_ROUNDS_SHOWN = 3
 
 
@@ -61,7 +61,7 @@ def _steps_text(rounds: list[str]) -> str:
 def explain_rollout(deployment: Manifest, objects: dict) -> str:
     replicas, managed = replica_count(deployment, objects)
     count = counted(replicas, "replica")
-    if managed and "replicas" not in (deployment.body.get("spec") or {}):
+    if managed:
         count += " (HPA-managed, minReplicas)"
     strategy = (deployment.body.get("spec") or {}).get("strategy") or {}
     if strategy.get("type") == "Recreate":

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from docrouter.kinds import LONG_RUNNING_KINDS, max_unavailable, replicas, strategy_type
 from docrouter.pod_templates import unpinned
 from docrouter.synthesis.checks import is_sops_encrypted
 from docrouter.tools.validate.inventory import Inventory
 from docrouter.tools.validate.model import Document, Finding, object_finding
 from docrouter.tools.validate.pod_security import pod_security_problems
 from docrouter.tools.validate.rules import EXEMPTIBLE_PREFIXES, EXEMPTION_PREFIX, RULES
-from docrouter.tools.validate.workloads import LONG_RUNNING_KINDS, WORKLOAD_KINDS, containers, pod_spec
+from docrouter.tools.validate.workloads import WORKLOAD_KINDS, containers, pod_spec
 
 RESOURCE_FIELDS = ("requests.cpu", "requests.memory", "limits.cpu", "limits.memory")
 
@@ -46,19 +47,17 @@ def image_problems(doc: Document) -> list[str]:
     return problems
 
 
-def max_unavailable_problems(doc: Document, hpa_minimums: dict) -> list[str]:
+def max_unavailable_problems(doc: Document, objects: list[dict]) -> list[str]:
     if doc.kind != "Deployment":
         return []
-    spec = doc.obj.get("spec") or {}
-    replicas = spec.get("replicas", hpa_minimums.get((doc.namespace, doc.name), 1))
-    if not isinstance(replicas, int) or replicas < 2:
+    count = replicas(doc.obj, objects).count
+    if count < 2:
         return []
-    strategy = spec.get("strategy") or {}
-    if strategy.get("type") == "Recreate":
-        return [f"{replicas} replicas with strategy Recreate (every pod goes down at once)"]
-    max_unavailable = (strategy.get("rollingUpdate") or {}).get("maxUnavailable", "25%")
-    if max_unavailable not in (0, "0", "0%"):
-        return [f"{replicas} replicas with maxUnavailable {max_unavailable}"]
+    if strategy_type(doc.obj) == "Recreate":
+        return [f"{count} replicas with strategy Recreate (every pod goes down at once)"]
+    unavailable = max_unavailable(doc.obj)
+    if unavailable not in (0, "0", "0%"):
+        return [f"{count} replicas with maxUnavailable {unavailable}"]
     return []
 
 
@@ -72,10 +71,7 @@ POD_RULES: dict[str, tuple[Callable[[Document], list[str]], str]] = {
 
 def check_policy(inventory: Inventory) -> list[Finding]:
     findings: list[Finding] = []
-    hpa_minimums = {}
-    for hpa in inventory.of_kind("HorizontalPodAutoscaler"):
-        spec = hpa.obj.get("spec") or {}
-        hpa_minimums[(hpa.namespace, (spec.get("scaleTargetRef") or {}).get("name"))] = spec.get("minReplicas", 1)
+    hpas = [hpa.obj for hpa in inventory.of_kind("HorizontalPodAutoscaler")]
     for doc in inventory.of_kind(*WORKLOAD_KINDS):
         if not pod_spec(doc):
             continue  # schema checks report a workload without a pod template
@@ -83,7 +79,7 @@ def check_policy(inventory: Inventory) -> list[Finding]:
             problems = problems_of(doc)
             if problems:
                 findings.append(object_finding(doc, rule, "; ".join(problems), fix))
-        problems = max_unavailable_problems(doc, hpa_minimums)
+        problems = max_unavailable_problems(doc, hpas)
         if problems:
             fix = "set strategy.rollingUpdate.maxUnavailable: 0 (and maxSurge: 1)"
             findings.append(object_finding(doc, "policy/max-unavailable", "; ".join(problems), fix))

@@ -11,7 +11,6 @@ from docrouter.tools.validate.model import Document
 
 # Selectors may also match pods an operator creates from a custom resource (operated.py).
 POD_OWNER_KINDS = WORKLOAD_KINDS + tuple(OPERATED_KINDS)
-LONG_RUNNING_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod")
 
 
 def pod_template(doc: Document) -> dict | None:
