@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import re
 import subprocess
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -53,8 +53,8 @@ TRAILER_OF, TRAILER_ENV, TRAILER_LAYER, TRAILER_REASON, TRAILER_PR = (
 # the Ready condition's reason as the event's: kustomization_controller.go `event`; values from fluxcd/pkg
 # apis/meta). Others (ArtifactFailed, DependencyNotReady, AccessDenied, …) are about the cluster or source.
 ROLLOUT_FAILURES = ("HealthCheckFailed", "ReconciliationFailed", "BuildFailed")
-# Flux's revision of a Git artifact: `<branch>@sha1:<commit>` (source-controller v1.8.5), or `sha1:<commit>`.
-FLUX_REVISION = re.compile(r"^(?:(?P<ref>[^@\s]+)@)?sha1:(?P<commit>[0-9a-f]{40})$")
+# Flux's revision of a Git artifact: `<branch>@sha1:<commit>` or `sha1:<commit>` (fluxcd/pkg git/git.go).
+FLUX_REVISION = re.compile(r"^(?:[^@\s]+@)?sha1:(?P<commit>[0-9a-f]{40})$")
 # Go's time.Duration text as Flux writes `timeout`/`retryInterval` (e.g. 5m, 1h30m, 90s).
 GO_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|m|s|ms)")
 DURATION_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
@@ -84,7 +84,6 @@ class Event:
     reason: str
     message: str
     timestamp: datetime
-    ref: str | None = field(default=None)
 
 
 def parse_event(payload: object) -> Event | str:
@@ -112,7 +111,7 @@ def parse_event(payload: object) -> Event | str:
     if timestamp.tzinfo is None:
         return "the event's timestamp has no time zone"
     reason, message = str(payload.get("reason", "")), " ".join(str(payload.get("message", "")).split())
-    return Event(env, layer, revision["commit"], reason, message, timestamp, revision["ref"])
+    return Event(env, layer, revision["commit"], reason, message, timestamp)
 
 
 def go_duration(text: str) -> timedelta | None:
