@@ -107,6 +107,7 @@ ENVIRONMENT_ROWS = {
         else f"{e.mongodb.replicas} member{'s' * (e.mongodb.replicas > 1)}, {e.mongodb.storage_size}"
     ),
     "alerts": lambda e: f"Slack `{e.notifications.slack_channel}`" if e.notifications else "off",
+    "auto-rollback": lambda e: "on" if e.auto_rollback_on else "off",
 }
 
 

@@ -70,6 +70,16 @@ COMMANDS = {
         "Restore dist/<env>/ and the environment file to an earlier revision as a new commit, after showing the diff.",
         ("main.py rollback --env production --to 3", "main.py rollback --env staging --to abc1234 --yes"),
     ),
+    "auto-rollback": Command(
+        "docrouter.tools.review.auto_rollback_cli",
+        "decide and record an automatic rollback (.github/workflows/auto-rollback.yml)",
+        "The steps of the auto-rollback workflow: decide whether a Flux failure event reverts its revision "
+        "(docs/reviewing.md, 'Automatic rollback'), then reword the `make rollback` commit and the PR comment.",
+        (
+            "main.py auto-rollback decide --event event.json --pulls pulls.json --out decision.json",
+            "main.py auto-rollback record --decision decision.json",
+        ),
+    ),
     "kind": Command(
         "docrouter.tools.kind.cli",
         "local Kind cluster: up, secrets, deploy, status, down",

@@ -210,6 +210,9 @@ class Environment(Frozen):
     cors_origins_extra: list[str] = Field(default_factory=list)
     notifications: Notifications | None = None
     migration: Migration = Migration()
+    # Revert a merged revision whose rollout fails (docs/reviewing.md, "Automatic rollback").
+    # Unset: on for the cloud environments, off for Kind (see auto_rollback_on).
+    auto_rollback: bool | None = None
 
     @model_validator(mode="after")
     def _public_names_for_tls(self) -> Environment:
@@ -260,6 +263,20 @@ class Environment(Frozen):
                 "constructs/docrouter/providers.py when the provider's calendar changes"
             )
         return self
+
+    @model_validator(mode="after")
+    def _auto_rollback_needs_git(self) -> Environment:
+        if self.provider == "kind" and self.auto_rollback:
+            raise ValueError(
+                "auto_rollback: true is not possible on Kind: its Flux applies the OCI artifact `make kind-deploy` "
+                "pushes, not a Git revision the repository could revert; remove auto_rollback (Kind's default is off)"
+            )
+        return self
+
+    @property
+    def auto_rollback_on(self) -> bool:
+        """Whether Flux dispatches this environment's failed layers to .github/workflows/auto-rollback.yml."""
+        return self.auto_rollback if self.auto_rollback is not None else self.provider != "kind"
 
     @property
     def tls(self) -> bool:

@@ -168,6 +168,11 @@ AGE_SECRET_NAME = "sops-age"
 AGE_SECRET_KEY = "age.agekey"
 # Flux's Slack alerts read the webhook URL from this Secret (created once by hand, see config.py).
 SLACK_WEBHOOK_SECRET = "slack-webhook"
+# Flux's githubdispatch Provider (auto-rollback) reads the repository address and a GitHub token from
+# this Secret, a SOPS file under secrets/<env>/flux-system/ (tools/secrets/catalog.py).
+GITHUB_DISPATCH_SECRET = "github-dispatch"
+# The key of the auto-rollback Alert's eventMetadata that names the environment (one workflow serves them all).
+AUTO_ROLLBACK_ENV_KEY = "env"
 
 # --- Kind's local OCI registry (the standard kind local-registry recipe) ----------------
 # Inside the cluster it is kind-registry:5000 (clusters/kind/source.yaml uses that);

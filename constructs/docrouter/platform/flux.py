@@ -16,6 +16,7 @@ from cdk8s import App, Chart
 from docrouter import constants as c
 from docrouter.config import Environment
 from docrouter.constants import FLUX_NAMESPACE
+from docrouter.platform.auto_rollback import auto_rollback_objects
 from docrouter.platform.infrastructure import helm_charts
 from docrouter.platform.typed import (
     Alert,
@@ -111,5 +112,7 @@ def cluster_objects(env: Environment, present_layers: list[str]) -> dict[str, di
         files["source.yaml"] = kind_source()
     for obj in notifications(env):
         files[f"notification-{obj['kind'].lower()}.yaml"] = obj
+    for obj in auto_rollback_objects(env, [k["metadata"]["name"] for k in kustomizations(env, present_layers)]):
+        files[f"auto-rollback-{obj['kind'].lower()}.yaml"] = obj
     chart = Chart(App(), "clusters", disable_resource_name_hashes=True)
     return {name: typed_object(chart, name, obj).to_json() for name, obj in sorted(files.items())}

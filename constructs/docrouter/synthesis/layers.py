@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from docrouter.constants import APP_NAMESPACE, MIGRATION_WAIT_SECONDS, MONGODB_NAMESPACE
+from docrouter.constants import APP_NAMESPACE, FLUX_NAMESPACE, MIGRATION_WAIT_SECONDS, MONGODB_NAMESPACE
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ LAYERS: tuple[Layer, ...] = (
         "infrastructure/controllers",
         "namespaces, storage class, ingress-nginx, cert-manager, the MongoDB operator, metrics-server (Helm)",
         timeout="10m",  # Helm installs, CRDs, a cloud load balancer
+        # The auto-rollback dispatch token: first layer, so alerts work for every later one.
+        secret_namespaces=(FLUX_NAMESPACE,),
     ),
     Layer(
         "infra-configs",

@@ -26,10 +26,15 @@ class Revision:
     author: str
     subject: str
     images: tuple[str, ...]
+    # Set for an automatic rollback: "<revision number> <commit>" of what it undid (auto_rollback.py).
+    auto_rollback_of: str = ""
+
+    def described(self) -> str:
+        return f"{self.subject}  (auto-rollback of {self.auto_rollback_of})" if self.auto_rollback_of else self.subject
 
     def line(self) -> str:
         images = ", ".join(self.images) or "-"
-        return f"{self.number:>4}  {self.date}  {self.commit[:10]}  {self.author:<20}  {self.subject}  [{images}]"
+        return f"{self.number:>4}  {self.date}  {self.commit[:10]}  {self.author:<20}  {self.described()}  [{images}]"
 
 
 def env_paths(env: str) -> list[str]:

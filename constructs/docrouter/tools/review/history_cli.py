@@ -11,6 +11,7 @@ from docrouter.environment_files import known_environment
 from docrouter.exit_codes import FINDINGS
 from docrouter.output import add_output_arguments, emit, markdown_table, structured
 from docrouter.paths import REPO_ROOT
+from docrouter.tools.review.auto_rollback import with_auto_rollbacks
 from docrouter.tools.review.git import GitError
 from docrouter.tools.review.history import HEADER, Revision, revisions
 
@@ -26,14 +27,14 @@ def render(found: list[Revision], fmt: str) -> str:
         return structured([{**asdict(r), "images": list(r.images)} for r in found], fmt)
     if fmt == "markdown":
         header = ("revision", "date", "commit", "author", "subject", "images")
-        rows = [(r.number, r.date, r.commit[:10], r.author, r.subject, ", ".join(r.images) or "-") for r in found]
+        rows = [(r.number, r.date, r.commit[:10], r.author, r.described(), ", ".join(r.images) or "-") for r in found]
         return "\n".join(markdown_table(header, rows))
     return "\n".join([HEADER, *(r.line() for r in found)])
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        found = revisions(Path(args.repo), args.env)
+        found = with_auto_rollbacks(Path(args.repo), revisions(Path(args.repo), args.env))
     except GitError as exc:
         print(f"history failed: {exc}", file=sys.stderr)
         return FINDINGS

@@ -22,6 +22,8 @@ class SecretKey:
     generated: bool = False
     # Required in the cloud environments but optional on a laptop (`make kind-secrets`).
     optional_on_kind: bool = False
+    # The shortest real value: shorter is still the CHANGE-ME placeholder (`make validate` says so).
+    min_length: int = 0
 
     def required_on(self, provider: str) -> bool:
         return self.required and not (provider == "kind" and self.optional_on_kind)
@@ -76,8 +78,28 @@ MONGODB_SECRET_KEYS = tuple(
     for user, key in c.MONGODB_USER_PASSWORD_KEYS.items()
 )
 
+# Read by Flux's githubdispatch Provider (notification-controller v1.8.4, internal/server/event_handlers.go:
+# `address` replaces spec.address, `token` authenticates). Nobody can generate either: secrets-init writes CHANGE-ME.
+GITHUB_DISPATCH_KEYS = (
+    SecretKey(
+        "address",
+        "the repository Flux dispatches to, https://github.com/<owner>/<repo> (this one)",
+        True,
+        min_length=len("https://github.com/o/r"),
+    ),
+    # GitHub's token formats (github.blog 2021-04-05, "Behind GitHub's new authentication token formats"):
+    # ghp_/ghs_ tokens are 40 characters, fine-grained github_pat_ tokens 93.
+    SecretKey(
+        "token",
+        "GitHub token that may send repository_dispatch there (fine-grained: Contents read and write)",
+        True,
+        min_length=40,
+    ),
+)
+
 # Secret name → (namespace, keys).
 SECRETS = {
     c.APP_SECRET_NAME: (c.APP_NAMESPACE, APP_SECRET_KEYS),
     c.MONGODB_SECRET_NAME: (c.MONGODB_NAMESPACE, MONGODB_SECRET_KEYS),
+    c.GITHUB_DISPATCH_SECRET: (c.FLUX_NAMESPACE, GITHUB_DISPATCH_KEYS),
 }

@@ -45,8 +45,14 @@ def encrypted_environment(env_name: str, action: str) -> Environment:
 
 
 def secrets_of(env: Environment) -> list[str]:
-    """The Secrets the environment reads: the app's, and the database's when it runs in the cluster."""
-    return [name for name in SECRETS if name != c.MONGODB_SECRET_NAME or env.mongodb.mode == "in-cluster"]
+    """The Secrets the environment reads: the app's, the database's when it runs in the cluster,
+    the auto-rollback dispatch token's when auto_rollback is on."""
+    wanted = {c.MONGODB_SECRET_NAME: env.mongodb.mode == "in-cluster", c.GITHUB_DISPATCH_SECRET: env.auto_rollback_on}
+    return [name for name in SECRETS if wanted.get(name, True)]
+
+
+# MONGODB_URI in the app's Secret holds the database's generated app password: created together or not at all.
+CREATED_TOGETHER = (c.APP_SECRET_NAME, c.MONGODB_SECRET_NAME)
 
 
 def init(root: Path, env_name: str, force: bool = False) -> list[Path]:
@@ -59,13 +65,17 @@ def init(root: Path, env_name: str, force: bool = False) -> list[Path]:
         if len(existing) == len(names):
             print(f"{env.name}: every Secret exists already; change values with `make secrets-edit ENV={env.name}`.")
             return []
-        missing = ", ".join(str(paths[n].relative_to(root)) for n in names if n not in existing)
-        raise SecretsError(
-            f"{env.name}: {missing} is missing but {', '.join(str(paths[n].relative_to(root)) for n in existing)} "
-            "exists. They are created together so MONGODB_URI holds the database's app password. "
-            f"Fix: `make secrets-init ENV={env.name} FORCE=1` creates all of them afresh (new credentials), "
-            f"or `make secrets-edit ENV={env.name} SECRET=<name>` after copying the values by hand."
-        )
+        tied_existing = [n for n in CREATED_TOGETHER if n in existing]
+        tied_missing = [n for n in CREATED_TOGETHER if n in names and n not in existing]
+        if tied_existing and tied_missing:
+            raise SecretsError(
+                f"{env.name}: {', '.join(str(paths[n].relative_to(root)) for n in tied_missing)} is missing but "
+                f"{', '.join(str(paths[n].relative_to(root)) for n in tied_existing)} exists. They are created "
+                "together so MONGODB_URI holds the database's app password. "
+                f"Fix: `make secrets-init ENV={env.name} FORCE=1` creates all of them afresh (new credentials), "
+                f"or `make secrets-edit ENV={env.name} SECRET=<name>` after copying the values by hand."
+            )
+        names = [n for n in names if n not in existing]  # the missing ones share no value with the others
     generated = {name: random_value(name) for name in generated_keys()}
     replicas = env.mongodb.replicas if env.mongodb.mode == "in-cluster" else None
     # Encrypt everything before writing anything: the files must not end up half old, half new.

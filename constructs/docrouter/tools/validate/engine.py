@@ -13,6 +13,7 @@ from docrouter.tools.validate.inventory import Inventory, load_inventory
 from docrouter.tools.validate.lifecycle import check_kubernetes_support
 from docrouter.tools.validate.model import SEVERITY_ORDER, Finding, file_finding
 from docrouter.tools.validate.netpol_flow import check_netpol_flow
+from docrouter.tools.validate.placeholders import check_placeholders
 from docrouter.tools.validate.policy import check_policy
 from docrouter.tools.validate.references import check_references
 from docrouter.tools.validate.schema import check_schemas
@@ -29,6 +30,7 @@ CHECKS: tuple[Callable[[Inventory], list[Finding]], ...] = (
     check_netpol_flow,
     check_sops_secrets,
     check_kubernetes_support,
+    check_placeholders,
 )
 
 

@@ -20,4 +20,5 @@ EXTERNAL_SECRETS: dict[tuple[str, str], str] = {
     },
     (c.FLUX_NAMESPACE, c.AGE_SECRET_NAME): "the age key Flux decrypts SOPS files with, created once per cluster",
     (c.FLUX_NAMESPACE, c.SLACK_WEBHOOK_SECRET): "the Slack webhook URL of Flux alerts, created once by hand",
+    (c.FLUX_NAMESPACE, c.GITHUB_DISPATCH_SECRET): "the auto-rollback dispatch token: a SOPS file (`make secrets-init`)",
 }

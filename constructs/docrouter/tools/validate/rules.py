@@ -48,6 +48,7 @@ RULES: dict[str, str] = {
     " (error once .sops.yaml has real recipients)",
     "sops/recipients": "a SOPS Secret is not encrypted for exactly the age recipients .sops.yaml names",
     "lifecycle/kubernetes-support": "the Kubernetes version is within 60 days of, or past, its end of standard support",
+    "sops/placeholder": "a value a person must supply is missing, or still the CHANGE-ME `make secrets-init` wrote",
     "drift/added": "a file in dist/ or clusters/ that synth does not produce (hand-added)",
     "drift/removed": "a file synth produces that is missing from dist/ or clusters/",
     "drift/changed": "a file in dist/ or clusters/ that differs from a fresh synth (hand-edited)",
