@@ -19,6 +19,8 @@ FLUX_NAMESPACE = "flux-system"
 
 # --- The app ----------------------------------------------------------------------
 PART_OF = "doc-router"
+# The label every object of ours carries (Kubernetes' recommended app.kubernetes.io/part-of).
+PART_OF_LABEL = {"app.kubernetes.io/part-of": PART_OF}
 FRONTEND_IMAGE = "ghcr.io/analytiq-hub/doc-router-frontend"
 BACKEND_IMAGE = "ghcr.io/analytiq-hub/doc-router-backend"
 FRONTEND_PORT = 3000
