@@ -15,7 +15,6 @@ from docrouter import constants as c
 from docrouter.config import InClusterMongoDB, load_environment
 from docrouter.runner import CommandError, run
 from docrouter.tools.kind.cluster import NODE_IMAGE
-from docrouter.tools.kind.workspace import ARTIFACT_TAG, REGISTRY_NAME, REGISTRY_PORT, SOURCE_NAME
 from docrouter.tools.secrets import sops
 from docrouter.tools.secrets.agekeys import generate_identity
 from docrouter.tools.secrets.catalog import APP_SECRET_KEYS, SECRETS
@@ -239,6 +238,6 @@ def test_flux_source_for_kind_points_at_the_registry_the_loop_pushes_to():
     if not source.exists():
         pytest.skip("clusters/kind/source.yaml is not synthesized in this checkout yet")
     repository = next(d for d in yaml.safe_load_all(source.read_text()) if d and d["kind"] == "OCIRepository")
-    assert repository["metadata"]["name"] == SOURCE_NAME
-    assert repository["spec"]["url"] == f"oci://{REGISTRY_NAME}:{REGISTRY_PORT}/{SOURCE_NAME}"
-    assert repository["spec"]["ref"]["tag"] == ARTIFACT_TAG
+    assert repository["metadata"]["name"] == c.KIND_SOURCE_NAME
+    assert repository["spec"]["url"] == f"oci://{c.KIND_REGISTRY_NAME}:{c.KIND_REGISTRY_PORT}/{c.KIND_SOURCE_NAME}"
+    assert repository["spec"]["ref"]["tag"] == c.KIND_ARTIFACT_TAG

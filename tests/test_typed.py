@@ -6,9 +6,6 @@ CRDs): these tests feed it objects the API server would refuse and objects it ac
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 import yaml
 from cdk8s import ApiObject, App, Chart, JsonPatch
@@ -201,10 +198,8 @@ def test_a_dict_shared_by_two_objects_prints_no_yaml_anchors():
     assert "&id" not in text and "*id" not in text
 
 
-def test_every_custom_kind_has_a_crd_schema():
-    folder = Path(os.environ.get("CRD_SCHEMAS", ".cache/crd-schemas"))
-    if not folder.is_dir():
-        pytest.skip(f"CRD_SCHEMAS folder {folder} not found (run `make crd-schemas`)")
+def test_every_custom_kind_has_a_crd_schema(crd_schemas):
+    folder = crd_schemas
     custom = [cls for cls in KINDS.values() if "." in cls.API_VERSION.partition("/")[0]]
     custom = [cls for cls in custom if not cls.API_VERSION.partition("/")[0].endswith(".k8s.io")]
     assert {cls.KIND for cls in custom} >= {"HelmRelease", "Kustomization", "MongoDBCommunity", "MongoDBSearch"}
@@ -224,9 +219,7 @@ def test_every_builtin_kind_exists_in_kubernetes_1_33():
                 assert "has no" not in str(exc), exc
 
 
-def test_misspelt_custom_resource_field_fails_against_its_crd_schema():
-    if not Path(os.environ.get("CRD_SCHEMAS", "")).is_dir():
-        pytest.skip("CRD_SCHEMAS is not a folder: custom resources cannot be schema-checked here")
+def test_misspelt_custom_resource_field_fails_against_its_crd_schema(crd_schemas):
     obj = {
         "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
         "kind": "Kustomization",
@@ -237,9 +230,7 @@ def test_misspelt_custom_resource_field_fails_against_its_crd_schema():
         check_schema(obj, VERSION)
 
 
-def test_flux_objects_in_clusters_are_checked_too(monkeypatch):
-    if not Path(os.environ.get("CRD_SCHEMAS", "")).is_dir():
-        pytest.skip("CRD_SCHEMAS is not a folder: custom resources cannot be schema-checked here")
+def test_flux_objects_in_clusters_are_checked_too(monkeypatch, crd_schemas):
     env = load_environment("kind")
     monkeypatch.setattr(
         "docrouter.platform.flux.kind_source",

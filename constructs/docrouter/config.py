@@ -20,7 +20,7 @@ from docrouter.environment_files import ENV_NAME
 from docrouter.migration_names import migration_job_name
 from docrouter.names import release_version, slug
 from docrouter.paths import ENVIRONMENTS_DIR, REPO_ROOT
-from docrouter.providers import PROVIDERS, ShippedStorageClass
+from docrouter.providers import PROVIDERS, Provider, ShippedStorageClass
 from docrouter.safe_yaml import AliasRejected, DuplicateKey, StrictLoader, syntax_error
 from docrouter.synthesis import apirules
 
@@ -252,6 +252,16 @@ class Environment(Frozen):
         if problems:
             raise ApiRulesRefused(problems)
         return self
+
+    @property
+    def cluster(self) -> Provider:
+        """What the environment's provider is and ships (providers.py), e.g. `env.cluster.is_local`."""
+        return PROVIDERS[self.provider]
+
+    @property
+    def in_cluster_mongodb(self) -> InClusterMongoDB | None:
+        """The database's settings when MongoDB runs in the cluster; None when it runs elsewhere."""
+        return self.mongodb if isinstance(self.mongodb, InClusterMongoDB) else None
 
     @property
     def tls(self) -> bool:

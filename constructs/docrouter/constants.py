@@ -55,7 +55,6 @@ MONGOT_GRPC_PORT = 27028
 # Container names in the operator's StatefulSet; resources are set per container name.
 MONGOD_CONTAINER = "mongod"
 MONGODB_AGENT_CONTAINER = "mongodb-agent"
-MONGOT_CONTAINER = "mongot"
 # One SOPS-encrypted Secret holds every MongoDB user's password, one key per user;
 # the operator derives SCRAM credentials and its own keyfile from them.
 MONGODB_SECRET_NAME = "mongodb-credentials"

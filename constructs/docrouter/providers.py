@@ -27,6 +27,9 @@ class Provider:
     # metrics-server (the resource metrics API an HPA reads): shipped, or installed by synth.
     ships_metrics_server: bool
     source: str
+    # A throwaway cluster on this machine (Kind): one replica of each controller, ingress through the
+    # node's ports, Flux reading a local OCI registry instead of Git, development secrets.
+    is_local: bool = False
 
 
 def _doks(name: str, reclaim: str, fs: str | None) -> tuple[str, ShippedStorageClass]:
@@ -64,5 +67,6 @@ PROVIDERS: dict[str, Provider] = {
         {"standard": ShippedStorageClass("rancher.io/local-path", "Delete", "WaitForFirstConsumer")},
         ships_metrics_server=False,
         source="kind v0.29.0: local-path-provisioner as `standard`; no metrics-server",
+        is_local=True,
     ),
 }
