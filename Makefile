@@ -59,12 +59,13 @@ TEST_ARGS ?=
 test: $(STAMP) ## Run the test suite on every core (offline; e2e tests skip without Docker)
 	$(PY) -m pytest -n auto $(TEST_ARGS)
 
-# Python sources that lint checks; settings live in pyproject.toml ([tool.ruff], [tool.mypy]).
+# Python sources that lint checks; settings live in pyproject.toml ([tool.ruff], [tool.mypy], [tool.importlinter]).
 LINT_PATHS := constructs tests main.py bench
-lint: $(STAMP) ## ruff check, ruff format --check and mypy (cached in .mypy_cache)
+lint: $(STAMP) ## ruff check, ruff format --check, mypy (cached in .mypy_cache), the import layers (lint-imports)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-logo --cache-dir .cache/import-linter
 
 bench: $(STAMP) ## Time and memory of each command as ratios to the cdk8s floor -> bench/results.json
 	$(PY) bench/bench.py

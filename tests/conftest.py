@@ -4,25 +4,70 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 import yaml
 
 from docrouter.config import environment_names, load_environment
+from docrouter.paths import ENVIRONMENTS_DIR
+from docrouter.pod_templates import pod_template
+from docrouter.schemas import crd_schema_folder
 from docrouter.synthesis.synth import KUSTOMIZATION, render, render_clusters
 
 REPO = Path(__file__).resolve().parents[1]
 ENVIRONMENTS = environment_names()
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+# Plain `pytest` runs as `make test` does: the Makefile's CRD_SCHEMAS default is the team's shared folder
+# beside the checkout when it exists, else what `make crd-schemas` downloads.
+_SHARED_SCHEMAS = REPO.parent / "shared" / "schemas"
+os.environ.setdefault("CRD_SCHEMAS", str(_SHARED_SCHEMAS if _SHARED_SCHEMAS.is_dir() else REPO / ".cache/crd-schemas"))
+
+
+@pytest.fixture
+def crd_schemas() -> Path:
+    """The CRD schema folder synth and validate read (docrouter.schemas); the test skips without one."""
+    folder = crd_schema_folder()
+    if not folder.is_dir():
+        pytest.skip(f"CRD schemas not found (CRD_SCHEMAS={os.environ.get('CRD_SCHEMAS')!r}); run `make crd-schemas`")
+    return folder
+
+
+# Shapes of an environment the docs promise but no committed file has, each derived from a committed one
+# (so it follows every change to it): the promise tests (the `manifests` fixture) run on these too.
+FIXTURE_ENVIRONMENTS = {
+    # README "mongodb: {mode: external}": MongoDB run elsewhere, no database layer.
+    "external-db": ("production", lambda data: data.update(mongodb={"mode": "external"})),
+    # No worker: the backend runs its workers in-process.
+    "no-worker": ("kind", lambda data: data.pop("worker")),
+}
+
+
+def fixture_environment_dir() -> Path:
+    """A folder holding every committed environment plus the fixture environments (one per process)."""
+    global _fixture_dir
+    if _fixture_dir is None:
+        _fixture_dir = Path(tempfile.mkdtemp(prefix="docrouter-environments-"))
+        for name in ENVIRONMENTS:
+            shutil.copy(ENVIRONMENTS_DIR / f"{name}.yaml", _fixture_dir)
+        for name, (base, change) in FIXTURE_ENVIRONMENTS.items():
+            data = yaml.safe_load((ENVIRONMENTS_DIR / f"{base}.yaml").read_text())
+            change(data)
+            (_fixture_dir / f"{name}.yaml").write_text(yaml.safe_dump(data))
+    return _fixture_dir
+
+
+_fixture_dir: Path | None = None
 
 
 class Manifests:
     """The objects of one environment, by layer, with lookups tests need."""
 
     def __init__(self, name: str):
-        self.env = load_environment(name)
+        fixture = name in FIXTURE_ENVIRONMENTS
+        self.env = load_environment(name, fixture_environment_dir()) if fixture else load_environment(name)
         self.files = render(self.env)
         self.cluster_files = render_clusters(self.env, self.files)
         self.by_layer: dict[str, list[dict]] = {}
@@ -59,12 +104,9 @@ class Manifests:
             return None
 
     def pod_templates(self) -> list[tuple[dict, dict]]:
-        """(owner, pod template) for every workload."""
-        result = []
-        for o in self.objects:
-            if o["kind"] in ("Deployment", "StatefulSet", "Job", "DaemonSet"):
-                result.append((o, o["spec"]["template"]))
-        return result
+        """(owner, pod template) for every workload, found the way synth's guards and validate find them
+        (pod_templates.py: a CronJob's pods or a bare Pod are walked too)."""
+        return [(o, template) for o in self.objects if (template := pod_template(o)) is not None]
 
 
 # What synth reads and writes: a fresh clone of these must reproduce dist/ and clusters/.
@@ -102,7 +144,7 @@ def manifests_for(name: str) -> Manifests:
     return _cache[name]
 
 
-@pytest.fixture(params=ENVIRONMENTS)
+@pytest.fixture(params=[*ENVIRONMENTS, *FIXTURE_ENVIRONMENTS])
 def manifests(request) -> Manifests:
     return manifests_for(request.param)
 

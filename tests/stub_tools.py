@@ -69,7 +69,7 @@ class StubTools:
             path = self.bin / tool
             path.write_text(STUB.format(python=sys.executable))
             path.chmod(0o755)
-        # Not a tool under test: jsii (cdk8s, imported for the MongoDB URI template) runs on Node.
+        # Not a tool under test: commands that synthesize (validate's drift check, diff) run cdk8s on Node.
         node = shutil.which("node")
         if node:
             (self.bin / "node").symlink_to(node)

@@ -74,7 +74,7 @@ def test_a_plain_secret_in_clusters_is_refused_too(monkeypatch):
     import docrouter.synthesis.synth as synth
 
     leaked = obj("Secret", "slack-webhook", "flux-system", stringData={"address": "https://hooks.slack.com/x"})
-    monkeypatch.setattr(synth, "cluster_objects", lambda env, layers: {"slack-webhook.yaml": leaked})
+    monkeypatch.setattr(synth.FluxChart, "rendered", lambda self: {"slack-webhook.yaml": leaked})
     with pytest.raises(SynthError, match="environment 'staging': Secret flux-system/slack-webhook has plain-text data"):
         synth.render_clusters(load_environment("staging"), {})
 

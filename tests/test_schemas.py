@@ -4,25 +4,15 @@ version the environment pins (strict), custom resources against CRD_SCHEMAS."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from itertools import pairwise
-from pathlib import Path
 
 import jsonschema
 import kubernetes_validate
 import pytest
 
 from conftest import ENVIRONMENTS, REPO, manifests_for
-
-
-def crd_schema_dir() -> Path | None:
-    value = os.environ.get("CRD_SCHEMAS")
-    if not value:
-        return None
-    path = Path(value) if Path(value).is_absolute() else REPO / value
-    return path if path.is_dir() else None
 
 
 def is_custom(obj: dict) -> bool:
@@ -46,10 +36,8 @@ def test_builtin_kinds_match_the_pinned_kubernetes_schema(env):
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_custom_resources_match_their_crd_schemas(env):
-    schemas = crd_schema_dir()
-    if schemas is None:
-        pytest.skip(f"CRD schemas not found (CRD_SCHEMAS={os.environ.get('CRD_SCHEMAS')!r}); run `make crd-schemas`")
+def test_custom_resources_match_their_crd_schemas(env, crd_schemas):
+    schemas = crd_schemas
     m = manifests_for(env)
     custom = [o for o in m.objects if is_custom(o)] + m.flux
     expected = {"HelmRelease", "HelmRepository", "Kustomization"} | ({"ClusterIssuer"} if m.env.tls else set())

@@ -15,7 +15,6 @@ from docrouter import constants as c
 from docrouter.config import InClusterMongoDB, load_environment
 from docrouter.runner import CommandError, run
 from docrouter.tools.kind.cluster import NODE_IMAGE
-from docrouter.tools.kind.workspace import ARTIFACT_TAG, REGISTRY_NAME, REGISTRY_PORT, SOURCE_NAME
 from docrouter.tools.secrets import sops
 from docrouter.tools.secrets.agekeys import generate_identity
 from docrouter.tools.secrets.catalog import APP_SECRET_KEYS, SECRETS
@@ -71,8 +70,11 @@ DB = "secrets/staging/mongodb/mongodb-credentials.sops.yaml"
 
 
 def test_init_creates_every_secret_with_generated_credentials_that_agree(tmp_path, repo, key):
-    # The one run of the real `python main.py secrets` (the others call the CLI in-process).
-    result = secrets_cli(StubTools(tmp_path, tools=()), repo, "init", "--env", "staging", subprocess_run=True)
+    # The one run of the real `python main.py secrets` (the others call the CLI in-process), with no
+    # Node on PATH: it never starts cdk8s (docs/performance.md), so it works without Node.
+    stubs = StubTools(tmp_path, tools=())
+    (stubs.bin / "node").unlink(missing_ok=True)
+    result = secrets_cli(stubs, repo, "init", "--env", "staging", subprocess_run=True)
     assert result.returncode == 0, result.stderr
     app, db = decrypted(repo / APP, key), decrypted(repo / DB, key)
     assert list(app) == [k.name for k in APP_SECRET_KEYS if k.required]  # optional keys are left out
@@ -236,6 +238,6 @@ def test_flux_source_for_kind_points_at_the_registry_the_loop_pushes_to():
     if not source.exists():
         pytest.skip("clusters/kind/source.yaml is not synthesized in this checkout yet")
     repository = next(d for d in yaml.safe_load_all(source.read_text()) if d and d["kind"] == "OCIRepository")
-    assert repository["metadata"]["name"] == SOURCE_NAME
-    assert repository["spec"]["url"] == f"oci://{REGISTRY_NAME}:{REGISTRY_PORT}/{SOURCE_NAME}"
-    assert repository["spec"]["ref"]["tag"] == ARTIFACT_TAG
+    assert repository["metadata"]["name"] == c.KIND_SOURCE_NAME
+    assert repository["spec"]["url"] == f"oci://{c.KIND_REGISTRY_NAME}:{c.KIND_REGISTRY_PORT}/{c.KIND_SOURCE_NAME}"
+    assert repository["spec"]["ref"]["tag"] == c.KIND_ARTIFACT_TAG

@@ -6,12 +6,9 @@ CRDs): these tests feed it objects the API server would refuse and objects it ac
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 import yaml
-from cdk8s import ApiObject, App, Chart
+from cdk8s import ApiObject, App, Chart, JsonPatch
 
 from conftest import ENVIRONMENTS
 from docrouter.config import load_environment
@@ -19,7 +16,7 @@ from docrouter.platform import typed
 from docrouter.platform.k8s import api_object, labels
 from docrouter.platform.typed import KINDS, check_schema, typed_object
 from docrouter.synthesis.checks import SynthError
-from docrouter.synthesis.layer_builders import BUILDERS
+from docrouter.synthesis.layer_builders import CHARTS
 from docrouter.synthesis.layers import LAYERS
 from docrouter.synthesis.synth import build_layers, render_clusters, to_yaml
 from test_bad_input import fresh_copy, run_main, snapshot
@@ -46,7 +43,7 @@ def test_every_object_is_built_by_the_typed_class_of_its_kind(env_name):
     env = load_environment(env_name)
     app = App()
     for layer in LAYERS:
-        BUILDERS[layer.name](Chart(app, layer.name, disable_resource_name_hashes=True), env)
+        CHARTS[layer.name](app, env)
     objects = [o for o in app.node.find_all() if isinstance(o, ApiObject)]
     assert objects
     untyped = [o.node.path for o in objects if type(o) is not KINDS.get((o.api_version, o.kind))]
@@ -60,7 +57,7 @@ def test_cdk8s_own_synth_renders_the_same_objects_as_make_synth(env_name):
     env = load_environment(env_name)
     app = App()
     for layer in LAYERS:
-        BUILDERS[layer.name](Chart(app, layer.name, disable_resource_name_hashes=True), env)
+        CHARTS[layer.name](app, env)
     by_cdk8s = [doc for doc in yaml.safe_load_all(app.synth_yaml()) if doc]
     by_synth = [obj for objects in build_layers(env).values() for obj in objects]
     assert len(by_cdk8s) == len(by_synth)
@@ -153,6 +150,39 @@ def test_a_value_json_cannot_hold_is_one_error_naming_the_object(value, words):
         api_object(chart(), typed.ConfigMap, name="c", namespace="ns", body={"data": {"a": value}})
 
 
+def test_a_charts_namespace_and_labels_reach_its_objects_and_the_objects_own_win():
+    """The cdk8s contract (cdk8s-core src/api-object.ts): chart labels and namespace are merged in."""
+    scope = Chart(App(), "c", namespace="from-chart", labels={"team": "chart", "tier": "chart"})
+    obj = api_object(scope, typed.ConfigMap, name="c", labels={"tier": "own"}, body={"data": {"a": "1"}})
+    expected = {"name": "c", "namespace": "from-chart", "labels": {"team": "chart", "tier": "own"}}
+    assert obj.to_json()["metadata"] == expected
+    named = api_object(scope, typed.ConfigMap, name="d", namespace="own", body={})
+    assert named.to_json()["metadata"]["namespace"] == "own"
+
+
+def test_added_labels_and_json_patches_reach_the_rendered_object():
+    obj = api_object(chart(), typed.Deployment, name="x", namespace="ns", body={"spec": {"replicas": 1}})
+    obj.metadata.add_label("added", "yes")
+    obj.metadata.add_annotation("note", "kept")
+    obj.add_json_patch(JsonPatch.replace("/spec/replicas", 3), JsonPatch.add("/spec/paused", True))
+    rendered = obj.to_json()
+    assert rendered["metadata"]["labels"] == {"added": "yes"}
+    assert rendered["metadata"]["annotations"] == {"note": "kept"}
+    assert rendered["spec"] == {"replicas": 3, "paused": True}
+    assert list(rendered)[:3] == ["apiVersion", "kind", "metadata"]
+
+
+def test_a_layers_chart_gives_its_objects_its_namespace_and_the_part_of_label():
+    env = load_environment("staging")
+    for layer in LAYERS:
+        chart = CHARTS[layer.name](App(), env)
+        for obj in (o.to_json() for o in chart.node.find_all() if isinstance(o, ApiObject)):
+            if chart.namespace:
+                assert obj["metadata"].get("namespace") == chart.namespace, (layer.name, identity(obj))
+            for key, value in (chart.labels or {}).items():
+                assert obj["metadata"]["labels"][key] == value, (layer.name, identity(obj))
+
+
 def test_every_to_json_is_a_fresh_copy():
     obj = api_object(chart(), typed.ConfigMap, name="c", namespace="ns", body={"data": {"a": "1"}})
     obj.to_json()["data"]["a"] = "changed"
@@ -168,10 +198,8 @@ def test_a_dict_shared_by_two_objects_prints_no_yaml_anchors():
     assert "&id" not in text and "*id" not in text
 
 
-def test_every_custom_kind_has_a_crd_schema():
-    folder = Path(os.environ.get("CRD_SCHEMAS", ".cache/crd-schemas"))
-    if not folder.is_dir():
-        pytest.skip(f"CRD_SCHEMAS folder {folder} not found (run `make crd-schemas`)")
+def test_every_custom_kind_has_a_crd_schema(crd_schemas):
+    folder = crd_schemas
     custom = [cls for cls in KINDS.values() if "." in cls.API_VERSION.partition("/")[0]]
     custom = [cls for cls in custom if not cls.API_VERSION.partition("/")[0].endswith(".k8s.io")]
     assert {cls.KIND for cls in custom} >= {"HelmRelease", "Kustomization", "MongoDBCommunity", "MongoDBSearch"}
@@ -191,9 +219,7 @@ def test_every_builtin_kind_exists_in_kubernetes_1_33():
                 assert "has no" not in str(exc), exc
 
 
-def test_misspelt_custom_resource_field_fails_against_its_crd_schema():
-    if not Path(os.environ.get("CRD_SCHEMAS", "")).is_dir():
-        pytest.skip("CRD_SCHEMAS is not a folder: custom resources cannot be schema-checked here")
+def test_misspelt_custom_resource_field_fails_against_its_crd_schema(crd_schemas):
     obj = {
         "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
         "kind": "Kustomization",
@@ -204,9 +230,7 @@ def test_misspelt_custom_resource_field_fails_against_its_crd_schema():
         check_schema(obj, VERSION)
 
 
-def test_flux_objects_in_clusters_are_checked_too(monkeypatch):
-    if not Path(os.environ.get("CRD_SCHEMAS", "")).is_dir():
-        pytest.skip("CRD_SCHEMAS is not a folder: custom resources cannot be schema-checked here")
+def test_flux_objects_in_clusters_are_checked_too(monkeypatch, crd_schemas):
     env = load_environment("kind")
     monkeypatch.setattr(
         "docrouter.platform.flux.kind_source",

@@ -8,7 +8,6 @@ a message naming the environment, the field and the fix.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -18,8 +17,10 @@ from pydantic_core import ErrorDetails
 
 from docrouter import quantities
 from docrouter.environment_files import ENV_NAME
+from docrouter.migration_names import migration_job_name
+from docrouter.names import release_version, slug
 from docrouter.paths import ENVIRONMENTS_DIR, REPO_ROOT
-from docrouter.providers import PROVIDERS, ShippedStorageClass
+from docrouter.providers import PROVIDERS, Provider, ShippedStorageClass
 from docrouter.safe_yaml import AliasRejected, DuplicateKey, StrictLoader, syntax_error
 from docrouter.synthesis import apirules
 
@@ -39,11 +40,6 @@ Quantity = Annotated[str, AfterValidator(_quantity)]
 # vX.Y.Z releases are accepted here. A digest may follow to pin the exact image.
 RELEASE_TAG = r"v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
 ImageTag = Annotated[str, Field(pattern=rf"^{RELEASE_TAG}(@sha256:[0-9a-f]{{64}})?$")]
-
-
-def release_version(image_tag: str) -> str:
-    """The release an image tag names, without its digest (labels and Job names carry this)."""
-    return image_tag.split("@", 1)[0]
 
 
 # RFC 2606 / RFC 6761 names that can never be ours. Let's Encrypt (boulder policy.ValidEmail)
@@ -266,7 +262,7 @@ class Environment(Frozen):
 
     @model_validator(mode="after")
     def _auto_rollback_needs_git(self) -> Environment:
-        if self.provider == "kind" and self.auto_rollback:
+        if self.cluster.is_local and self.auto_rollback:
             raise ValueError(
                 "auto_rollback: true is not possible on Kind: its Flux applies the OCI artifact `make kind-deploy` "
                 "pushes, not a Git revision the repository could revert; remove auto_rollback (Kind's default is off)"
@@ -276,7 +272,25 @@ class Environment(Frozen):
     @property
     def auto_rollback_on(self) -> bool:
         """Whether Flux dispatches this environment's failed layers to .github/workflows/auto-rollback.yml."""
-        return self.auto_rollback if self.auto_rollback is not None else self.provider != "kind"
+        return self.auto_rollback if self.auto_rollback is not None else not self.cluster.is_local
+
+    @model_validator(mode="after")
+    def _api_server_rules(self) -> Environment:
+        """Fields Kubernetes would refuse once synthesized (apirules.py), each named by its field path."""
+        problems = _api_rule_problems(self)
+        if problems:
+            raise ApiRulesRefused(problems)
+        return self
+
+    @property
+    def cluster(self) -> Provider:
+        """What the environment's provider is and ships (providers.py), e.g. `env.cluster.is_local`."""
+        return PROVIDERS[self.provider]
+
+    @property
+    def in_cluster_mongodb(self) -> InClusterMongoDB | None:
+        """The database's settings when MongoDB runs in the cluster; None when it runs elsewhere."""
+        return self.mongodb if isinstance(self.mongodb, InClusterMongoDB) else None
 
     @property
     def tls(self) -> bool:
@@ -285,6 +299,54 @@ class Environment(Frozen):
     @property
     def public_url(self) -> str:
         return f"{'https' if self.tls else 'http'}://{self.ingress.host}"
+
+
+class ApiRulesRefused(ValueError):
+    """Fields the API server would refuse; load_environment shows one line per problem."""
+
+    def __init__(self, problems: list[apirules.Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def _api_rule_problems(env: Environment) -> list[apirules.Problem]:
+    problems: list[apirules.Problem] = []
+    for prefix, component in (("frontend", env.frontend), ("backend", env.backend), ("worker", env.worker)):
+        if component is not None:
+            problems += apirules.requests_limits_problems(f"{prefix}.resources", *_amounts(component.resources))
+    if isinstance(env.mongodb, InClusterMongoDB):
+        for field, spec in (("resources", env.mongodb.resources), ("search_resources", env.mongodb.search_resources)):
+            problems += apirules.requests_limits_problems(f"mongodb.{field}", *_amounts(spec))
+        for field, size in (
+            ("storage_size", env.mongodb.storage_size),
+            ("search_storage_size", env.mongodb.search_storage_size),
+        ):
+            problem = apirules.storage_problem(f"mongodb.{field}", size)
+            problems += [problem] if problem else []
+    for prefix, tag in (("frontend", env.frontend.image_tag), ("backend", env.backend.image_tag)):
+        version = release_version(tag)
+        wrong = apirules.label_value_problem(version)  # the tag is the pods' app.kubernetes.io/version label
+        if wrong:
+            message = f"'{apirules.excerpt(version)}' {wrong} (it becomes a label)"
+            problems.append(
+                apirules.Problem(f"{prefix}.image_tag", message, "use a shorter release tag such as v43.0.0")
+            )
+    try:  # Jobs label their pods with their own name, so it is a label value too (63 characters)
+        job = migration_job_name(env.backend.image_tag, env.migration.attempt)
+        wrong = apirules.label_value_problem(job)
+        job_message = f"the migration Job name '{apirules.excerpt(job)}' {wrong}" if wrong else None
+    except ValueError as exc:
+        job_message = str(exc)
+    if job_message:
+        problems.append(apirules.Problem("backend.image_tag", job_message, "use a shorter release tag such as v43.0.0"))
+    return problems + apirules.ingress_host_problems(env.ingress.host)
+
+
+def _amounts(spec: Resources) -> tuple[dict, dict]:
+    return (
+        {"cpu": spec.requests.cpu, "memory": spec.requests.memory},
+        {"cpu": spec.limits.cpu, "memory": spec.limits.memory},
+    )
 
 
 # An environment file is a few kilobytes; anything near this is a mistake, refused before parsing.
@@ -337,10 +399,6 @@ def load_environment(name: str, directory: Path = ENVIRONMENTS_DIR) -> Environme
         env = Environment.model_validate({"name": name, **raw})
     except ValidationError as exc:
         raise ConfigError(_describe(where, exc)) from None
-    problems = apirules.environment_problems(env)
-    if problems:
-        lines = [f"{where}: field '{p.where}': {p.message}. Fix: {p.fix}." for p in problems[:MAX_ERRORS_SHOWN]]
-        raise ConfigError("\n".join(lines + _more(len(problems))))
     return env
 
 
@@ -374,6 +432,13 @@ def _read_yaml(path: Path, where: str) -> object:
 
 
 def _describe(where: str, exc: ValidationError) -> str:
+    refused = next(
+        (e["ctx"]["error"] for e in exc.errors() if isinstance(e.get("ctx", {}).get("error"), ApiRulesRefused)), None
+    )
+    if refused is not None:
+        problems = refused.problems
+        lines = [f"{where}: field '{p.where}': {p.message}. Fix: {p.fix}." for p in problems[:MAX_ERRORS_SHOWN]]
+        return "\n".join(lines + _more(len(problems)))
     lines = []
     for error in exc.errors()[:MAX_ERRORS_SHOWN]:
         # Drop discriminator tags (e.g. 'in-cluster') so the field path reads like the YAML.
@@ -426,8 +491,3 @@ def _hint(field: str, error: ErrorDetails) -> str:
     if kind == "string_too_long" or kind == "too_long":
         return "shorten the value"
     return "correct the value as described"
-
-
-def slug(value: str) -> str:
-    """A DNS-1123 label fragment: lower case, [a-z0-9-] only."""
-    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")

@@ -19,6 +19,8 @@ FLUX_NAMESPACE = "flux-system"
 
 # --- The app ----------------------------------------------------------------------
 PART_OF = "doc-router"
+# The label every object of ours carries (Kubernetes' recommended app.kubernetes.io/part-of).
+PART_OF_LABEL = {"app.kubernetes.io/part-of": PART_OF}
 FRONTEND_IMAGE = "ghcr.io/analytiq-hub/doc-router-frontend"
 BACKEND_IMAGE = "ghcr.io/analytiq-hub/doc-router-backend"
 FRONTEND_PORT = 3000
@@ -54,7 +56,6 @@ MONGOT_GRPC_PORT = 27028
 # Container names in the operator's StatefulSet; resources are set per container name.
 MONGOD_CONTAINER = "mongod"
 MONGODB_AGENT_CONTAINER = "mongodb-agent"
-MONGOT_CONTAINER = "mongot"
 # One SOPS-encrypted Secret holds every MongoDB user's password, one key per user;
 # the operator derives SCRAM credentials and its own keyfile from them.
 MONGODB_SECRET_NAME = "mongodb-credentials"

@@ -1,8 +1,8 @@
-"""The migration Job's name, apart from migration.py so environment checks (apirules) need no cdk8s."""
+"""The migration Job's name, apart from migration.py so the environment model can check it without cdk8s."""
 
 from __future__ import annotations
 
-from docrouter.config import release_version, slug
+from docrouter.names import release_version, slug
 
 MIGRATION = "migrate"
 

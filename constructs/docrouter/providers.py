@@ -49,6 +49,10 @@ class Provider:
     kubernetes_versions: dict[str, KubernetesSupport]
     kubernetes_source: str
 
+    # A throwaway cluster on this machine (Kind): one replica of each controller, ingress through the
+    # node's ports, Flux reading a local OCI registry instead of Git, development secrets.
+    is_local: bool = False
+
     def support_of(self, minor: str) -> KubernetesSupport | None:
         return self.kubernetes_versions.get(minor)
 
@@ -120,5 +124,6 @@ PROVIDERS: dict[str, Provider] = {
         kubernetes_versions=UPSTREAM,
         # Node images for upstream's maintained minors (github.com/kubernetes-sigs/kind/releases/tag/v0.33.0).
         kubernetes_source="kind v0.33.0 node images, dates from kubernetes.io/releases",
+        is_local=True,
     ),
 }

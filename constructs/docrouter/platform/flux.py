@@ -5,13 +5,15 @@ then applies one Kustomization per layer, each waiting for the one before it:
 controllers → configs → database → pre-deploy (migration Job) → apps.
 Real clusters read the Git repository bootstrap created (GitRepository flux-system);
 Kind reads an OCI artifact of dist/kind pushed to a local registry by `make kind-deploy`.
+`FluxChart` holds them: a cdk8s Chart in flux-system, one file per object.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from cdk8s import App, Chart
+from cdk8s import Chart
+from constructs import Construct
 
 from docrouter import constants as c
 from docrouter.config import Environment
@@ -37,7 +39,7 @@ def _object(of: type[KubeObject], name: str, spec: dict[str, Any]) -> dict[str, 
     return {
         "apiVersion": of.API_VERSION,
         "kind": of.KIND,
-        "metadata": {"name": name, "namespace": FLUX_NAMESPACE},
+        "metadata": {"name": name},  # namespace: FluxChart's
         "spec": spec,
     }
 
@@ -106,13 +108,24 @@ def helm_namespaces(env: Environment) -> list[str]:
 
 
 def cluster_objects(env: Environment, present_layers: list[str]) -> dict[str, dict[str, Any]]:
-    """File name under clusters/<env>/ → object, rendered through the same typed classes as dist/."""
+    """File name under clusters/<env>/ → the object FluxChart builds through the same typed classes as dist/."""
     files = {f"{k['metadata']['name']}.yaml": k for k in kustomizations(env, present_layers)}
-    if env.provider == "kind":
+    if env.cluster.is_local:
         files["source.yaml"] = kind_source()
     for obj in notifications(env):
         files[f"notification-{obj['kind'].lower()}.yaml"] = obj
     for obj in auto_rollback_objects(env, [k["metadata"]["name"] for k in kustomizations(env, present_layers)]):
         files[f"auto-rollback-{obj['kind'].lower()}.yaml"] = obj
-    chart = Chart(App(), "clusters", disable_resource_name_hashes=True)
-    return {name: typed_object(chart, name, obj).to_json() for name, obj in sorted(files.items())}
+    return dict(sorted(files.items()))
+
+
+class FluxChart(Chart):
+    """clusters/<env>/ as a chart: its objects live in flux-system (the chart's namespace)."""
+
+    def __init__(self, scope: Construct, env: Environment, present_layers: list[str]) -> None:
+        super().__init__(scope, "clusters", namespace=FLUX_NAMESPACE, disable_resource_name_hashes=True)
+        self.files = {name: typed_object(self, name, obj) for name, obj in cluster_objects(env, present_layers).items()}
+
+    def rendered(self) -> dict[str, dict[str, Any]]:
+        """File name under clusters/<env>/ → the object as cdk8s renders it."""
+        return {name: obj.to_json() for name, obj in self.files.items()}

@@ -13,9 +13,10 @@ from __future__ import annotations
 from constructs import Construct
 
 from docrouter import constants as c
-from docrouter.config import Environment, release_version
+from docrouter.config import Environment
 from docrouter.constants import MIGRATION_DEADLINE_SECONDS
 from docrouter.migration_names import MIGRATION, migration_job_name
+from docrouter.names import release_version
 from docrouter.platform import typed
 from docrouter.platform.app import AppConfig
 from docrouter.platform.k8s import api_object, container, labels, pod_spec, selector_labels, writable_volumes

@@ -42,21 +42,6 @@ USER_ROLES = {
 }
 
 
-def service_dns() -> str:
-    return f"{c.MONGODB_SERVICE}.{c.MONGODB_NAMESPACE}.svc.cluster.local"
-
-
-def member_host(ordinal: int) -> str:
-    """Pod DNS name the operator gives each member (searchcontroller HostSeeds uses the same)."""
-    return f"{c.MONGODB_NAME}-{ordinal}.{service_dns()}:{c.MONGODB_PORT}"
-
-
-def connection_uri_template(replicas: int) -> str:
-    """What MONGODB_URI in doc-router-secrets looks like: the operator's hosts and replica set name."""
-    hosts = ",".join(member_host(i) for i in range(replicas))
-    return f"mongodb://{c.MONGODB_APP_USER}:<app-password>@{hosts}/?replicaSet={c.MONGODB_NAME}&authSource=admin"
-
-
 def _user(name: str) -> dict[str, Any]:
     return {
         "name": name,

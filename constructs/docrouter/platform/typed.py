@@ -10,8 +10,11 @@ with one line naming the environment, the object and the field path.
 Why not cdk8s' generated L1 classes (`cdk8s_plus_33.k8s.KubeDeployment`, ...): they check the same
 OpenAPI schema, but field by field through typed Python structs, which made every synth about 60 %
 slower (docs/performance.md) and could check only one Kubernetes version. Like those generated
-classes, which override `toJson()` to render their typed props, `KubeObject.to_json` renders the
-checked fields itself: as the construct wrote them, metadata maps sorted as cdk8s sorts them.
+classes, whose `toJson()` starts from `super.toJson()` and merges their props in, `KubeObject.to_json`
+starts from cdk8s' own `ApiObject.to_json()` (apiVersion, kind and metadata: the chart's namespace and
+labels, `metadata.add_label()`, ...), adds the checked fields as the construct wrote them, then applies
+the object's `add_json_patch()` operations (cdk8s-core src/api-object.ts, `toJson`). The fields stay in
+Python, so only metadata crosses into jsii.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from cdk8s import ApiObject, ApiObjectMetadata
+from cdk8s import ApiObject, ApiObjectMetadata, JsonPatch
 from constructs import Construct
 
 from docrouter.identity import api_group, is_builtin_group, ref_of
@@ -39,20 +42,33 @@ class KubeObject(ApiObject):
         KINDS[(cls.API_VERSION, cls.KIND)] = cls
 
     def __init__(self, scope: Construct, id: str, *, obj: dict[str, Any]) -> None:
-        meta = obj["metadata"]
-        metadata = ApiObjectMetadata(name=meta["name"], namespace=meta.get("namespace"))
-        super().__init__(scope, id, api_version=self.API_VERSION, kind=self.KIND, metadata=metadata)
-        sorted_meta = {k: dict(sorted(v.items())) if isinstance(v, dict) else v for k, v in meta.items()}
-        # Kept as JSON text, as crossing into cdk8s would keep it: a value JSON cannot hold fails here,
-        # and every to_json() is a fresh copy (a dict shared between objects would print as a YAML
-        # anchor and alias, and a caller's edit would change the object).
+        meta = dict(obj["metadata"])
+        unknown = sorted(set(meta) - _METADATA_FIELDS)
+        if unknown:
+            supported = ", ".join(sorted(_METADATA_FIELDS))
+            raise ValueError(f"{ref_of(obj)}: metadata.{unknown[0]} is not supported; use only {supported}")
+        # cdk8s merges the chart's namespace and labels into this metadata (props win), as for any ApiObject.
+        super().__init__(scope, id, api_version=self.API_VERSION, kind=self.KIND, metadata=ApiObjectMetadata(**meta))
+        self._patches: list[JsonPatch] = []
+        # The fields after metadata are kept as JSON text, as crossing into cdk8s would keep them: a value
+        # JSON cannot hold fails here, and every to_json() is a fresh copy (a dict shared between objects
+        # would print as a YAML anchor and alias, and a caller's edit would change the object).
         try:
-            self._text = json.dumps({**obj, "metadata": sorted_meta}, allow_nan=False)
+            self._text = json.dumps({k: v for k, v in obj.items() if k not in _HEAD}, allow_nan=False)
         except (TypeError, ValueError) as exc:  # a set, a date, NaN: one line naming the object
             raise ValueError(f"{ref_of(obj)}: {exc}; write the value as text, a number, a list or a mapping") from None
 
+    def add_json_patch(self, *ops: JsonPatch) -> None:
+        """Patches apply to the whole rendered object (cdk8s' own would only see the metadata it holds)."""
+        self._patches.extend(ops)
+
     def to_json(self) -> Any:
-        return json.loads(self._text)
+        rendered = {**super().to_json(), **json.loads(self._text)}  # apiVersion, kind, metadata first
+        return JsonPatch.apply(rendered, *self._patches) if self._patches else rendered
+
+
+_HEAD = ("apiVersion", "kind", "metadata")
+_METADATA_FIELDS = {"name", "namespace", "labels", "annotations"}
 
 
 def gvk(cls: type[KubeObject]) -> tuple[str, str]:

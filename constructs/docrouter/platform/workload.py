@@ -13,7 +13,8 @@ from typing import Any
 from constructs import Construct
 
 from docrouter import constants as c
-from docrouter.config import Autoscaling, Resources, release_version
+from docrouter.config import Autoscaling, Resources
+from docrouter.names import release_version
 from docrouter.platform import typed
 from docrouter.platform.k8s import api_object, container, labels, pod_spec, selector_labels, writable_volumes
 from docrouter.platform.typed import gvk

@@ -17,9 +17,9 @@ transcribed from kubernetes/kubernetes (v1.33):
 - pkg/apis/storage/validation/validation.go: provisioner is a qualified name; at most 512
   parameters, keys and values together under 256 KiB
 
-`environment_problems` checks the fields of an environment file (so the message names the field);
-manifest_rules.py applies the same rules to every rendered object (so construct code cannot produce
-what the API refuses either).
+The environment model (config.py, `Environment._api_server_rules`) applies them to the fields of an
+environment file (so the message names the field); manifest_rules.py applies the same rules to every
+rendered object (so construct code cannot produce what the API refuses either).
 """
 
 from __future__ import annotations
@@ -29,12 +29,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from docrouter import quantities
-
-if TYPE_CHECKING:  # config imports this module: the types only, for mypy
-    from docrouter.config import Environment, Resources
 
 LABEL_VALUE_MAX = 63
 DNS1123_LABEL_MAX = 63
@@ -154,66 +150,20 @@ def excerpt(value: object, limit: int = 40) -> str:
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
 
 
-# --- an environment file's fields ---------------------------------------------------
-
-
-def environment_problems(env: Environment) -> list[Problem]:
-    """Fields of a loaded Environment that Kubernetes would refuse once synthesized."""
-    # Imported here: config imports this module, and the Job name has one definition (migration_names.py).
-    from docrouter.config import release_version  # noqa: PLC0415
-    from docrouter.migration_names import migration_job_name  # noqa: PLC0415
-
-    problems: list[Problem] = []
-    components = [("frontend", env.frontend), ("backend", env.backend), ("worker", env.worker)]
-    for prefix, component in components:
-        if component is not None:
-            problems += requests_limits_problems(f"{prefix}.resources", *_amounts(component.resources))
-    mongodb = env.mongodb
-    if getattr(mongodb, "mode", None) == "in-cluster":
-        for field in ("resources", "search_resources"):
-            spec = getattr(mongodb, field, None)
-            if spec is not None:
-                problems += requests_limits_problems(f"mongodb.{field}", *_amounts(spec))
-        for field in ("storage_size", "search_storage_size"):
-            if hasattr(mongodb, field):
-                problem = storage_problem(f"mongodb.{field}", getattr(mongodb, field))
-                problems += [problem] if problem else []
-    for prefix in ("frontend", "backend"):
-        tag = release_version(getattr(env, prefix).image_tag)
-        wrong = label_value_problem(tag)  # the tag is the pods' app.kubernetes.io/version label
-        if wrong:
-            problems.append(
-                Problem(
-                    f"{prefix}.image_tag",
-                    f"'{excerpt(tag)}' {wrong} (it becomes a label)",
-                    "use a shorter release tag such as v43.0.0",
-                )
-            )
-    try:  # Jobs label their pods with their own name, so it is a label value too (63 characters)
-        job = migration_job_name(env.backend.image_tag, env.migration.attempt)
-        wrong = label_value_problem(job)
-        message = f"the migration Job name '{excerpt(job)}' {wrong}" if wrong else None
-    except ValueError as exc:
-        message = str(exc)
-    if message:
-        problems.append(Problem("backend.image_tag", message, "use a shorter release tag such as v43.0.0"))
-    if _is_ip(env.ingress.host):  # validateIngressRules: "must be a DNS name, not an IP address"
-        problems.append(
+def ingress_host_problems(host: str) -> list[Problem]:
+    """An Ingress host (validateIngressRules): a DNS name, never an IP address, at most 253 characters."""
+    if _is_ip(host):  # "must be a DNS name, not an IP address"
+        return [
             Problem(
                 "ingress.host",
-                f"{env.ingress.host} is an IP address; an Ingress host must be a DNS name",
+                f"{host} is an IP address; an Ingress host must be a DNS name",
                 "use the DNS name clients connect to",
             )
-        )
-    if len(env.ingress.host) > DNS1123_SUBDOMAIN_MAX:
-        problems.append(
-            Problem(
-                "ingress.host",
-                f"is {len(env.ingress.host)} characters; a host may have at most {DNS1123_SUBDOMAIN_MAX}",
-                "use the real, shorter host name",
-            )
-        )
-    return problems
+        ]
+    if len(host) > DNS1123_SUBDOMAIN_MAX:
+        message = f"is {len(host)} characters; a host may have at most {DNS1123_SUBDOMAIN_MAX}"
+        return [Problem("ingress.host", message, "use the real, shorter host name")]
+    return []
 
 
 def _is_ip(host: str) -> bool:
@@ -222,10 +172,3 @@ def _is_ip(host: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _amounts(spec: Resources) -> tuple[dict, dict]:
-    return (
-        {"cpu": spec.requests.cpu, "memory": spec.requests.memory},
-        {"cpu": spec.limits.cpu, "memory": spec.limits.memory},
-    )

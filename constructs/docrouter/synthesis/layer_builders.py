@@ -1,16 +1,20 @@
-"""What each layer of layers.py contains: the constructs synth adds to the layer's chart.
+"""What each layer of layers.py contains: one cdk8s Chart per layer, holding the layer's constructs.
 
-Kept apart from layers.py because importing the constructs starts cdk8s (jsii/Node),
-which only synth needs.
+A layer's chart carries what all of its objects share, the way cdk8s means a Chart to: its namespace
+(for objects that name none) and its common labels (cdk8s-core src/chart.ts, ChartProps.namespace and
+.labels; ApiObject merges both into every object's metadata). Kept apart from layers.py because
+importing the constructs starts cdk8s (jsii/Node), which only synth needs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import ClassVar
 
+from cdk8s import Chart
 from constructs import Construct
 
 from docrouter.config import Environment, InClusterMongoDB
+from docrouter.constants import APP_NAMESPACE, MONGODB_NAMESPACE, PART_OF_LABEL
 from docrouter.platform.app import DocRouterApp
 from docrouter.platform.infrastructure import ClusterIssuers, Controllers
 from docrouter.platform.migration import PreDeploy
@@ -18,17 +22,63 @@ from docrouter.platform.mongodb import MongoDB
 from docrouter.synthesis.layers import LAYERS
 
 
-def _database(scope: Construct, env: Environment) -> None:
-    if isinstance(env.mongodb, InClusterMongoDB):
-        MongoDB(scope, "mongodb", env=env, db=env.mongodb)
+class LayerChart(Chart):
+    """One layer's chart; a subclass names the layer, its namespace and labels, and fills it in `build`."""
+
+    LAYER: ClassVar[str]
+    NAMESPACE: ClassVar[str | None] = None
+    LABELS: ClassVar[dict[str, str]] = PART_OF_LABEL
+
+    def __init__(self, scope: Construct, env: Environment) -> None:
+        # Object names are explicit (platform/k8s.py): cdk8s never derives or hashes one.
+        labels = dict(self.LABELS) or None
+        super().__init__(scope, self.LAYER, namespace=self.NAMESPACE, labels=labels, disable_resource_name_hashes=True)
+        self.build(env)
+
+    def build(self, env: Environment) -> None:
+        raise NotImplementedError
 
 
-# Layer name → the function that fills its chart.
-BUILDERS: dict[str, Callable[[Construct, Environment], object]] = {
-    "infra-controllers": lambda s, e: Controllers(s, "controllers", env=e),
-    "infra-configs": lambda s, e: ClusterIssuers(s, "issuers", env=e),
-    "database": _database,
-    "pre-deploy": lambda s, e: PreDeploy(s, "pre-deploy", env=e),
-    "apps": lambda s, e: DocRouterApp(s, "app", env=e),
+class ControllersChart(LayerChart):
+    """Namespaces and third-party controllers of every namespace; some (Helm charts) are not ours to label."""
+
+    LAYER, LABELS = "infra-controllers", {}
+
+    def build(self, env: Environment) -> None:
+        Controllers(self, "controllers", env=env)
+
+
+class ConfigsChart(LayerChart):
+    LAYER = "infra-configs"  # cluster-scoped: ClusterIssuers
+
+    def build(self, env: Environment) -> None:
+        ClusterIssuers(self, "issuers", env=env)
+
+
+class DatabaseChart(LayerChart):
+    LAYER, NAMESPACE = "database", MONGODB_NAMESPACE
+
+    def build(self, env: Environment) -> None:
+        if isinstance(env.mongodb, InClusterMongoDB):
+            MongoDB(self, "mongodb", env=env, db=env.mongodb)
+
+
+class PreDeployChart(LayerChart):
+    LAYER, NAMESPACE = "pre-deploy", APP_NAMESPACE
+
+    def build(self, env: Environment) -> None:
+        PreDeploy(self, "pre-deploy", env=env)
+
+
+class AppsChart(LayerChart):
+    LAYER, NAMESPACE = "apps", APP_NAMESPACE
+
+    def build(self, env: Environment) -> None:
+        DocRouterApp(self, "app", env=env)
+
+
+# Layer name → its chart, for every layer of layers.py.
+CHARTS: dict[str, type[LayerChart]] = {
+    chart.LAYER: chart for chart in (ControllersChart, ConfigsChart, DatabaseChart, PreDeployChart, AppsChart)
 }
-assert set(BUILDERS) == {layer.name for layer in LAYERS}, "every layer needs exactly one builder"
+assert set(CHARTS) == {layer.name for layer in LAYERS}, "every layer needs exactly one chart"

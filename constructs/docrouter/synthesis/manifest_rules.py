@@ -23,7 +23,6 @@ from docrouter.synthesis.apirules import (
     port_problem,
     qualified_name_problem,
     requests_limits_problems,
-    storage_problem,
 )
 
 
@@ -80,11 +79,6 @@ def object_problems(objects: Iterable[dict]) -> list[Problem]:
                     wrong = port_problem(port.get(field), unset_allowed=field != "port")
                     if wrong:
                         problems.append(Problem(where, f"{field}: {wrong}", "use a port between 1 and 65535"))
-        for template in spec.get("volumeClaimTemplates") or []:
-            storage = ((template.get("spec") or {}).get("resources") or {}).get("requests", {}).get("storage")
-            claim = (template.get("metadata") or {}).get("name")
-            problem = storage_problem(f"{where} volumeClaimTemplate {claim}", storage)
-            problems += [Problem(problem.where, problem.message, "set a storage size above zero")] if problem else []
         if kind == "HorizontalPodAutoscaler":
             problems += _hpa_problems(where, spec)
         if kind == "StorageClass":

@@ -14,11 +14,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import yaml
-from cdk8s import App, Chart
+from cdk8s import App
 
 from docrouter.config import Environment
 from docrouter.paths import GENERATED_BY, KUSTOMIZATION
-from docrouter.platform.flux import cluster_objects
+from docrouter.platform.flux import FluxChart
 from docrouter.platform.typed import chart_objects, check_schema
 from docrouter.safe_yaml import FastSafeDumper
 from docrouter.synthesis.checks import (
@@ -29,7 +29,7 @@ from docrouter.synthesis.checks import (
     check_no_plain_secrets,
     check_unique,
 )
-from docrouter.synthesis.layer_builders import BUILDERS
+from docrouter.synthesis.layer_builders import CHARTS
 from docrouter.synthesis.layers import LAYERS
 from docrouter.synthesis.sops_files import sops_secret_files
 
@@ -76,9 +76,8 @@ def build_layers(env: Environment) -> dict[str, list[dict]]:
     app = App()
     layered: dict[str, list[dict]] = {}
     for layer in LAYERS:
-        chart = Chart(app, layer.name, disable_resource_name_hashes=True)
         try:
-            BUILDERS[layer.name](chart, env)
+            chart = CHARTS[layer.name](app, env)
             objects = [_ordered(o) for o in chart_objects(chart)]
             for obj in objects:
                 check_schema(obj, env.kubernetes_version)
@@ -121,9 +120,9 @@ def render(env: Environment) -> dict[str, Content]:
 def render_clusters(env: Environment, dist_files: dict[str, Content]) -> dict[str, str]:
     """File name under clusters/<env>/ → content, for the layers present in dist_files."""
     present = sorted({p.rsplit("/", 1)[0] for p in dist_files if p.endswith(f"/{KUSTOMIZATION}")})
-    objects = cluster_objects(env, present)
     # clusters/ is committed too: the same checks as for dist/.
     try:
+        objects = FluxChart(App(), env, present).rendered()
         for obj in objects.values():
             check_schema(obj, env.kubernetes_version)
     except ValueError as exc:

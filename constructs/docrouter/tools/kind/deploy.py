@@ -16,10 +16,11 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from docrouter import constants as c
+from docrouter.constants import KIND_SOURCE_NAME as SOURCE_NAME
 from docrouter.preflight import PreflightError, require
 from docrouter.runner import CommandError, probe, run
 from docrouter.tools.kind.cluster import LOOP_TOOLS, require_cluster_context
-from docrouter.tools.kind.workspace import ARTIFACT_URL, SOURCE_NAME, Workspace
+from docrouter.tools.kind.workspace import ARTIFACT_URL, Workspace
 
 KUSTOMIZATIONS = "kustomizations.kustomize.toolkit.fluxcd.io"
 # How often the wait reports which Kustomizations are not Ready yet.

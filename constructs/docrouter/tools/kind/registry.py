@@ -8,16 +8,17 @@ each node's containerd told that localhost:5001 is http://kind-registry:5000, an
 
 from __future__ import annotations
 
+from docrouter.constants import KIND_REGISTRY_HOST_PORT, KIND_REGISTRY_NAME, KIND_REGISTRY_PORT
 from docrouter.runner import probe, run
 from docrouter.safe_yaml import safe_dump
-from docrouter.tools.kind.workspace import REGISTRY_HOST_PORT, REGISTRY_IMAGE, REGISTRY_NAME, REGISTRY_PORT, Workspace
+from docrouter.tools.kind.workspace import REGISTRY_IMAGE, Workspace
 
-CERTS_DIR = f"/etc/containerd/certs.d/localhost:{REGISTRY_HOST_PORT}"
-HOSTS_TOML = f'[host."http://{REGISTRY_NAME}:{REGISTRY_PORT}"]\n'
+CERTS_DIR = f"/etc/containerd/certs.d/localhost:{KIND_REGISTRY_HOST_PORT}"
+HOSTS_TOML = f'[host."http://{KIND_REGISTRY_NAME}:{KIND_REGISTRY_PORT}"]\n'
 
 
 def ensure_registry_running() -> None:
-    state = probe(["docker", "inspect", "--format", "{{.State.Running}}", REGISTRY_NAME])
+    state = probe(["docker", "inspect", "--format", "{{.State.Running}}", KIND_REGISTRY_NAME])
     if not state.ok:
         run(
             [
@@ -26,18 +27,18 @@ def ensure_registry_running() -> None:
                 "--detach",
                 "--restart=always",
                 "--publish",
-                f"127.0.0.1:{REGISTRY_HOST_PORT}:{REGISTRY_PORT}",
+                f"127.0.0.1:{KIND_REGISTRY_HOST_PORT}:{KIND_REGISTRY_PORT}",
                 "--network",
                 "bridge",
                 "--name",
-                REGISTRY_NAME,
+                KIND_REGISTRY_NAME,
                 REGISTRY_IMAGE,
             ]
         )
     elif state.stdout.strip() != "true":
-        run(["docker", "start", REGISTRY_NAME])
+        run(["docker", "start", KIND_REGISTRY_NAME])
     else:
-        print(f"Registry container {REGISTRY_NAME} is already running on localhost:{REGISTRY_HOST_PORT}.")
+        print(f"Registry container {KIND_REGISTRY_NAME} is already running on localhost:{KIND_REGISTRY_HOST_PORT}.")
 
 
 def connect_registry(ws: Workspace, nodes: list[str]) -> None:
@@ -45,9 +46,9 @@ def connect_registry(ws: Workspace, nodes: list[str]) -> None:
     for node in nodes:
         run(["docker", "exec", node, "mkdir", "-p", CERTS_DIR])
         run(["docker", "exec", "-i", node, "cp", "/dev/stdin", f"{CERTS_DIR}/hosts.toml"], stdin=HOSTS_TOML)
-    network = probe(["docker", "inspect", "--format", "{{json .NetworkSettings.Networks.kind}}", REGISTRY_NAME])
+    network = probe(["docker", "inspect", "--format", "{{json .NetworkSettings.Networks.kind}}", KIND_REGISTRY_NAME])
     if network.stdout.strip() in ("", "null"):
-        run(["docker", "network", "connect", "kind", REGISTRY_NAME])
+        run(["docker", "network", "connect", "kind", KIND_REGISTRY_NAME])
     run(ws.kubectl("apply", "-f", "-"), stdin=registry_hosting_config_map())
 
 
@@ -58,7 +59,7 @@ def registry_hosting_config_map() -> str:
             "kind": "ConfigMap",
             "metadata": {"name": "local-registry-hosting", "namespace": "kube-public"},
             "data": {
-                "localRegistryHosting.v1": f'host: "localhost:{REGISTRY_HOST_PORT}"\n'
+                "localRegistryHosting.v1": f'host: "localhost:{KIND_REGISTRY_HOST_PORT}"\n'
                 'help: "https://kind.sigs.k8s.io/docs/user/local-registry/"\n'
             },
         },
@@ -68,8 +69,8 @@ def registry_hosting_config_map() -> str:
 
 def remove_registry_unless_used(remaining_clusters: list[str]) -> None:
     if remaining_clusters:
-        print(f"Keeping registry {REGISTRY_NAME}: other Kind clusters use it ({', '.join(remaining_clusters)}).")
-    elif probe(["docker", "inspect", "--format", "{{.Id}}", REGISTRY_NAME]).ok:
-        run(["docker", "rm", "--force", REGISTRY_NAME])
+        print(f"Keeping registry {KIND_REGISTRY_NAME}: other Kind clusters use it ({', '.join(remaining_clusters)}).")
+    elif probe(["docker", "inspect", "--format", "{{.Id}}", KIND_REGISTRY_NAME]).ok:
+        run(["docker", "rm", "--force", KIND_REGISTRY_NAME])
     else:
-        print(f"Registry container {REGISTRY_NAME} does not exist; nothing to remove.")
+        print(f"Registry container {KIND_REGISTRY_NAME} does not exist; nothing to remove.")

@@ -9,24 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from docrouter.constants import (
-    KIND_ARTIFACT_TAG as ARTIFACT_TAG,
-)
-from docrouter.constants import (
-    KIND_REGISTRY_HOST_PORT as REGISTRY_HOST_PORT,
-)
-from docrouter.constants import (
-    KIND_REGISTRY_NAME as REGISTRY_NAME,  # noqa: F401 - re-exported: kind/registry.py and tests import it from here
-)
-from docrouter.constants import (
-    KIND_REGISTRY_PORT as REGISTRY_PORT,  # noqa: F401 - re-exported: kind/registry.py and tests import it from here
-)
-from docrouter.constants import (
-    KIND_SOURCE_NAME as SOURCE_NAME,
-)
+from docrouter.constants import KIND_ARTIFACT_TAG, KIND_REGISTRY_HOST_PORT, KIND_SOURCE_NAME
 
 REGISTRY_IMAGE = "registry:2.8.3"
-ARTIFACT_URL = f"oci://localhost:{REGISTRY_HOST_PORT}/{SOURCE_NAME}:{ARTIFACT_TAG}"
+ARTIFACT_URL = f"oci://localhost:{KIND_REGISTRY_HOST_PORT}/{KIND_SOURCE_NAME}:{KIND_ARTIFACT_TAG}"
 
 
 @dataclass(frozen=True)

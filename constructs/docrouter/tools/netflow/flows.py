@@ -20,8 +20,8 @@ INTERNET = "203.0.113.10"  # a public address (RFC 5737 documentation range): LL
 CLOUD_METADATA = "169.254.169.254"  # the instance metadata service on EKS (IMDS) and DigitalOcean alike
 
 APP_ROLES = ("frontend", "backend", "worker", "migrate")
-MONGODB_MEMBERS = c.MONGODB_NAME  # today's StatefulSet pods, or the MongoDBCommunity's members
-MONGOT = mongot_role(c.MONGODB_NAME)  # pods of the MongoDBSearch (today mongot is a sidecar: no such pods)
+MONGODB_MEMBERS = c.MONGODB_NAME  # the MongoDBCommunity's members (pods the operator creates)
+MONGOT = mongot_role(c.MONGODB_NAME)  # pods of the MongoDBSearch (mongot, its own StatefulSet)
 
 
 @dataclass(frozen=True)

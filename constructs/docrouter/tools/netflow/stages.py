@@ -159,8 +159,3 @@ def load_stages(env: str, provider: str, tree: Mapping[str, str]) -> list[Stage]
         objects += _manifests_under(_folder(env, doc.get("spec") or {}), tree)
         stages.append(Stage(env, index, doc["metadata"]["name"], path, tuple(objects), pods_of(provider, objects)))
     return stages
-
-
-def final_objects(env: str, tree: Mapping[str, str]) -> list[dict]:
-    """Everything dist/<env>/ holds: what the cluster runs once every layer is applied."""
-    return _manifests_under(f"dist/{env}/", tree)

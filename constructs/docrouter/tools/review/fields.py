@@ -52,10 +52,6 @@ def redact_secret_pair(old: dict, new: dict) -> tuple[dict, dict]:
     return old, new
 
 
-def redact_secret(body: dict) -> dict:
-    return redact_secret_pair(body, body)[0]
-
-
 def _side(value: Any) -> Any:
     return MISSING if value is notpresent else value
 
@@ -69,7 +65,3 @@ def field_changes(old: dict, new: dict) -> list[FieldChange]:
         for item in items:
             changes.append(FieldChange(field_path(item.path(output_format="list")), _side(item.t1), _side(item.t2)))
     return sorted(changes, key=lambda c: c.path)
-
-
-def changed_paths(changes: list[FieldChange]) -> list[str]:
-    return [c.path for c in changes]

@@ -9,9 +9,9 @@ from __future__ import annotations
 import secrets
 from urllib.parse import quote
 
+from docrouter.mongodb_hosts import APP_PASSWORD_PLACEHOLDER, connection_uri_template
 from docrouter.tools.secrets.catalog import SECRETS, SecretKey
 
-APP_PASSWORD_PLACEHOLDER = "<app-password>"
 # Required values nobody can generate (ADMIN_EMAIL): a marker `make secrets-init` lists as to-do.
 CHANGE_ME = "CHANGE-ME"
 
@@ -26,12 +26,7 @@ def generated_keys() -> list[str]:
 
 
 def mongodb_uri(replicas: int, app_password: str) -> str:
-    from docrouter.platform.mongodb import connection_uri_template  # imports cdk8s: only when needed
-
-    template = connection_uri_template(replicas)
-    if APP_PASSWORD_PLACEHOLDER not in template:
-        raise ValueError(f"connection_uri_template no longer contains {APP_PASSWORD_PLACEHOLDER}: {template}")
-    return template.replace(APP_PASSWORD_PLACEHOLDER, quote(app_password, safe=""))
+    return connection_uri_template(replicas).replace(APP_PASSWORD_PLACEHOLDER, quote(app_password, safe=""))
 
 
 def initial_values(keys: tuple[SecretKey, ...], generated: dict[str, str], db_replicas: int | None) -> dict[str, str]:

@@ -61,10 +61,6 @@ def as_document(results: dict[str, list[Finding]]) -> dict:
     }
 
 
-def as_json(results: dict[str, list[Finding]]) -> str:
-    return structured(as_document(results), "json")
-
-
 def as_markdown(results: dict[str, list[Finding]], verbose: bool) -> str:
     lines = []
     for env, findings in results.items():
