@@ -220,7 +220,7 @@ def _commit_dated(repo: Path, message: str, date: str) -> str:
 def test_history_numbers_never_change_when_an_older_side_branch_is_merged(repo):
     root = repo["path"]
     _edit_config(root, "production", lambda c: None)  # rewritten once as _edit_config writes it: merges cleanly
-    _git(root, "commit", "-q", "-am", "Normalize production.yaml")
+    _git(root, "commit", "-q", "--allow-empty", "-am", "Normalize production.yaml")
     before = {r.commit: r.number for r in revisions(root, "production")}
     _git(root, "checkout", "-q", "-b", "side")
     _edit_config(root, "production", lambda c: c["worker"]["resources"]["requests"].update(cpu="600m"))
