@@ -143,11 +143,18 @@ def ingress_nginx_values(env: Environment) -> dict[str, Any]:
         )
     elif env.provider == "aws":
         # NLB with instance targets and Local traffic policy keeps the client's source address.
+        # The in-tree provider (cloud-provider-aws) builds it from `type: nlb`. Where the AWS Load
+        # Balancer Controller runs, its Service webhook takes over every new LoadBalancer Service
+        # and provisions an *internal* NLB unless the scheme says otherwise (docs/guide/service/nlb.md,
+        # "secure by default", v2.2.0+): Let's Encrypt's HTTP-01 could never reach it. The scheme and
+        # target type say the same to both controllers; the in-tree one ignores them (docs/bootstrap.md).
         controller["service"] = {
             "type": "LoadBalancer",
             "externalTrafficPolicy": "Local",
             "annotations": {
                 "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+                "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
+                "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "instance",
                 "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
             },
         }
