@@ -138,7 +138,7 @@ def test_storage_classes():
 
     assert not manifests_for("kind").of_kind("StorageClass"), "Kind's `standard` class is the cluster's own"
     assert not manifests_for("staging").of_kind("StorageClass"), "DOKS ships do-block-storage-retain"
-    gp3 = manifests_for("production").get("StorageClass", "gp3")
+    gp3 = manifests_for("production").get("StorageClass", "doc-router-gp3")
     assert gp3["provisioner"] == "ebs.csi.aws.com"
     assert gp3["parameters"]["encrypted"] == "true"
     assert gp3["volumeBindingMode"] == "WaitForFirstConsumer" and gp3["allowVolumeExpansion"] is True

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import manifests_for
+from conftest import ENVIRONMENTS, manifests_for
+from docrouter.providers import OWN_STORAGE_CLASS_PREFIX, PROVIDERS
 
 
 def _ingress_service(env: str) -> dict:
@@ -17,3 +18,13 @@ def test_production_load_balancer_is_internet_facing_under_either_aws_controller
     # Instance targets: externalTrafficPolicy Local keeps the client address under both controllers.
     assert annotations["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"] == "instance"
     assert _ingress_service("production")["externalTrafficPolicy"] == "Local"
+
+
+def test_every_storage_class_synth_creates_has_a_name_no_provider_ships():
+    # StorageClass parameters are immutable (kubernetes.io/docs/concepts/storage/storage-classes), so a
+    # class of the same name created earlier by the provider or the cluster's setup would fail our apply.
+    for env in ENVIRONMENTS:
+        created = [sc["metadata"]["name"] for sc in manifests_for(env).of_kind("StorageClass")]
+        shipped = {name for provider in PROVIDERS.values() for name in provider.storage_classes}
+        assert all(name.startswith(OWN_STORAGE_CLASS_PREFIX) and name not in shipped for name in created), created
+    assert manifests_for("production").env.storage.name == "doc-router-gp3"

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Every StorageClass synth creates is named so: no provider ships such a name (PROVIDERS below), and
+# no cluster setup (eksctl, Terraform EKS blueprints, EKS Auto Mode) creates one.
+OWN_STORAGE_CLASS_PREFIX = "doc-router-"
+
 
 @dataclass(frozen=True)
 class ShippedStorageClass:
