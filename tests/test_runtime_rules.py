@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import ENVIRONMENTS, manifests_for
+from docrouter.config import load_environment
 from docrouter.providers import OWN_STORAGE_CLASS_PREFIX, PROVIDERS
 
 
@@ -28,3 +31,29 @@ def test_every_storage_class_synth_creates_has_a_name_no_provider_ships():
         shipped = {name for provider in PROVIDERS.values() for name in provider.storage_classes}
         assert all(name.startswith(OWN_STORAGE_CLASS_PREFIX) and name not in shipped for name in created), created
     assert manifests_for("production").env.storage.name == "doc-router-gp3"
+
+
+def _health_checks(env: str, layer: str) -> dict[str, dict]:
+    kustomization = next(k for k in manifests_for(env).flux if k["metadata"]["name"] == layer)
+    return {check["kind"]: check for check in kustomization["spec"].get("healthCheckExprs", [])}
+
+
+@pytest.mark.parametrize("env", [e for e in ENVIRONMENTS if load_environment(e).tls])
+def test_a_cluster_issuer_that_never_becomes_ready_holds_the_configs_layer(env):
+    # kstatus (cli-utils pkg/kstatus/status/generic.go) ignores Ready=False on a kind without
+    # status.observedGeneration or Reconciling/Stalled, which is cert-manager's IssuerStatus.
+    check = _health_checks(env, "infra-configs")["ClusterIssuer"]
+    assert check["apiVersion"] == "cert-manager.io/v1"
+    assert "e.type == 'Ready'" in check["current"] and "e.status == 'True'" in check["current"]
+    assert "e.observedGeneration == metadata.generation" in check["current"]  # not a stale Ready
+    assert "failed" not in check  # a first ACME registration may fail and be retried: the timeout decides
+    assert manifests_for(env).layer_of("ClusterIssuer", "letsencrypt-prod") == "infrastructure/configs"
+
+
+@pytest.mark.parametrize("env", [e for e in ENVIRONMENTS if load_environment(e).mongodb.mode == "in-cluster"])
+def test_mongodb_search_waiting_for_its_source_does_not_end_the_database_wait(env):
+    # mongodbsearch_controller.go (mongodb-kubernetes 1.10.0) sets phase Failed with "Waiting for
+    # MongoDB source" while the replica set starts: only the layer's timeout may end that wait.
+    checks = _health_checks(env, "database")
+    assert "failed" not in checks["MongoDBSearch"] and "'Running'" in checks["MongoDBSearch"]["current"]
+    assert "'Failed'" in checks["MongoDBCommunity"]["failed"]

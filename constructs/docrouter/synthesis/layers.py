@@ -42,6 +42,21 @@ LAYERS: tuple[Layer, ...] = (
         "infra-configs",
         "infrastructure/configs",
         "Let's Encrypt ClusterIssuers (need cert-manager's CRDs; TLS environments only)",
+        # kstatus reads only status.observedGeneration and the Reconciling/Stalled conditions
+        # (sigs.k8s.io/cli-utils pkg/kstatus/status/generic.go); cert-manager's IssuerStatus has
+        # neither (apis/certmanager/v1 types_issuer.go at v1.19.1: a Ready condition that carries
+        # its own observedGeneration), so without this an issuer that never registers with the
+        # ACME server counts as ready. No `failed`: a first registration may fail and be retried,
+        # so the layer's timeout decides. The Certificate ingress-shim makes from the Ingress is
+        # not in any layer's inventory, so no layer waits on it.
+        health_checks=(
+            {
+                "apiVersion": "cert-manager.io/v1",
+                "kind": "ClusterIssuer",
+                "current": "has(status.conditions) && status.conditions.exists(e, e.type == 'Ready' && "
+                "e.status == 'True' && (!has(e.observedGeneration) || e.observedGeneration == metadata.generation))",
+            },
+        ),
     ),
     Layer(
         "database",
@@ -50,17 +65,21 @@ LAYERS: tuple[Layer, ...] = (
         timeout="15m",  # volume provisioning, replica set start-up, mongot's first sync
         secret_namespaces=(MONGODB_NAMESPACE,),
         # Both report status.phase Pending/Running/Failed (api/mongodb/v1/status/phase.go), no conditions.
-        health_checks=tuple(
+        # MongoDBSearch reports a transient wait as Failed too ("Waiting for MongoDB source",
+        # controllers/operator/mongodbsearch_controller.go at 1.10.0): it has no `failed`, so a
+        # search waiting for its replica set does not end the wait and page; the timeout decides.
+        health_checks=(
             {
-                "apiVersion": api_version,
-                "kind": kind,
+                "apiVersion": "mongodbcommunity.mongodb.com/v1",
+                "kind": "MongoDBCommunity",
                 "current": "has(status.phase) && status.phase == 'Running'",
                 "failed": "has(status.phase) && status.phase == 'Failed'",
-            }
-            for api_version, kind in (
-                ("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity"),
-                ("mongodb.com/v1", "MongoDBSearch"),
-            )
+            },
+            {
+                "apiVersion": "mongodb.com/v1",
+                "kind": "MongoDBSearch",
+                "current": "has(status.phase) && status.phase == 'Running'",
+            },
         ),
     ),
     Layer(
