@@ -57,3 +57,15 @@ def test_mongodb_search_waiting_for_its_source_does_not_end_the_database_wait(en
     checks = _health_checks(env, "database")
     assert "failed" not in checks["MongoDBSearch"] and "'Running'" in checks["MongoDBSearch"]["current"]
     assert "'Failed'" in checks["MongoDBCommunity"]["failed"]
+
+
+@pytest.mark.parametrize("env", ["staging", "production"])
+def test_what_keeps_the_database_volumes_is_the_default_and_a_retaining_class(env):
+    m = manifests_for(env)
+    statefulset = m.get("MongoDBCommunity", "mongodb", "mongodb")["spec"]["statefulSet"]["spec"]
+    # Dropped by the operator's merge (mongodb-kubernetes 1.10.0 pkg/util/merge/merge_statefulset.go):
+    # unset, a StatefulSet retains its claims on delete and scale-down (apps/v1 defaults).
+    assert "persistentVolumeClaimRetentionPolicy" not in statefulset
+    created = {sc["metadata"]["name"]: sc["reclaimPolicy"] for sc in m.of_kind("StorageClass")}
+    shipped = {name: sc.reclaim_policy for name, sc in PROVIDERS[m.env.provider].storage_classes.items()}
+    assert {**shipped, **created}[m.env.storage.name] == "Retain"
