@@ -6,6 +6,7 @@ import pytest
 
 from conftest import ENVIRONMENTS, manifests_for
 from docrouter.config import load_environment
+from docrouter.platform.infrastructure import MONGODB_WEBHOOK_RESOURCES, mongodb_operator_values
 from docrouter.providers import OWN_STORAGE_CLASS_PREFIX, PROVIDERS
 
 
@@ -69,3 +70,13 @@ def test_what_keeps_the_database_volumes_is_the_default_and_a_retaining_class(en
     created = {sc["metadata"]["name"]: sc["reclaimPolicy"] for sc in m.of_kind("StorageClass")}
     shipped = {name: sc.reclaim_policy for name, sc in PROVIDERS[m.env.provider].storage_classes.items()}
     assert {**shipped, **created}[m.env.storage.name] == "Retain"
+
+
+def test_the_operator_webhook_stays_unregistered_only_while_no_watched_kind_has_one():
+    # mongodb-kubernetes 1.10.0 pkg/webhook/setup.go: the webhook serves MongoDB, MongoDBMultiCluster
+    # and OpsManager; with registerConfiguration false, watching one of them crash-loops the operator.
+    values = mongodb_operator_values()["operator"]
+    assert values["webhook"]["registerConfiguration"] is False
+    assert not MONGODB_WEBHOOK_RESOURCES.intersection(values["watchedResources"])
+    with pytest.raises(ValueError, match=r"would watch mongodb, which its webhook serves"):
+        mongodb_operator_values(("mongodbcommunity", "mongodb"))

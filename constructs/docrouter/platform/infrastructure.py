@@ -181,16 +181,41 @@ def cert_manager_values(env: Environment) -> dict[str, Any]:
     return {"crds": {"enabled": True, "keep": True}, "replicaCount": 1, "prometheus": {"enabled": False}}
 
 
-def mongodb_operator_values() -> dict[str, Any]:
+# What the operator reconciles: the replica set and mongot (helm_chart/values.yaml `watchedResources`).
+MONGODB_WATCHED_RESOURCES = ("mongodbcommunity", "mongodbsearch")
+# The kinds the operator's validating webhook serves (pkg/webhook/setup.go at 1.10.0: MongoDB,
+# MongoDBMultiCluster, OpsManager), by their watchedResources name.
+MONGODB_WEBHOOK_RESOURCES = frozenset({"mongodb", "mongodbmulticluster", "opsmanagers"})
+
+
+def mongodb_webhook_values(watched: tuple[str, ...]) -> dict[str, Any]:
+    """The operator's webhook settings, which hold only while it watches no kind its webhook serves.
+
+    registerConfiguration false: the operator registers no ValidatingWebhookConfiguration and the
+    chart grants no cluster role for it. That is safe only because none of the watched kinds has a
+    webhook; watching one (say `mongodb`) would make the operator set up the webhook it may not
+    register and crash-loop. So the two settings are decided here together, and synth refuses the
+    combination rather than shipping it.
+    """
+    served = sorted(MONGODB_WEBHOOK_RESOURCES.intersection(watched))
+    if served:
+        raise ValueError(
+            f"the MongoDB operator would watch {', '.join(served)}, which its webhook serves, while "
+            "webhook.registerConfiguration is false (it would crash-loop). Fix: drop them from "
+            "MONGODB_WATCHED_RESOURCES, or register the webhook (infrastructure.py)"
+        )
+    return {"registerConfiguration": False, "installClusterRole": False}
+
+
+def mongodb_operator_values(watched: tuple[str, ...] = MONGODB_WATCHED_RESOURCES) -> dict[str, Any]:
     """MongoDB Controllers for Kubernetes, reduced to what we use (helm_chart/values.yaml at 1.10.0)."""
     return {
         "operator": {
             # Runs in its own namespace, reconciles only the database namespace.
             "watchNamespace": c.MONGODB_NAMESPACE,
-            "watchedResources": ["mongodbcommunity", "mongodbsearch"],
+            "watchedResources": list(watched),
             "enableClusterMongoDBRoles": False,
-            # The webhook validates only MongoDB/OpsManager kinds (pkg/webhook/setup.go), which we never create.
-            "webhook": {"registerConfiguration": False, "installClusterRole": False},
+            "webhook": mongodb_webhook_values(watched),
             # No usage reports to MongoDB from our clusters.
             "telemetry": {"enabled": False},
         }
