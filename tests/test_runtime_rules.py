@@ -73,8 +73,8 @@ def test_what_keeps_the_database_volumes_is_the_default_and_a_retaining_class(en
 
 
 def test_the_operator_webhook_stays_unregistered_only_while_no_watched_kind_has_one():
-    # mongodb-kubernetes 1.10.0 pkg/webhook/setup.go: the webhook serves MongoDB, MongoDBMultiCluster
-    # and OpsManager; with registerConfiguration false, watching one of them crash-loops the operator.
+    # mongodb-kubernetes 1.10.0 main.go: watching mongodb, opsmanagers or mongodbmulticluster starts the
+    # webhook server, whose certificate pkg/webhook/setup.go writes only when registerConfiguration is true.
     values = mongodb_operator_values()["operator"]
     assert values["webhook"]["registerConfiguration"] is False
     assert not MONGODB_WEBHOOK_RESOURCES.intersection(values["watchedResources"])

@@ -183,19 +183,22 @@ def cert_manager_values(env: Environment) -> dict[str, Any]:
 
 # What the operator reconciles: the replica set and mongot (helm_chart/values.yaml `watchedResources`).
 MONGODB_WATCHED_RESOURCES = ("mongodbcommunity", "mongodbsearch")
-# The kinds the operator's validating webhook serves (pkg/webhook/setup.go at 1.10.0: MongoDB,
-# MongoDBMultiCluster, OpsManager), by their watchedResources name.
+# The kinds whose controllers also start the operator's webhook server (main.go at 1.10.0:
+# setupMongoDBCRD, setupMongoDBOpsManagerCRD, setupMongoDBMultiClusterCRD call
+# NewWebhookManagedBy), by their watchedResources name.
 MONGODB_WEBHOOK_RESOURCES = frozenset({"mongodb", "mongodbmulticluster", "opsmanagers"})
 
 
 def mongodb_webhook_values(watched: tuple[str, ...]) -> dict[str, Any]:
     """The operator's webhook settings, which hold only while it watches no kind its webhook serves.
 
-    registerConfiguration false: the operator registers no ValidatingWebhookConfiguration and the
-    chart grants no cluster role for it. That is safe only because none of the watched kinds has a
-    webhook; watching one (say `mongodb`) would make the operator set up the webhook it may not
-    register and crash-loop. So the two settings are decided here together, and synth refuses the
-    combination rather than shipping it.
+    registerConfiguration false: the operator registers no ValidatingWebhookConfiguration, writes
+    no serving certificate (pkg/webhook/setup.go Setup returns before CreateCertFiles) and the
+    chart grants no cluster role for it. The chart's values.yaml reserves that for OLM ("the
+    operator won't start due to missing webhook server certificates"): true as soon as a watched
+    kind starts the webhook server, never for mongodbcommunity and mongodbsearch, which add none.
+    So the two settings are decided here together, and synth refuses the combination that
+    would crash-loop rather than shipping it.
     """
     served = sorted(MONGODB_WEBHOOK_RESOURCES.intersection(watched))
     if served:
