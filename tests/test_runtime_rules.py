@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from conftest import ENVIRONMENTS, manifests_for
+from conftest import ENVIRONMENTS, REPO, manifests_for
+from docrouter.capacity import capacity_table, environment_capacity
 from docrouter.config import load_environment
 from docrouter.platform.infrastructure import MONGODB_WEBHOOK_RESOURCES, mongodb_operator_values
 from docrouter.providers import OWN_STORAGE_CLASS_PREFIX, PROVIDERS
@@ -80,3 +83,18 @@ def test_the_operator_webhook_stays_unregistered_only_while_no_watched_kind_has_
     assert not MONGODB_WEBHOOK_RESOURCES.intersection(values["watchedResources"])
     with pytest.raises(ValueError, match=r"would watch mongodb, which its webhook serves"):
         mongodb_operator_values(("mongodbcommunity", "mongodb"))
+
+
+def test_bootstrap_states_the_minimum_node_pool_computed_from_dist():
+    doc = (REPO / "docs/bootstrap.md").read_text()
+    section = re.search(r"<!-- capacity:begin -->\n(.*?)\n<!-- capacity:end -->", doc, re.S)
+    assert section, "docs/bootstrap.md lacks the <!-- capacity:begin --> … <!-- capacity:end --> table"
+    expected = capacity_table(REPO / "dist", sorted(ENVIRONMENTS))
+    assert section.group(1) == expected, f"docs/bootstrap.md capacity table is stale; expected:\n{expected}"
+
+
+def test_capacity_counts_the_database_and_the_controllers():
+    production = environment_capacity(REPO / "dist/production")
+    # 3 members × (mongod 1 CPU + agent 50m) + mongot 500m + the operator's 500m (chart default)
+    # + 2 × ingress-nginx 100m + metrics-server 100m + Flux 350m: 4.3 cores before the app.
+    assert production.cpu >= 4.3 and production.peak_cpu > production.cpu
