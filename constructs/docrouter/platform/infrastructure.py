@@ -15,6 +15,7 @@ from constructs import Construct
 from docrouter import constants as c
 from docrouter.config import Environment
 from docrouter.platform import typed
+from docrouter.platform.controller_security import MONGODB_OPERATOR_SECURITY, pod_security_labels
 from docrouter.platform.k8s import api_object
 from docrouter.platform.network import NamespaceBaselines
 from docrouter.providers import PROVIDERS
@@ -23,28 +24,24 @@ HELM_INTERVAL = "1h"
 
 
 class Namespaces(Construct):
-    """The namespaces this environment uses. doc-router and mongodb enforce Pod Security "restricted"."""
+    """The namespaces this environment uses, each enforcing its Pod Security level (controller_security.py)."""
 
     def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
         super().__init__(scope, id)
-        restricted = {
-            "pod-security.kubernetes.io/enforce": "restricted",
-            "pod-security.kubernetes.io/warn": "restricted",
-        }
-        namespaces: dict[str, tuple[dict, dict | None]] = {c.APP_NAMESPACE: (restricted, None)}
+        namespaces: dict[str, dict | None] = {c.APP_NAMESPACE: None}
         if env.mongodb.mode == "in-cluster":
             # Holds the database: Flux must never delete it, even if it leaves dist/.
-            namespaces[c.MONGODB_NAMESPACE] = (restricted, c.PRUNE_DISABLED)
-            namespaces[c.MONGODB_OPERATOR_NAMESPACE] = ({}, None)
-        namespaces[c.INGRESS_NAMESPACE] = ({}, None)
+            namespaces[c.MONGODB_NAMESPACE] = c.PRUNE_DISABLED
+            namespaces[c.MONGODB_OPERATOR_NAMESPACE] = None
+        namespaces[c.INGRESS_NAMESPACE] = None
         if env.tls:
-            namespaces[c.CERT_MANAGER_NAMESPACE] = ({}, None)
-        for name, (extra_labels, ns_annotations) in namespaces.items():
+            namespaces[c.CERT_MANAGER_NAMESPACE] = None
+        for name, ns_annotations in namespaces.items():
             api_object(
                 self,
                 typed.Namespace,
                 name=name,
-                labels={"app.kubernetes.io/part-of": c.PART_OF, **extra_labels},
+                labels={"app.kubernetes.io/part-of": c.PART_OF, **pod_security_labels(env, name)},
                 annotations=ns_annotations,
             )
 
@@ -221,6 +218,8 @@ def mongodb_operator_values(watched: tuple[str, ...] = MONGODB_WATCHED_RESOURCES
             "webhook": mongodb_webhook_values(watched),
             # No usage reports to MongoDB from our clusters.
             "telemetry": {"enabled": False},
+            # Passes Pod Security "restricted", which its namespace enforces.
+            **MONGODB_OPERATOR_SECURITY,
         }
     }
 
