@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
-from conftest import ENVIRONMENTS, manifests_for
+from conftest import ENVIRONMENTS, REPO, manifests_for
 from docrouter import constants as c
+from docrouter.config import load_environment
+from docrouter.tools.netflow.proof import prove_environment
+from docrouter.tools.netflow.stages import read_tree
+
+CONTROLLER_NAMESPACES = (c.INGRESS_NAMESPACE, c.CERT_MANAGER_NAMESPACE, c.MONGODB_OPERATOR_NAMESPACE)
 
 
 def _levels(env: str) -> dict[str, str]:
@@ -46,3 +52,55 @@ def test_the_mongodb_operator_pod_passes_restricted(env):
     assert pod["runAsNonRoot"] is True and pod["seccompProfile"] == {"type": "RuntimeDefault"}
     assert container["allowPrivilegeEscalation"] is False and container["capabilities"] == {"drop": ["ALL"]}
     assert container["seccompProfile"] == {"type": "RuntimeDefault"}
+
+
+# --- the controllers' namespaces: default deny plus their flows, proven by the flow engine ----------
+
+
+def _failures(env: str, tree: dict[str, str]) -> dict[tuple[str, str], str]:
+    provider = load_environment(env).provider
+    return {(o.stage, o.flow.id): o.message() for o in prove_environment(env, provider, tree) if not o.holds}
+
+
+CONTROLLER_FLOWS = (
+    "internet-ingress",
+    "controllers-kube-api",
+    "kube-api-ingress-webhook",
+    "kube-api-cert-manager-webhook",
+    "cert-manager-acme",
+    "no-pod-to-quiet-controllers",
+    "no-internet-quiet-controllers",
+    "no-ingress-metrics",
+    "no-app-kube-api",
+)
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_controller_flows_hold_at_every_stage(env):
+    provider = load_environment(env).provider
+    outcomes = [o for o in prove_environment(env, provider, read_tree(REPO, env)) if o.flow.id in CONTROLLER_FLOWS]
+    assert outcomes and all(o.holds for o in outcomes), [o.message() for o in outcomes if not o.holds]
+    proven = {o.flow.id for o in outcomes}
+    assert {"internet-ingress", "controllers-kube-api", "no-pod-to-quiet-controllers"} <= proven
+    if load_environment(env).tls:
+        assert {"kube-api-cert-manager-webhook", "cert-manager-acme"} <= proven
+
+
+def test_without_the_controller_policies_the_controllers_are_open_to_every_pod():
+    tree = {
+        path: text
+        for path, text in read_tree(REPO, "production").items()
+        if not any(f"/controllers/{ns}/networkpolicy-" in path for ns in CONTROLLER_NAMESPACES)
+    }
+    failures = _failures("production", tree)
+    assert ("1-infra-controllers", "no-pod-to-quiet-controllers") in failures
+    assert ("5-apps", "no-ingress-metrics") in failures
+
+
+def test_cert_manager_without_acme_egress_is_caught():
+    tree = read_tree(REPO, "staging")
+    path = "dist/staging/infrastructure/controllers/cert-manager/networkpolicy-controller.yaml"
+    policy = yaml.safe_load(tree[path])
+    policy["spec"]["egress"] = []
+    tree[path] = yaml.safe_dump(policy)
+    assert ("1-infra-controllers", "cert-manager-acme") in _failures("staging", tree)

@@ -15,6 +15,7 @@ from constructs import Construct
 from docrouter import constants as c
 from docrouter.config import Environment
 from docrouter.platform import typed
+from docrouter.platform.controller_network import ControllerNetworkPolicies
 from docrouter.platform.controller_security import MONGODB_OPERATOR_SECURITY, pod_security_labels
 from docrouter.platform.k8s import api_object
 from docrouter.platform.network import NamespaceBaselines
@@ -253,6 +254,7 @@ class Controllers(Construct):
         super().__init__(scope, id)
         Namespaces(self, "namespaces", env=env)
         NamespaceBaselines(self, "network-baselines", env=env)
+        ControllerNetworkPolicies(self, "controller-network", env=env)
         StorageClass(self, "storage", env=env)
         for chart, values in helm_charts(env):
             HelmController(self, chart.name, chart=chart, values=values)
