@@ -8,6 +8,9 @@ import yaml
 from conftest import ENVIRONMENTS, REPO, manifests_for
 from docrouter import constants as c
 from docrouter.config import load_environment
+from docrouter.synthesis.checks import SynthError
+from docrouter.synthesis.grants import RESOURCES, check_layer_grants
+from docrouter.synthesis.layers import LAYERS
 from docrouter.tools.netflow.proof import prove_environment
 from docrouter.tools.netflow.stages import read_tree
 
@@ -104,3 +107,41 @@ def test_cert_manager_without_acme_egress_is_caught():
     policy["spec"]["egress"] = []
     tree[path] = yaml.safe_dump(policy)
     assert ("1-infra-controllers", "cert-manager-acme") in _failures("staging", tree)
+
+
+# --- Flux least privilege per layer ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_application_layers_run_as_their_own_service_account(env):
+    # Flux multi-tenancy guide: a Kustomization's spec.serviceAccountName makes kustomize-controller
+    # impersonate that account, so the layer can change only what the account's Roles allow.
+    m = manifests_for(env)
+    kustomizations = {k["metadata"]["name"]: k["spec"] for k in m.flux if k["kind"] == "Kustomization"}
+    for name, spec in kustomizations.items():
+        if name in ("infra-controllers", "infra-configs"):
+            assert "serviceAccountName" not in spec  # cluster-scoped by nature: flux_rbac.py says why
+            continue
+        account = spec["serviceAccountName"]
+        assert account == f"flux-{name}"
+        assert m.get("ServiceAccount", account, c.FLUX_NAMESPACE)
+        bindings = [b for b in m.of_kind("RoleBinding") if b["metadata"]["name"] == account]
+        assert bindings and all(
+            b["subjects"] == [{"kind": "ServiceAccount", "name": account, "namespace": c.FLUX_NAMESPACE}]
+            and b["roleRef"]["kind"] == "Role"
+            for b in bindings
+        )
+        # Every object the layer ships is of a resource its Role in that namespace grants.
+        layer = next(layer for layer in LAYERS if layer.name == name)
+        for obj in m.by_layer.get(layer.path, []):
+            group, resource = RESOURCES[obj["kind"]]
+            role = m.get("Role", account, obj["metadata"]["namespace"])
+            assert any(group in r["apiGroups"] and resource in r["resources"] for r in role["rules"]), obj["kind"]
+    assert not [r for r in m.objects if r["kind"] in ("ClusterRole", "ClusterRoleBinding")]
+
+
+def test_an_object_outside_a_layer_grant_is_refused_at_synth():
+    stray = {"kind": "Secret", "metadata": {"name": "x", "namespace": c.MONGODB_NAMESPACE}}
+    with pytest.raises(SynthError, match=r"layer 'apps': Secret mongodb/x is outside what the layer's ServiceAccount"):
+        check_layer_grants("staging", {"apps": [stray]})
+    check_layer_grants("staging", {"apps": [{**stray, "kind": "Service", "metadata": {"namespace": c.APP_NAMESPACE}}]})

@@ -17,6 +17,7 @@ from docrouter.config import Environment
 from docrouter.platform import typed
 from docrouter.platform.controller_network import ControllerNetworkPolicies
 from docrouter.platform.controller_security import MONGODB_OPERATOR_SECURITY, pod_security_labels
+from docrouter.platform.flux_rbac import FluxLayerAccounts
 from docrouter.platform.k8s import api_object
 from docrouter.platform.network import NamespaceBaselines
 from docrouter.providers import PROVIDERS
@@ -255,6 +256,7 @@ class Controllers(Construct):
         Namespaces(self, "namespaces", env=env)
         NamespaceBaselines(self, "network-baselines", env=env)
         ControllerNetworkPolicies(self, "controller-network", env=env)
+        FluxLayerAccounts(self, "flux-layer-accounts", env=env)
         StorageClass(self, "storage", env=env)
         for chart, values in helm_charts(env):
             HelmController(self, chart.name, chart=chart, values=values)
