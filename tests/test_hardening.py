@@ -5,12 +5,15 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from conftest import ENVIRONMENTS, REPO, manifests_for
+from conftest import ENVIRONMENTS, REPO, edit_environment, manifests_for
 from docrouter import constants as c
 from docrouter.config import load_environment
+from docrouter.platform.k8s import pull_policy
+from docrouter.pod_templates import containers
 from docrouter.synthesis.checks import SynthError
 from docrouter.synthesis.grants import RESOURCES, check_layer_grants
 from docrouter.synthesis.layers import LAYERS
+from docrouter.synthesis.synth import render
 from docrouter.tools.netflow.proof import prove_environment
 from docrouter.tools.netflow.stages import read_tree
 
@@ -145,3 +148,32 @@ def test_an_object_outside_a_layer_grant_is_refused_at_synth():
     with pytest.raises(SynthError, match=r"layer 'apps': Secret mongodb/x is outside what the layer's ServiceAccount"):
         check_layer_grants("staging", {"apps": [stray]})
     check_layer_grants("staging", {"apps": [{**stray, "kind": "Service", "metadata": {"namespace": c.APP_NAMESPACE}}]})
+
+
+# --- image pinning and pull policy ------------------------------------------------------------------
+
+
+def test_pull_policy_follows_how_the_image_is_pinned():
+    digest = "sha256:" + "a" * 64
+    assert pull_policy(f"ghcr.io/analytiq-hub/doc-router-backend:v43.0.0@{digest}") == "IfNotPresent"
+    assert pull_policy("ghcr.io/analytiq-hub/doc-router-backend:v43.0.0") == "Always"
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_container_we_define_pulls_by_its_pinning(env):
+    for obj in manifests_for(env).objects:
+        for _, container in containers(obj):
+            assert container["imagePullPolicy"] == pull_policy(container["image"]), container["name"]
+
+
+def test_an_environment_pinned_by_digest_ships_the_digest(env_dir):
+    digest = "sha256:" + "b" * 64
+    edit_environment(env_dir, "staging", lambda d: d["backend"].update(image_tag=f"v43.0.0@{digest}"))
+    files = render(load_environment("staging", env_dir))
+    backend = yaml.safe_load(files["apps/doc-router/deployment-backend.yaml"])
+    (main,) = backend["spec"]["template"]["spec"]["containers"]
+    assert main["image"] == f"ghcr.io/analytiq-hub/doc-router-backend:v43.0.0@{digest}"
+    assert main["imagePullPolicy"] == "IfNotPresent"
+    # The worker runs the backend image: pinned the same way.
+    worker = yaml.safe_load(files["apps/doc-router/deployment-worker.yaml"])
+    assert worker["spec"]["template"]["spec"]["containers"][0]["image"] == main["image"]
