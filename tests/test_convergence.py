@@ -89,7 +89,14 @@ def test_redefining_doks_retain_class_with_other_binding_mode_is_refused(env_dir
             provisioner="dobs.csi.digitalocean.com", reclaim_policy="Retain", volume_binding_mode="WaitForFirstConsumer"
         ),
     )
-    assert "storage.name 'do-block-storage-retain'" in message and "already ships" in message
+    assert "storage.name 'do-block-storage-retain'" in message and "doc-router-do-block-storage-retain" in message
+
+
+def test_a_class_synth_creates_under_a_common_name_is_refused(env_dir):
+    # Many EKS setups create `gp3` themselves; StorageClass parameters are immutable
+    # (kubernetes.io/docs/concepts/storage/storage-classes: "cannot be updated once created").
+    message = refused(env_dir, "production", lambda d: d["storage"].update(name="gp3"))
+    assert "storage.name 'gp3'" in message and "Name it doc-router-gp3" in message
 
 
 def test_a_storage_class_the_provider_does_not_ship_must_be_defined(env_dir):

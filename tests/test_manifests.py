@@ -6,6 +6,7 @@ from conftest import REPO
 from docrouter import constants as c
 from docrouter.config import InClusterMongoDB
 from docrouter.platform.app import backend_url
+from docrouter.providers import OWN_STORAGE_CLASS_PREFIX
 from docrouter.synthesis.checks import is_sops_encrypted
 from docrouter.tools.secrets.init import secret_path, secrets_of
 
@@ -154,7 +155,8 @@ def test_a_storage_class_is_created_only_when_the_environment_defines_it(manifes
         assert classes == []
         return
     (created,) = classes
-    assert created["metadata"]["name"] == storage.name and created["provisioner"] == storage.provisioner
+    assert created["metadata"]["name"] == storage.name and storage.name.startswith(OWN_STORAGE_CLASS_PREFIX)
+    assert created["provisioner"] == storage.provisioner
     assert created["parameters"] == dict(storage.parameters)
     assert created["reclaimPolicy"] == storage.reclaim_policy
     assert created["volumeBindingMode"] == storage.volume_binding_mode
@@ -186,7 +188,9 @@ def test_mongodb_storage_and_retention(manifests):
     db = manifests.get("MongoDBCommunity", c.MONGODB_NAME, c.MONGODB_NAMESPACE)
     assert db["metadata"]["annotations"]["kustomize.toolkit.fluxcd.io/prune"] == "disabled"
     sts = db["spec"]["statefulSet"]["spec"]
-    assert sts["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Retain", "whenScaled": "Retain"}
+    # The operator's merge (pkg/util/merge/merge_statefulset.go, 1.10.0) drops the policy; unset,
+    # Kubernetes retains the claims on delete and scale-down.
+    assert "persistentVolumeClaimRetentionPolicy" not in sts
     claims = {t["metadata"]["name"]: t["spec"] for t in sts["volumeClaimTemplates"]}
     # The operator's volume names (MongoDBCommunity.DataVolumeName/LogsVolumeName): others would add volumes.
     assert set(claims) == {"data-volume", "logs-volume"}

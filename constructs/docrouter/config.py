@@ -20,7 +20,7 @@ from docrouter.environment_files import ENV_NAME
 from docrouter.migration_names import migration_job_name
 from docrouter.names import release_version, slug
 from docrouter.paths import ENVIRONMENTS_DIR, REPO_ROOT
-from docrouter.providers import PROVIDERS, Provider, ShippedStorageClass
+from docrouter.providers import OWN_STORAGE_CLASS_PREFIX, PROVIDERS, Provider
 from docrouter.safe_yaml import AliasRejected, DuplicateKey, StrictLoader, syntax_error
 from docrouter.synthesis import apirules
 
@@ -129,8 +129,8 @@ class StorageClass(Frozen):
     """Where MongoDB's volumes come from.
 
     Without `provisioner`, `name` must be a class the provider ships (providers.py), e.g.
-    DOKS `do-block-storage-retain`; with it, synth creates the class, and refuses a name the
-    provider already uses unless every immutable field matches what the provider created.
+    DOKS `do-block-storage-retain`; with it, synth creates the class, under a name that is
+    ours (`doc-router-…`), so it can never meet a class someone else created.
     """
 
     name: DnsName
@@ -235,17 +235,16 @@ class Environment(Frozen):
                     f"storage.name '{storage.name}' is not a StorageClass {self.provider} ships "
                     f"({', '.join(sorted(shipped))}); use one of those, or set storage.provisioner to define it"
                 )
-        elif storage.name in shipped:
-            theirs = shipped[storage.name]
-            ours = ShippedStorageClass(
-                storage.provisioner, storage.reclaim_policy, storage.volume_binding_mode, dict(storage.parameters)
+        elif not storage.name.startswith(OWN_STORAGE_CLASS_PREFIX):
+            # A class we create must be ours by name: the provider or whoever set the cluster up may
+            # already have one of a common name (many EKS setups create `gp3`), and StorageClass
+            # parameters are immutable, so our apply would fail the whole controllers layer.
+            raise ValueError(
+                f"storage.name '{storage.name}' is a StorageClass synth would create, but the name is not ours: "
+                f"{self.provider} or the cluster's setup may already have a '{storage.name}' with other immutable "
+                f"fields. Name it {OWN_STORAGE_CLASS_PREFIX}{storage.name}, or remove storage.provisioner and its "
+                f"settings to use a class {self.provider} ships ({', '.join(sorted(shipped))})"
             )
-            if ours != theirs:
-                raise ValueError(
-                    f"storage.name '{storage.name}' is a StorageClass {self.provider} already ships with different "
-                    f"immutable fields ({theirs}); the API server would reject the change. Remove storage.provisioner "
-                    "and its settings to use the shipped class, or pick another name"
-                )
         return self
 
     @model_validator(mode="after")

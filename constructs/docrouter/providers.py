@@ -19,6 +19,10 @@ from dataclasses import dataclass, field
 KUBERNETES_CHECKED = datetime.date(2026, 12, 4)
 SUPPORT_WARNING_DAYS = 60
 
+# Every StorageClass synth creates is named so: no provider ships such a name (PROVIDERS below), and
+# no cluster setup (eksctl, Terraform EKS blueprints, EKS Auto Mode) creates one.
+OWN_STORAGE_CLASS_PREFIX = "doc-router-"
+
 
 @dataclass(frozen=True)
 class ShippedStorageClass:

@@ -12,6 +12,7 @@ from docrouter.config import Environment
 from docrouter.platform import typed
 from docrouter.platform.k8s import api_object, exec_probe, http_probe, labels
 from docrouter.platform.network import AppNetworkPolicies
+from docrouter.platform.secret_rollout import secret_checksums
 from docrouter.platform.workload import AppWorkload, WorkloadProps
 
 FRONTEND = "frontend"
@@ -48,6 +49,11 @@ def config_annotation(env: Environment) -> dict[str, str]:
     """
     digest = hashlib.sha256(json.dumps(app_config(env), sort_keys=True).encode()).hexdigest()
     return {"checksum/config": digest[:16]}
+
+
+def rollout_annotations(env: Environment) -> dict[str, str]:
+    """What rolls the app pods: the ConfigMap's content and the committed Secret they read (secret_rollout.py)."""
+    return {**config_annotation(env), **secret_checksums(env.name, c.APP_NAMESPACE, (c.APP_SECRET_NAME,))}
 
 
 class AppConfig(Construct):
@@ -87,7 +93,7 @@ class Frontend(AppWorkload):
                     {"name": "HOSTNAME", "value": "0.0.0.0"},
                 ),
                 writable_paths={"tmp": "/tmp", "next-cache": "/app/frontend/.next/cache"},
-                pod_annotations=config_annotation(env),
+                pod_annotations=rollout_annotations(env),
                 readiness=http_probe("/", "http", period=10),
                 liveness=http_probe("/", "http", period=20, timeout=10),
             ),
@@ -126,7 +132,7 @@ class Backend(AppWorkload):
                 replicas=cfg.replicas,
                 resources=cfg.resources,
                 port=c.BACKEND_PORT,
-                pod_annotations=config_annotation(env),
+                pod_annotations=rollout_annotations(env),
                 readiness=http_probe("/docs", "http", period=10),
                 liveness=http_probe("/docs", "http", period=20, timeout=10),
                 startup=BACKEND_STARTUP,
@@ -165,7 +171,7 @@ class Worker(AppWorkload):
                 working_dir=c.BACKEND_WORKDIR,
                 replicas=cfg.replicas,
                 resources=cfg.resources,
-                pod_annotations=config_annotation(env),
+                pod_annotations=rollout_annotations(env),
                 readiness=exec_probe(WORKER_ALIVE, period=15),
                 liveness=exec_probe(WORKER_ALIVE, period=30),
                 writable_sizes={"tmp": DOCUMENT_TMP_SIZE},

@@ -28,7 +28,7 @@ from docrouter.platform.typed import (
     OCIRepository,
     typed_object,
 )
-from docrouter.synthesis.layers import LAYERS
+from docrouter.synthesis.layers import LAYERS, reconciler_name
 
 KIND_SOURCE = {"kind": "OCIRepository", "name": c.KIND_SOURCE_NAME}
 KIND_REGISTRY_URL = f"oci://{c.KIND_REGISTRY_NAME}:{c.KIND_REGISTRY_PORT}/{c.KIND_SOURCE_NAME}"
@@ -57,6 +57,8 @@ def kustomizations(env: Environment, present_layers: list[str]) -> list[dict[str
             "prune": True,
             "wait": True,
         }
+        if layer.grants:
+            spec["serviceAccountName"] = reconciler_name(layer)  # least privilege: flux_rbac.py
         if layer.force:
             spec["force"] = True
         if layer.health_checks:

@@ -15,6 +15,9 @@ from constructs import Construct
 from docrouter import constants as c
 from docrouter.config import Environment
 from docrouter.platform import typed
+from docrouter.platform.controller_network import ControllerNetworkPolicies
+from docrouter.platform.controller_security import MONGODB_OPERATOR_SECURITY, pod_security_labels
+from docrouter.platform.flux_rbac import FluxLayerAccounts
 from docrouter.platform.k8s import api_object
 from docrouter.platform.network import NamespaceBaselines
 from docrouter.providers import PROVIDERS
@@ -23,28 +26,24 @@ HELM_INTERVAL = "1h"
 
 
 class Namespaces(Construct):
-    """The namespaces this environment uses. doc-router and mongodb enforce Pod Security "restricted"."""
+    """The namespaces this environment uses, each enforcing its Pod Security level (controller_security.py)."""
 
     def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
         super().__init__(scope, id)
-        restricted = {
-            "pod-security.kubernetes.io/enforce": "restricted",
-            "pod-security.kubernetes.io/warn": "restricted",
-        }
-        namespaces: dict[str, tuple[dict, dict | None]] = {c.APP_NAMESPACE: (restricted, None)}
+        namespaces: dict[str, dict | None] = {c.APP_NAMESPACE: None}
         if env.mongodb.mode == "in-cluster":
             # Holds the database: Flux must never delete it, even if it leaves dist/.
-            namespaces[c.MONGODB_NAMESPACE] = (restricted, c.PRUNE_DISABLED)
-            namespaces[c.MONGODB_OPERATOR_NAMESPACE] = ({}, None)
-        namespaces[c.INGRESS_NAMESPACE] = ({}, None)
+            namespaces[c.MONGODB_NAMESPACE] = c.PRUNE_DISABLED
+            namespaces[c.MONGODB_OPERATOR_NAMESPACE] = None
+        namespaces[c.INGRESS_NAMESPACE] = None
         if env.tls:
-            namespaces[c.CERT_MANAGER_NAMESPACE] = ({}, None)
-        for name, (extra_labels, ns_annotations) in namespaces.items():
+            namespaces[c.CERT_MANAGER_NAMESPACE] = None
+        for name, ns_annotations in namespaces.items():
             api_object(
                 self,
                 typed.Namespace,
                 name=name,
-                labels={"app.kubernetes.io/part-of": c.PART_OF, **extra_labels},
+                labels={"app.kubernetes.io/part-of": c.PART_OF, **pod_security_labels(env, name)},
                 annotations=ns_annotations,
             )
 
@@ -143,11 +142,18 @@ def ingress_nginx_values(env: Environment) -> dict[str, Any]:
         )
     elif env.provider == "aws":
         # NLB with instance targets and Local traffic policy keeps the client's source address.
+        # The in-tree provider (cloud-provider-aws) builds it from `type: nlb`. Where the AWS Load
+        # Balancer Controller runs, its Service webhook takes over every new LoadBalancer Service
+        # and provisions an *internal* NLB unless the scheme says otherwise (docs/guide/service/nlb.md,
+        # "secure by default", v2.2.0+): Let's Encrypt's HTTP-01 could never reach it. The scheme and
+        # target type say the same to both controllers; the in-tree one ignores them (docs/bootstrap.md).
         controller["service"] = {
             "type": "LoadBalancer",
             "externalTrafficPolicy": "Local",
             "annotations": {
                 "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+                "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
+                "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "instance",
                 "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
             },
         }
@@ -174,18 +180,48 @@ def cert_manager_values(env: Environment) -> dict[str, Any]:
     return {"crds": {"enabled": True, "keep": True}, "replicaCount": 1, "prometheus": {"enabled": False}}
 
 
-def mongodb_operator_values() -> dict[str, Any]:
-    """MongoDB Controllers for Kubernetes, reduced to what we use (helm_chart/values.yaml at 1.9.1)."""
+# What the operator reconciles: the replica set and mongot (helm_chart/values.yaml `watchedResources`).
+MONGODB_WATCHED_RESOURCES = ("mongodbcommunity", "mongodbsearch")
+# The kinds whose controllers also start the operator's webhook server (main.go at 1.10.0:
+# setupMongoDBCRD, setupMongoDBOpsManagerCRD, setupMongoDBMultiClusterCRD call
+# NewWebhookManagedBy), by their watchedResources name.
+MONGODB_WEBHOOK_RESOURCES = frozenset({"mongodb", "mongodbmulticluster", "opsmanagers"})
+
+
+def mongodb_webhook_values(watched: tuple[str, ...]) -> dict[str, Any]:
+    """The operator's webhook settings, which hold only while it watches no kind its webhook serves.
+
+    registerConfiguration false: the operator registers no ValidatingWebhookConfiguration, writes
+    no serving certificate (pkg/webhook/setup.go Setup returns before CreateCertFiles) and the
+    chart grants no cluster role for it. The chart's values.yaml reserves that for OLM ("the
+    operator won't start due to missing webhook server certificates"): true as soon as a watched
+    kind starts the webhook server, never for mongodbcommunity and mongodbsearch, which add none.
+    So the two settings are decided here together, and synth refuses the combination that
+    would crash-loop rather than shipping it.
+    """
+    served = sorted(MONGODB_WEBHOOK_RESOURCES.intersection(watched))
+    if served:
+        raise ValueError(
+            f"the MongoDB operator would watch {', '.join(served)}, which its webhook serves, while "
+            "webhook.registerConfiguration is false (it would crash-loop). Fix: drop them from "
+            "MONGODB_WATCHED_RESOURCES, or register the webhook (infrastructure.py)"
+        )
+    return {"registerConfiguration": False, "installClusterRole": False}
+
+
+def mongodb_operator_values(watched: tuple[str, ...] = MONGODB_WATCHED_RESOURCES) -> dict[str, Any]:
+    """MongoDB Controllers for Kubernetes, reduced to what we use (helm_chart/values.yaml at 1.9.1, pinned)."""
     return {
         "operator": {
             # Runs in its own namespace, reconciles only the database namespace.
             "watchNamespace": c.MONGODB_NAMESPACE,
-            "watchedResources": ["mongodbcommunity", "mongodbsearch"],
+            "watchedResources": list(watched),
             "enableClusterMongoDBRoles": False,
-            # The webhook validates only MongoDB/OpsManager kinds (pkg/webhook/setup.go), which we never create.
-            "webhook": {"registerConfiguration": False, "installClusterRole": False},
+            "webhook": mongodb_webhook_values(watched),
             # No usage reports to MongoDB from our clusters.
             "telemetry": {"enabled": False},
+            # Passes Pod Security "restricted", which its namespace enforces.
+            **MONGODB_OPERATOR_SECURITY,
         }
     }
 
@@ -219,6 +255,8 @@ class Controllers(Construct):
         super().__init__(scope, id)
         Namespaces(self, "namespaces", env=env)
         NamespaceBaselines(self, "network-baselines", env=env)
+        ControllerNetworkPolicies(self, "controller-network", env=env)
+        FluxLayerAccounts(self, "flux-layer-accounts", env=env)
         StorageClass(self, "storage", env=env)
         for chart, values in helm_charts(env):
             HelmController(self, chart.name, chart=chart, values=values)

@@ -19,6 +19,7 @@ from constructs import Construct
 from docrouter.config import Resources
 from docrouter.constants import PART_OF
 from docrouter.platform.typed import KubeObject, gvk, typed_object
+from docrouter.pod_templates import image_reference
 
 
 def api_object(
@@ -108,6 +109,17 @@ def writable_volumes(paths: dict[str, str], sizes: dict[str, str] | None = None)
     return volumes, mounts
 
 
+def pull_policy(image: str) -> str:
+    """IfNotPresent for an image pinned by digest: pulling again can only fetch the same bytes.
+
+    Always for a tag: every pod start asks the registry what the tag names now (one manifest
+    request; layers stay cached), so a re-pushed tag can never leave nodes running different
+    code under one name. Pin environments by digest (`vX.Y.Z@sha256:…`, docs/environments.md)
+    to start pods without the registry; checkov's CKV_K8S_15 (Always) is then a documented miss.
+    """
+    return "IfNotPresent" if image_reference(image)[2] else "Always"
+
+
 def container(
     *,
     name: str,
@@ -124,7 +136,7 @@ def container(
     liveness: dict | None = None,
     startup: dict | None = None,
 ) -> dict[str, Any]:
-    result: dict[str, Any] = {"name": name, "image": image, "imagePullPolicy": "IfNotPresent"}
+    result: dict[str, Any] = {"name": name, "image": image, "imagePullPolicy": pull_policy(image)}
     if command is not None:
         result["command"] = list(command)
     if args is not None:

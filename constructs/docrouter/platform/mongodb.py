@@ -94,8 +94,10 @@ class MongoDB(Construct):
             name=c.MONGODB_NAME,
             namespace=c.MONGODB_NAMESPACE,
             labels=self.labels,
-            # Deleting it deletes the StatefulSet: Flux must never prune it. The volumes are
-            # kept even then (StatefulSet PVCs are retained unless a policy says otherwise).
+            # Deleting it deletes the StatefulSet: Flux must never prune it. The volumes are kept
+            # even then: a StatefulSet without persistentVolumeClaimRetentionPolicy retains its PVCs
+            # (Kubernetes' default, Retain/Retain). Setting the policy here would do nothing: the
+            # operator's merge drops it (pkg/util/merge/merge_statefulset.go, StatefulSetSpecs, 1.10.0).
             annotations=dict(c.PRUNE_DISABLED),
             body={
                 "spec": {
@@ -106,7 +108,6 @@ class MongoDB(Construct):
                     "users": [_user(name) for name in c.MONGODB_USER_PASSWORD_KEYS],
                     "statefulSet": {
                         "spec": {
-                            "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Retain"},
                             "template": {
                                 "spec": {
                                     "containers": [

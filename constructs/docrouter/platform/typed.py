@@ -127,6 +127,18 @@ class Namespace(KubeObject):
     API_VERSION, KIND = "v1", "Namespace"
 
 
+class ServiceAccount(KubeObject):
+    API_VERSION, KIND = "v1", "ServiceAccount"
+
+
+class Role(KubeObject):
+    API_VERSION, KIND = "rbac.authorization.k8s.io/v1", "Role"
+
+
+class RoleBinding(KubeObject):
+    API_VERSION, KIND = "rbac.authorization.k8s.io/v1", "RoleBinding"
+
+
 class ConfigMap(KubeObject):
     API_VERSION, KIND = "v1", "ConfigMap"
 

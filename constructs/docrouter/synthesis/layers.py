@@ -29,6 +29,10 @@ class Layer:
     force: bool = False
     # How Flux's wait judges custom resources that report a phase instead of conditions.
     health_checks: tuple[dict[str, str], ...] = ()
+    # What the layer's Kustomization may change: (namespace, API group, resources). Set, Flux applies
+    # the layer as its own ServiceAccount bound to exactly these (Flux's multi-tenancy guide:
+    # spec.serviceAccountName); empty, as kustomize-controller itself (cluster-admin). See grants.py.
+    grants: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
 
 LAYERS: tuple[Layer, ...] = (
@@ -44,6 +48,21 @@ LAYERS: tuple[Layer, ...] = (
         "infra-configs",
         "infrastructure/configs",
         "Let's Encrypt ClusterIssuers (need cert-manager's CRDs; TLS environments only)",
+        # kstatus reads only status.observedGeneration and the Reconciling/Stalled conditions
+        # (sigs.k8s.io/cli-utils pkg/kstatus/status/generic.go); cert-manager's IssuerStatus has
+        # neither (apis/certmanager/v1 types_issuer.go at v1.19.1: a Ready condition that carries
+        # its own observedGeneration), so without this an issuer that never registers with the
+        # ACME server counts as ready. No `failed`: a first registration may fail and be retried,
+        # so the layer's timeout decides. The Certificate ingress-shim makes from the Ingress is
+        # not in any layer's inventory, so no layer waits on it.
+        health_checks=(
+            {
+                "apiVersion": "cert-manager.io/v1",
+                "kind": "ClusterIssuer",
+                "current": "has(status.conditions) && status.conditions.exists(e, e.type == 'Ready' && "
+                "e.status == 'True' && (!has(e.observedGeneration) || e.observedGeneration == metadata.generation))",
+            },
+        ),
     ),
     Layer(
         "database",
@@ -51,18 +70,29 @@ LAYERS: tuple[Layer, ...] = (
         "MongoDBCommunity and MongoDBSearch for the operator (in-cluster only)",
         timeout="15m",  # volume provisioning, replica set start-up, mongot's first sync
         secret_namespaces=(MONGODB_NAMESPACE,),
+        grants=(
+            (MONGODB_NAMESPACE, "", ("secrets",)),
+            (MONGODB_NAMESPACE, "networking.k8s.io", ("networkpolicies",)),
+            (MONGODB_NAMESPACE, "policy", ("poddisruptionbudgets",)),
+            (MONGODB_NAMESPACE, "mongodbcommunity.mongodb.com", ("mongodbcommunity",)),
+            (MONGODB_NAMESPACE, "mongodb.com", ("mongodbsearch",)),
+        ),
         # Both report status.phase Pending/Running/Failed (api/mongodb/v1/status/phase.go), no conditions.
-        health_checks=tuple(
+        # MongoDBSearch reports a transient wait as Failed too ("Waiting for MongoDB source",
+        # controllers/operator/mongodbsearch_controller.go at 1.10.0): it has no `failed`, so a
+        # search waiting for its replica set does not end the wait and page; the timeout decides.
+        health_checks=(
             {
-                "apiVersion": api_version,
-                "kind": kind,
+                "apiVersion": "mongodbcommunity.mongodb.com/v1",
+                "kind": "MongoDBCommunity",
                 "current": "has(status.phase) && status.phase == 'Running'",
                 "failed": "has(status.phase) && status.phase == 'Failed'",
-            }
-            for api_version, kind in (
-                ("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity"),
-                ("mongodb.com/v1", "MongoDBSearch"),
-            )
+            },
+            {
+                "apiVersion": "mongodb.com/v1",
+                "kind": "MongoDBSearch",
+                "current": "has(status.phase) && status.phase == 'Running'",
+            },
         ),
     ),
     Layer(
@@ -72,9 +102,31 @@ LAYERS: tuple[Layer, ...] = (
         timeout=f"{MIGRATION_WAIT_SECONDS // 60}m",  # outlasts the Job's activeDeadlineSeconds
         secret_namespaces=(APP_NAMESPACE,),
         force=True,
+        grants=(
+            (APP_NAMESPACE, "", ("configmaps", "secrets")),
+            (APP_NAMESPACE, "batch", ("jobs",)),
+            (APP_NAMESPACE, "networking.k8s.io", ("networkpolicies",)),
+        ),
     ),
-    Layer("apps", "apps", "frontend, backend, worker, ingress", "5m"),
+    Layer(
+        "apps",
+        "apps",
+        "frontend, backend, worker, ingress",
+        "5m",
+        grants=(
+            (APP_NAMESPACE, "", ("services",)),
+            (APP_NAMESPACE, "apps", ("deployments",)),
+            (APP_NAMESPACE, "networking.k8s.io", ("ingresses", "networkpolicies")),
+            (APP_NAMESPACE, "policy", ("poddisruptionbudgets",)),
+            (APP_NAMESPACE, "autoscaling", ("horizontalpodautoscalers",)),
+        ),
+    ),
 )
+
+
+def reconciler_name(layer: Layer) -> str:
+    """The ServiceAccount (in flux-system) a layer with grants is applied as."""
+    return f"flux-{layer.name}"
 
 
 def layer_for_secret_namespace(namespace: str) -> Layer | None:

@@ -29,6 +29,7 @@ from docrouter.synthesis.checks import (
     check_no_plain_secrets,
     check_unique,
 )
+from docrouter.synthesis.grants import check_layer_grants
 from docrouter.synthesis.layer_builders import CHARTS
 from docrouter.synthesis.layers import LAYERS
 from docrouter.synthesis.sops_files import sops_secret_files
@@ -90,6 +91,7 @@ def build_layers(env: Environment) -> dict[str, list[dict]]:
     check_configmaps_hold_no_credentials(env.name, (o for objs in layered.values() for o in objs))
     check_crd_layering(env.name, layered)
     check_api_rules(env.name, (o for objs in layered.values() for o in objs))
+    check_layer_grants(env.name, layered)
     return layered
 
 

@@ -12,12 +12,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from docrouter import constants as c
-from docrouter.tools.netflow.runtime import ACME_SOLVER, DNS, INGRESS_CONTROLLER, RuntimePod, mongot_role
+from docrouter.tools.netflow.runtime import (
+    ACME_SOLVER,
+    CERT_MANAGER_CAINJECTOR,
+    CERT_MANAGER_CONTROLLER,
+    CERT_MANAGER_WEBHOOK,
+    DNS,
+    INGRESS_CONTROLLER,
+    MONGODB_OPERATOR,
+    RuntimePod,
+    mongot_role,
+)
 
 REQUIRED, FORBIDDEN = "required", "forbidden"
 # Addresses outside the cluster, each a representative of what it stands for.
 INTERNET = "203.0.113.10"  # a public address (RFC 5737 documentation range): LLM APIs, S3, OAuth providers
 CLOUD_METADATA = "169.254.169.254"  # the instance metadata service on EKS (IMDS) and DigitalOcean alike
+# The API server as pods reach it behind the `kubernetes` Service, and as the source of webhook calls:
+# an address outside the pod network (EKS's control-plane ENIs in the VPC, Kind's node), private.
+KUBE_API = "10.0.0.2"
 
 APP_ROLES = ("frontend", "backend", "worker", "migrate")
 MONGODB_MEMBERS = c.MONGODB_NAME  # the MongoDBCommunity's members (pods the operator creates)
@@ -89,6 +102,23 @@ NOT_APP_OR_MONGODB = End(
 DOC_ROUTER_PODS = End("pods in doc-router", every_pod=True, namespace=c.APP_NAMESPACE)
 APP_SERVERS = _roles("frontend/backend", "frontend", "backend", namespace=c.APP_NAMESPACE)
 DNS_PORTS = (("UDP", 53), ("TCP", 53))
+API_SERVER = End("API server", address=KUBE_API)
+API_CLIENTS = End(
+    "controllers and MongoDB members",
+    roles=(
+        INGRESS_CONTROLLER,
+        CERT_MANAGER_CONTROLLER,
+        CERT_MANAGER_WEBHOOK,
+        CERT_MANAGER_CAINJECTOR,
+        MONGODB_OPERATOR,
+    ),
+)
+CERT_MANAGER = _roles("cert-manager controller", CERT_MANAGER_CONTROLLER, namespace=c.CERT_MANAGER_NAMESPACE)
+CERT_MANAGER_WEBHOOK_POD = _roles("cert-manager webhook", CERT_MANAGER_WEBHOOK, namespace=c.CERT_MANAGER_NAMESPACE)
+QUIET_CONTROLLERS = End(
+    "MongoDB operator, cert-manager controller and cainjector",
+    roles=(MONGODB_OPERATOR, CERT_MANAGER_CONTROLLER, CERT_MANAGER_CAINJECTOR),
+)
 
 FLOWS: tuple[Flow, ...] = (
     Flow(
@@ -170,6 +200,86 @@ FLOWS: tuple[Flow, ...] = (
         PUBLIC,
         tcp(443),
         "the app calls LLM APIs, S3 and OAuth providers over HTTPS",
+    ),
+    Flow(
+        "internet-ingress",
+        REQUIRED,
+        PUBLIC,
+        INGRESS,
+        tcp(80, 443),
+        "users and Let's Encrypt reach ingress-nginx through the load balancer (Kind: host ports)",
+    ),
+    Flow(
+        "controllers-kube-api",
+        REQUIRED,
+        API_CLIENTS,
+        API_SERVER,
+        tcp(443),
+        "controllers watch and write their objects through the API server",
+    ),
+    Flow(
+        "mongodb-kube-api",
+        REQUIRED,
+        MEMBERS,
+        API_SERVER,
+        tcp(443),
+        "the members' readiness probe and upgrade hook annotate their own pod",
+    ),
+    Flow(
+        "kube-api-ingress-webhook",
+        REQUIRED,
+        API_SERVER,
+        INGRESS,
+        tcp(8443),
+        "the API server asks ingress-nginx's admission webhook about every Ingress",
+    ),
+    Flow(
+        "kube-api-cert-manager-webhook",
+        REQUIRED,
+        API_SERVER,
+        CERT_MANAGER_WEBHOOK_POD,
+        tcp(10250),
+        "the API server asks cert-manager's webhook about every cert-manager object; none is accepted otherwise",
+    ),
+    Flow(
+        "cert-manager-acme",
+        REQUIRED,
+        CERT_MANAGER,
+        PUBLIC,
+        tcp(443, 80),
+        "cert-manager registers with Let's Encrypt (HTTPS) and self-checks its HTTP-01 token via the public host",
+    ),
+    Flow(
+        "no-app-kube-api",
+        FORBIDDEN,
+        APP,
+        API_SERVER,
+        None,
+        "the app has no business with the API server (its pods mount no token either)",
+    ),
+    Flow(
+        "no-pod-to-quiet-controllers",
+        FORBIDDEN,
+        EVERY_POD,
+        QUIET_CONTROLLERS,
+        None,
+        "nothing connects to the operator, cert-manager's controller or cainjector (metrics stay closed)",
+    ),
+    Flow(
+        "no-internet-quiet-controllers",
+        FORBIDDEN,
+        PUBLIC,
+        QUIET_CONTROLLERS,
+        None,
+        "controllers are never reachable from outside",
+    ),
+    Flow(
+        "no-ingress-metrics",
+        FORBIDDEN,
+        EVERY_POD,
+        INGRESS,
+        tcp(10254),
+        "ingress-nginx's metrics stay closed until something scrapes them",
     ),
     Flow(
         "no-direct-frontend-backend",

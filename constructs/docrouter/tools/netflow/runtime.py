@@ -24,6 +24,9 @@ DNS = "kube-dns"
 INGRESS_CONTROLLER = "ingress-nginx-controller"
 ACME_SOLVER = "acme-http01-solver"
 MONGODB_OPERATOR = "mongodb-kubernetes-operator"
+CERT_MANAGER_CONTROLLER = "cert-manager"
+CERT_MANAGER_WEBHOOK = "cert-manager-webhook"
+CERT_MANAGER_CAINJECTOR = "cert-manager-cainjector"
 
 
 class RuntimeFixtureError(Exception):
@@ -120,15 +123,44 @@ def _mongodb_operator(release: str, namespace: str, values: dict) -> list[Runtim
     return [RuntimePod(MONGODB_OPERATOR, namespace, f"{name}-0", labels, ports, MONGODB_OPERATOR_SOURCE)]
 
 
+CERT_MANAGER_READ = "v1.19.1"
+CERT_MANAGER_SOURCE = (
+    "cert-manager/cert-manager deploy/charts/cert-manager/templates/{deployment,webhook-deployment,"
+    "cainjector-deployment}.yaml (pod labels app, app.kubernetes.io/name/instance/component; read in a "
+    "rendered copy of an older release, unchanged in form), values.yaml v1.19.1 (webhook.securePort 10250)"
+)
+CERT_MANAGER_WEBHOOK_PORT = 10250
+CERT_MANAGER_METRICS_PORT = 9402
+
+
+def _cert_manager(release: str, namespace: str, values: dict) -> list[RuntimePod]:
+    pods = []
+    for name, role, ports in (
+        ("cert-manager", CERT_MANAGER_CONTROLLER, ((TCP, CERT_MANAGER_METRICS_PORT),)),
+        ("webhook", CERT_MANAGER_WEBHOOK, ((TCP, CERT_MANAGER_WEBHOOK_PORT),)),
+        ("cainjector", CERT_MANAGER_CAINJECTOR, ((TCP, CERT_MANAGER_METRICS_PORT),)),
+    ):
+        component = "controller" if name == "cert-manager" else name
+        labels = {
+            "app": name,
+            "app.kubernetes.io/name": name,
+            "app.kubernetes.io/instance": release,
+            "app.kubernetes.io/component": component,
+            "app.kubernetes.io/version": CERT_MANAGER_READ,
+        }
+        pods.append(RuntimePod(role, namespace, f"{release}-{name}-0", labels, ports, CERT_MANAGER_SOURCE))
+    return pods
+
+
 @dataclass(frozen=True)
 class ChartFixture:
     version: str
     pods: Any  # (release, namespace, values) -> list[RuntimePod]
 
 
-# cert-manager's own pods are not modelled: no NetworkPolicy selects the cert-manager namespace.
 CHARTS = {
     "ingress-nginx": ChartFixture(INGRESS_NGINX_READ, _ingress_nginx),
+    "cert-manager": ChartFixture(CERT_MANAGER_READ, _cert_manager),
     "mongodb-kubernetes": ChartFixture(MONGODB_OPERATOR_READ, _mongodb_operator),
 }
 

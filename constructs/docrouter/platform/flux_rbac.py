@@ -1,0 +1,65 @@
+"""Least privilege for Flux: each application layer is applied as its own ServiceAccount.
+
+As Flux's multi-tenancy guide does (fluxcd.io/flux/installation/configuration/multitenancy,
+kustomize-controller `spec.serviceAccountName` impersonation), database, pre-deploy and apps run
+as `flux-<layer>` in flux-system, bound by a Role in each namespace they touch to exactly the
+resources layers.py grants them; synth refuses a layer object outside its grant (grants.py).
+
+infra-controllers and infra-configs keep kustomize-controller's own cluster-admin, deliberately:
+they create Namespaces, a StorageClass and ClusterIssuers (cluster-scoped), the HelmReleases whose
+charts install CRDs, ClusterRoles and webhook configurations, and the RBAC below; whoever may
+create RBAC can grant itself anything, so a narrower role there would be a label, not a limit.
+The Role's verbs are what kustomize-controller does with a layer: server-side apply and its dry
+run (get, create, patch, update), health checks (list, watch) and prune and force (delete).
+"""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from docrouter import constants as c
+from docrouter.config import Environment
+from docrouter.platform import typed
+from docrouter.platform.k8s import api_object
+from docrouter.synthesis.layers import LAYERS, reconciler_name
+
+VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"]
+
+
+def environment_namespaces(env: Environment) -> set[str]:
+    """Namespaces this environment creates (infrastructure.Namespaces)."""
+    found = {c.APP_NAMESPACE, c.INGRESS_NAMESPACE}
+    if env.mongodb.mode == "in-cluster":
+        found |= {c.MONGODB_NAMESPACE, c.MONGODB_OPERATOR_NAMESPACE}
+    if env.tls:
+        found.add(c.CERT_MANAGER_NAMESPACE)
+    return found
+
+
+class FluxLayerAccounts(Construct):
+    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+        super().__init__(scope, id)
+        labels = {"app.kubernetes.io/part-of": c.PART_OF}
+        namespaces = environment_namespaces(env)
+        for layer in (layer for layer in LAYERS if layer.grants):
+            account = reconciler_name(layer)
+            api_object(self, typed.ServiceAccount, name=account, namespace=c.FLUX_NAMESPACE, labels=labels)
+            by_namespace: dict[str, list[dict]] = {}
+            for namespace, group, resources in layer.grants:
+                rule = {"apiGroups": [group], "resources": list(resources), "verbs": VERBS}
+                by_namespace.setdefault(namespace, []).append(rule)
+            for namespace, rules in sorted(by_namespace.items()):
+                if namespace not in namespaces:
+                    continue  # e.g. no mongodb namespace with an external database (and no database layer)
+                api_object(self, typed.Role, name=account, namespace=namespace, labels=labels, body={"rules": rules})
+                api_object(
+                    self,
+                    typed.RoleBinding,
+                    name=account,
+                    namespace=namespace,
+                    labels=labels,
+                    body={
+                        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": account},
+                        "subjects": [{"kind": "ServiceAccount", "name": account, "namespace": c.FLUX_NAMESPACE}],
+                    },
+                )
