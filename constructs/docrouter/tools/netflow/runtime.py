@@ -123,11 +123,12 @@ def _mongodb_operator(release: str, namespace: str, values: dict) -> list[Runtim
     return [RuntimePod(MONGODB_OPERATOR, namespace, f"{name}-0", labels, ports, MONGODB_OPERATOR_SOURCE)]
 
 
-CERT_MANAGER_READ = "v1.19.1"
+# v1.19.1 → v1.19.6 changes only how nodeSelector merges in these templates (git diff of the tags).
+CERT_MANAGER_READ = "v1.19.6"
 CERT_MANAGER_SOURCE = (
     "cert-manager/cert-manager deploy/charts/cert-manager/templates/{deployment,webhook-deployment,"
     "cainjector-deployment}.yaml (pod labels app, app.kubernetes.io/name/instance/component; read in a "
-    "rendered copy of an older release, unchanged in form), values.yaml v1.19.1 (webhook.securePort 10250)"
+    "rendered copy of an older release, unchanged in form), values.yaml v1.19.6 (webhook.securePort 10250)"
 )
 CERT_MANAGER_WEBHOOK_PORT = 10250
 CERT_MANAGER_METRICS_PORT = 9402
