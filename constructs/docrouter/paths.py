@@ -8,6 +8,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENVIRONMENTS_DIR = Path(__file__).resolve().parent / "environments"
 SECRETS_DIR = REPO_ROOT / "secrets"
+# How a SOPS-encrypted Secret's file name ends, under secrets/ and in dist/.
+SOPS_SUFFIX = ".sops.yaml"
 # Every layer folder of dist/<env>/ holds one; Flux and kustomize read it by this name.
 KUSTOMIZATION = "kustomization.yaml"
 # The first line of every file synth writes: it marks the files synth owns in a folder it shares

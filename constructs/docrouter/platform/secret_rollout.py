@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 
 from docrouter.paths import SECRETS_DIR
-from docrouter.synthesis.sops_files import SUFFIX
+from docrouter.paths import SOPS_SUFFIX as SUFFIX
 
 ANNOTATION_PREFIX = "checksum/secret-"
 

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import yaml
 
-from docrouter.paths import SECRETS_DIR
+from docrouter.paths import SECRETS_DIR, SOPS_SUFFIX
 from docrouter.preflight import PreflightError
 from docrouter.safe_yaml import safe_load
 from docrouter.synthesis.checks import SynthError, is_sops_encrypted, recipients_of
 from docrouter.synthesis.layers import layer_for_secret_namespace
 from docrouter.tools.secrets.rules import creation_rule
 
-SUFFIX = ".sops.yaml"
+SUFFIX = SOPS_SUFFIX
 
 
 def sops_secret_files(env: str, secrets_dir: Path = SECRETS_DIR) -> dict[str, bytes]:
