@@ -9,14 +9,11 @@ from constructs import Construct
 
 from docrouter import constants as c
 from docrouter.config import Environment
+from docrouter.constants import BACKEND, FRONTEND, WORKER
 from docrouter.platform import typed
 from docrouter.platform.k8s import api_object, exec_probe, http_probe, labels
 from docrouter.platform.network import AppNetworkPolicies
 from docrouter.platform.workload import AppWorkload, WorkloadProps
-
-FRONTEND = "frontend"
-BACKEND = "backend"
-WORKER = "worker"
 
 
 def backend_url() -> str:

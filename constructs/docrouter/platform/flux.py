@@ -51,8 +51,8 @@ def kustomizations(env: Environment, present_layers: list[str]) -> list[dict[str
             "interval": "10m",
             "retryInterval": "2m",
             "timeout": layer.timeout,
-            "sourceRef": KIND_SOURCE if env.provider == "kind" else GIT_SOURCE,
-            "path": f"./{layer.path}" if env.provider == "kind" else f"./dist/{env.name}/{layer.path}",
+            "sourceRef": KIND_SOURCE if env.cluster.is_local else GIT_SOURCE,
+            "path": f"./{layer.path}" if env.cluster.is_local else f"./dist/{env.name}/{layer.path}",
             "prune": True,
             "wait": True,
         }
@@ -62,7 +62,7 @@ def kustomizations(env: Environment, present_layers: list[str]) -> list[dict[str
             spec["healthCheckExprs"] = [dict(check) for check in layer.health_checks]
         if previous:
             spec["dependsOn"] = [{"name": previous}]
-        if layer.secret_namespaces or layer.name == "apps":
+        if layer.decrypt:
             spec["decryption"] = {"provider": "sops", "secretRef": {"name": c.AGE_SECRET_NAME}}
         result.append(_object(Kustomization, layer.name, spec))
         previous = layer.name
@@ -109,7 +109,7 @@ def helm_namespaces(env: Environment) -> list[str]:
 def cluster_objects(env: Environment, present_layers: list[str]) -> dict[str, dict[str, Any]]:
     """File name under clusters/<env>/ → the object FluxChart builds through the same typed classes as dist/."""
     files = {f"{k['metadata']['name']}.yaml": k for k in kustomizations(env, present_layers)}
-    if env.provider == "kind":
+    if env.cluster.is_local:
         files["source.yaml"] = kind_source()
     for obj in notifications(env):
         files[f"notification-{obj['kind'].lower()}.yaml"] = obj

@@ -17,7 +17,6 @@ from docrouter.config import Environment
 from docrouter.platform import typed
 from docrouter.platform.k8s import api_object
 from docrouter.platform.network import NamespaceBaselines
-from docrouter.providers import PROVIDERS
 
 HELM_INTERVAL = "1h"
 
@@ -32,7 +31,7 @@ class Namespaces(Construct):
             "pod-security.kubernetes.io/warn": "restricted",
         }
         namespaces: dict[str, tuple[dict, dict | None]] = {c.APP_NAMESPACE: (restricted, None)}
-        if env.mongodb.mode == "in-cluster":
+        if env.in_cluster_mongodb:
             # Holds the database: Flux must never delete it, even if it leaves dist/.
             namespaces[c.MONGODB_NAMESPACE] = (restricted, c.PRUNE_DISABLED)
             namespaces[c.MONGODB_OPERATOR_NAMESPACE] = ({}, None)
@@ -44,7 +43,7 @@ class Namespaces(Construct):
                 self,
                 typed.Namespace,
                 name=name,
-                labels={"app.kubernetes.io/part-of": c.PART_OF, **extra_labels},
+                labels={**c.PART_OF_LABEL, **extra_labels},
                 annotations=ns_annotations,
             )
 
@@ -67,7 +66,7 @@ class StorageClass(Construct):
             self,
             typed.StorageClass,
             name=storage.name,
-            labels={"app.kubernetes.io/part-of": c.PART_OF},
+            labels=dict(c.PART_OF_LABEL),
             body=body,
         )
 
@@ -122,11 +121,11 @@ def ingress_nginx_values(env: Environment) -> dict[str, Any]:
     """
     controller: dict[str, Any] = {
         "ingressClassResource": {"name": c.INGRESS_CLASS, "default": True},
-        "replicaCount": 1 if env.provider == "kind" else 2,
+        "replicaCount": 1 if env.cluster.is_local else 2,
         "config": {},
         "metrics": {"enabled": True},
     }
-    if env.provider == "kind":
+    if env.cluster.is_local:
         # Kind maps host ports 80/443 to the node labelled ingress-ready=true.
         controller.update(
             {
@@ -192,12 +191,12 @@ def mongodb_operator_values() -> dict[str, Any]:
 
 def metrics_server_values(env: Environment) -> dict[str, Any]:
     # Kind's kubelets serve self-signed certificates.
-    return {"args": ["--kubelet-insecure-tls"]} if env.provider == "kind" else {}
+    return {"args": ["--kubelet-insecure-tls"]} if env.cluster.is_local else {}
 
 
 def needs_metrics_server(env: Environment) -> bool:
     """An HPA reads the resource metrics API: install metrics-server where the provider does not."""
-    return env.backend.autoscaling is not None and not PROVIDERS[env.provider].ships_metrics_server
+    return env.backend.autoscaling is not None and not env.cluster.ships_metrics_server
 
 
 def helm_charts(env: Environment) -> list[tuple[c.HelmChart, dict[str, Any]]]:
@@ -205,7 +204,7 @@ def helm_charts(env: Environment) -> list[tuple[c.HelmChart, dict[str, Any]]]:
     charts = [(c.INGRESS_NGINX_CHART, ingress_nginx_values(env))]
     if env.tls:
         charts.append((c.CERT_MANAGER_CHART, cert_manager_values(env)))
-    if env.mongodb.mode == "in-cluster":
+    if env.in_cluster_mongodb:
         charts.append((c.MONGODB_OPERATOR_CHART, mongodb_operator_values()))
     if needs_metrics_server(env):
         charts.append((c.METRICS_SERVER_CHART, metrics_server_values(env)))
@@ -239,7 +238,7 @@ class ClusterIssuers(Construct):
                 self,
                 typed.ClusterIssuer,
                 name=name,
-                labels={"app.kubernetes.io/part-of": c.PART_OF},
+                labels=dict(c.PART_OF_LABEL),
                 body={
                     "spec": {
                         "acme": {

@@ -25,7 +25,6 @@ from docrouter import constants as c
 from docrouter.config import Environment, InClusterMongoDB
 from docrouter.migration_names import MIGRATION
 from docrouter.platform import typed
-from docrouter.platform.app import BACKEND, FRONTEND, WORKER
 from docrouter.platform.k8s import api_object, labels, resources, selector_labels, spread_constraints
 from docrouter.platform.network import KUBE_API_EGRESS, namespace_selector, network_policy, tcp
 
@@ -167,7 +166,7 @@ class MongoDB(Construct):
                 "namespaceSelector": namespace_selector(c.APP_NAMESPACE),
                 "podSelector": {"matchLabels": selector_labels(name)},
             }
-            for name in (FRONTEND, BACKEND, WORKER, MIGRATION)
+            for name in (c.FRONTEND, c.BACKEND, c.WORKER, MIGRATION)
         ]
         network_policy(
             self,

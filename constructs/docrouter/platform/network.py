@@ -54,7 +54,7 @@ def mongodb_peer() -> dict[str, Any]:
 
 def mongodb_egress(env: Environment) -> dict[str, Any]:
     """Egress to the database: in-cluster MongoDB, or the internet for an external one."""
-    if env.mongodb.mode == "in-cluster":
+    if env.in_cluster_mongodb:
         return {"to": [mongodb_peer()], "ports": tcp(c.MONGODB_PORT)}
     return {"to": [INTERNET_PEER], "ports": tcp(c.MONGODB_PORT)}
 
@@ -83,7 +83,7 @@ def network_policy(
         typed.NetworkPolicy,
         name=name,
         namespace=namespace,
-        labels={"app.kubernetes.io/part-of": c.PART_OF},
+        labels=dict(c.PART_OF_LABEL),
         annotations=annotations,
         body={"spec": spec},
     )
@@ -104,7 +104,7 @@ class NamespaceBaselines(Construct):
 
     def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
         super().__init__(scope, id)
-        namespaces = [c.APP_NAMESPACE] + ([c.MONGODB_NAMESPACE] if env.mongodb.mode == "in-cluster" else [])
+        namespaces = [c.APP_NAMESPACE] + ([c.MONGODB_NAMESPACE] if env.in_cluster_mongodb else [])
         for namespace in namespaces:
             namespace_baseline(self, namespace)
 
@@ -117,24 +117,24 @@ class AppNetworkPolicies(Construct):
         https_out = {"to": [INTERNET_PEER], "ports": tcp(443)}
         network_policy(
             self,
-            name="frontend",
+            name=c.FRONTEND,
             namespace=ns,
-            pods=selector_labels("frontend"),
+            pods=selector_labels(c.FRONTEND),
             ingress=[{"from": [from_ingress], "ports": tcp(c.FRONTEND_PORT)}],
             egress=[
-                {"to": [{"podSelector": {"matchLabels": selector_labels("backend")}}], "ports": tcp(c.BACKEND_PORT)},
+                {"to": [{"podSelector": {"matchLabels": selector_labels(c.BACKEND)}}], "ports": tcp(c.BACKEND_PORT)},
                 mongodb_egress(env),
                 https_out,
             ],
         )
         network_policy(
             self,
-            name="backend",
+            name=c.BACKEND,
             namespace=ns,
-            pods=selector_labels("backend"),
+            pods=selector_labels(c.BACKEND),
             ingress=[
                 {
-                    "from": [from_ingress, {"podSelector": {"matchLabels": selector_labels("frontend")}}],
+                    "from": [from_ingress, {"podSelector": {"matchLabels": selector_labels(c.FRONTEND)}}],
                     "ports": tcp(c.BACKEND_PORT),
                 }
             ],
@@ -143,9 +143,9 @@ class AppNetworkPolicies(Construct):
         if env.worker:
             network_policy(
                 self,
-                name="worker",
+                name=c.WORKER,
                 namespace=ns,
-                pods=selector_labels("worker"),
+                pods=selector_labels(c.WORKER),
                 ingress=[],
                 egress=[mongodb_egress(env), https_out],
             )

@@ -13,7 +13,7 @@ from typing import ClassVar
 from cdk8s import Chart
 from constructs import Construct
 
-from docrouter.config import Environment, InClusterMongoDB
+from docrouter.config import Environment
 from docrouter.constants import APP_NAMESPACE, MONGODB_NAMESPACE, PART_OF_LABEL
 from docrouter.platform.app import DocRouterApp
 from docrouter.platform.infrastructure import ClusterIssuers, Controllers
@@ -59,8 +59,8 @@ class DatabaseChart(LayerChart):
     LAYER, NAMESPACE = "database", MONGODB_NAMESPACE
 
     def build(self, env: Environment) -> None:
-        if isinstance(env.mongodb, InClusterMongoDB):
-            MongoDB(self, "mongodb", env=env, db=env.mongodb)
+        if env.in_cluster_mongodb:
+            MongoDB(self, "mongodb", env=env, db=env.in_cluster_mongodb)
 
 
 class PreDeployChart(LayerChart):

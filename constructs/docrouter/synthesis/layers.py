@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from docrouter import kinds
 from docrouter.constants import APP_NAMESPACE, MIGRATION_WAIT_SECONDS, MONGODB_NAMESPACE
 
 
@@ -29,6 +30,9 @@ class Layer:
     force: bool = False
     # How Flux's wait judges custom resources that report a phase instead of conditions.
     health_checks: tuple[dict[str, str], ...] = ()
+    # Flux decrypts SOPS files in this layer (with the age key in flux-system): every layer that ships
+    # Secrets must (checked below); apps does too, so a Secret added there decrypts without a Flux change.
+    decrypt: bool = False
 
 
 LAYERS: tuple[Layer, ...] = (
@@ -49,6 +53,7 @@ LAYERS: tuple[Layer, ...] = (
         "MongoDBCommunity and MongoDBSearch for the operator (in-cluster only)",
         timeout="15m",  # volume provisioning, replica set start-up, mongot's first sync
         secret_namespaces=(MONGODB_NAMESPACE,),
+        decrypt=True,
         # Both report status.phase Pending/Running/Failed (api/mongodb/v1/status/phase.go), no conditions.
         health_checks=tuple(
             {
@@ -57,10 +62,7 @@ LAYERS: tuple[Layer, ...] = (
                 "current": "has(status.phase) && status.phase == 'Running'",
                 "failed": "has(status.phase) && status.phase == 'Failed'",
             }
-            for api_version, kind in (
-                ("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity"),
-                ("mongodb.com/v1", "MongoDBSearch"),
-            )
+            for api_version, kind in (kinds.MONGODB_COMMUNITY, kinds.MONGODB_SEARCH)
         ),
     ),
     Layer(
@@ -69,10 +71,12 @@ LAYERS: tuple[Layer, ...] = (
         "app configuration and the database migration Job",
         timeout=f"{MIGRATION_WAIT_SECONDS // 60}m",  # outlasts the Job's activeDeadlineSeconds
         secret_namespaces=(APP_NAMESPACE,),
+        decrypt=True,
         force=True,
     ),
-    Layer("apps", "apps", "frontend, backend, worker, ingress", "5m"),
+    Layer("apps", "apps", "frontend, backend, worker, ingress", "5m", decrypt=True),
 )
+assert all(layer.decrypt for layer in LAYERS if layer.secret_namespaces), "a layer shipping Secrets must decrypt them"
 
 
 def layer_for_secret_namespace(namespace: str) -> Layer | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from docrouter import constants as c
+from docrouter.migration_names import MIGRATION
 from docrouter.tools.netflow.runtime import ACME_SOLVER, DNS, INGRESS_CONTROLLER, RuntimePod, mongot_role
 
 REQUIRED, FORBIDDEN = "required", "forbidden"
@@ -19,7 +20,7 @@ REQUIRED, FORBIDDEN = "required", "forbidden"
 INTERNET = "203.0.113.10"  # a public address (RFC 5737 documentation range): LLM APIs, S3, OAuth providers
 CLOUD_METADATA = "169.254.169.254"  # the instance metadata service on EKS (IMDS) and DigitalOcean alike
 
-APP_ROLES = ("frontend", "backend", "worker", "migrate")
+APP_ROLES = (c.FRONTEND, c.BACKEND, c.WORKER, MIGRATION)
 MONGODB_MEMBERS = c.MONGODB_NAME  # the MongoDBCommunity's members (pods the operator creates)
 MONGOT = mongot_role(c.MONGODB_NAME)  # pods of the MongoDBSearch (mongot, its own StatefulSet)
 
@@ -70,8 +71,8 @@ def _roles(text: str, *roles: str, namespace: str | None = None) -> End:
 EVERY_POD = End("every pod", every_pod=True)
 KUBE_DNS = _roles("kube-dns", DNS, namespace="kube-system")
 INGRESS = _roles("ingress-nginx", INGRESS_CONTROLLER, namespace=c.INGRESS_NAMESPACE)
-FRONTEND = _roles("frontend", "frontend", namespace=c.APP_NAMESPACE)
-BACKEND = _roles("backend", "backend", namespace=c.APP_NAMESPACE)
+FRONTEND = _roles(c.FRONTEND, c.FRONTEND, namespace=c.APP_NAMESPACE)
+BACKEND = _roles(c.BACKEND, c.BACKEND, namespace=c.APP_NAMESPACE)
 APP = _roles("app pods (frontend, backend, worker, migrate)", *APP_ROLES, namespace=c.APP_NAMESPACE)
 SOLVER = _roles("HTTP-01 solver", ACME_SOLVER, namespace=c.APP_NAMESPACE)
 MEMBERS = _roles("MongoDB members", MONGODB_MEMBERS, namespace=c.MONGODB_NAMESPACE)
@@ -87,7 +88,7 @@ NOT_APP_OR_MONGODB = End(
     except_pods=tuple((c.APP_NAMESPACE, role) for role in APP_ROLES),
 )
 DOC_ROUTER_PODS = End("pods in doc-router", every_pod=True, namespace=c.APP_NAMESPACE)
-APP_SERVERS = _roles("frontend/backend", "frontend", "backend", namespace=c.APP_NAMESPACE)
+APP_SERVERS = _roles("frontend/backend", c.FRONTEND, c.BACKEND, namespace=c.APP_NAMESPACE)
 DNS_PORTS = (("UDP", 53), ("TCP", 53))
 
 FLOWS: tuple[Flow, ...] = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from docrouter import constants as c
+from docrouter.providers import Provider
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,8 @@ class SecretKey:
     # Required in the cloud environments but optional on a laptop (`make kind-secrets`).
     optional_on_kind: bool = False
 
-    def required_on(self, provider: str) -> bool:
-        return self.required and not (provider == "kind" and self.optional_on_kind)
+    def required_on(self, provider: Provider) -> bool:
+        return self.required and not (provider.is_local and self.optional_on_kind)
 
     @property
     def requirement(self) -> str:

@@ -39,14 +39,14 @@ def encrypted_environment(env_name: str, action: str) -> Environment:
         env = load_environment(env_name)
     except ConfigError as exc:
         raise SecretsError(str(exc)) from None
-    if env.provider == "kind":
+    if env.cluster.is_local:
         raise SecretsError("Kind secrets are not encrypted: edit .env.kind and run `make kind-secrets`")
     return env
 
 
 def secrets_of(env: Environment) -> list[str]:
     """The Secrets the environment reads: the app's, and the database's when it runs in the cluster."""
-    return [name for name in SECRETS if name != c.MONGODB_SECRET_NAME or env.mongodb.mode == "in-cluster"]
+    return [name for name in SECRETS if name != c.MONGODB_SECRET_NAME or env.in_cluster_mongodb]
 
 
 def init(root: Path, env_name: str, force: bool = False) -> list[Path]:
@@ -67,7 +67,7 @@ def init(root: Path, env_name: str, force: bool = False) -> list[Path]:
             f"or `make secrets-edit ENV={env.name} SECRET=<name>` after copying the values by hand."
         )
     generated = {name: random_value(name) for name in generated_keys()}
-    replicas = env.mongodb.replicas if env.mongodb.mode == "in-cluster" else None
+    replicas = env.in_cluster_mongodb.replicas if env.in_cluster_mongodb else None
     # Encrypt everything before writing anything: the files must not end up half old, half new.
     texts, todo = {}, {}
     for name in names:
