@@ -52,12 +52,13 @@ def test_tls_needs_a_contact(env_dir):
     assert "acme_email is required" in message
 
 
-def test_an_environment_without_tls_installs_no_cert_manager():
-    kind = manifests_for("kind")
-    assert not kind.env.tls
-    assert not kind.of_kind("ClusterIssuer")
-    assert all(r["metadata"]["name"] != "cert-manager" for r in kind.of_kind("HelmRelease"))
-    assert "infra-configs" not in {k["metadata"]["name"] for k in kind.flux if k["kind"] == "Kustomization"}
+def test_cert_manager_and_its_issuers_exist_exactly_where_tls_is_on(manifests):
+    tls = manifests.env.tls
+    assert bool(manifests.of_kind("ClusterIssuer")) == tls
+    assert any(r["metadata"]["name"] == "cert-manager" for r in manifests.of_kind("HelmRelease")) == tls
+    layers = {k["metadata"]["name"] for k in manifests.flux if k["kind"] == "Kustomization"}
+    assert ("infra-configs" in layers) == tls
+    assert any(not load_environment(name).tls for name in ENVIRONMENTS), "one environment must exercise plain HTTP"
 
 
 # --- objects the provider ships ------------------------------------------------------------

@@ -8,35 +8,45 @@ a later layer.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from constructs import Construct
 
+from docrouter import config
 from docrouter import constants as c
 from docrouter.config import Environment
 from docrouter.platform import typed
 from docrouter.platform.k8s import api_object
-from docrouter.platform.network import NamespaceBaselines
+from docrouter.platform.network import NamespaceBaselines, NamespaceBaselinesProps
 
 HELM_INTERVAL = "1h"
+
+
+@dataclass(frozen=True)
+class NamespacesProps:
+    # MongoDB runs in the cluster: its namespace and the operator's are created.
+    in_cluster_mongodb: bool = True
+    # Certificates are issued: cert-manager's namespace is created.
+    tls: bool = False
 
 
 class Namespaces(Construct):
     """The namespaces this environment uses. doc-router and mongodb enforce Pod Security "restricted"."""
 
-    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+    def __init__(self, scope: Construct, id: str, *, props: NamespacesProps) -> None:
         super().__init__(scope, id)
         restricted = {
             "pod-security.kubernetes.io/enforce": "restricted",
             "pod-security.kubernetes.io/warn": "restricted",
         }
         namespaces: dict[str, tuple[dict, dict | None]] = {c.APP_NAMESPACE: (restricted, None)}
-        if env.in_cluster_mongodb:
+        if props.in_cluster_mongodb:
             # Holds the database: Flux must never delete it, even if it leaves dist/.
             namespaces[c.MONGODB_NAMESPACE] = (restricted, c.PRUNE_DISABLED)
             namespaces[c.MONGODB_OPERATOR_NAMESPACE] = ({}, None)
         namespaces[c.INGRESS_NAMESPACE] = ({}, None)
-        if env.tls:
+        if props.tls:
             namespaces[c.CERT_MANAGER_NAMESPACE] = ({}, None)
         for name, (extra_labels, ns_annotations) in namespaces.items():
             api_object(
@@ -51,9 +61,8 @@ class Namespaces(Construct):
 class StorageClass(Construct):
     """The class MongoDB's volumes use, when the provider does not ship it (see providers.py)."""
 
-    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+    def __init__(self, scope: Construct, id: str, *, storage: config.StorageClass) -> None:
         super().__init__(scope, id)
-        storage = env.storage
         if storage.provisioner is None:
             return  # shipped by the provider (checked by the config model)
         body: dict[str, Any] = {"provisioner": storage.provisioner}
@@ -211,16 +220,34 @@ def helm_charts(env: Environment) -> list[tuple[c.HelmChart, dict[str, Any]]]:
     return charts
 
 
+@dataclass(frozen=True)
+class ControllersProps:
+    """Layer "infra-controllers", mapped from the environment in synthesis/environment_props.py."""
+
+    namespaces: NamespacesProps
+    baselines: NamespaceBaselinesProps
+    # The class MongoDB's volumes use; created only when it defines a provisioner.
+    storage: config.StorageClass
+    # The third-party controllers the environment needs, with their Helm values (helm_charts).
+    charts: tuple[tuple[c.HelmChart, dict[str, Any]], ...] = ()
+
+
 class Controllers(Construct):
     """Layer 1: namespaces, storage and the controllers that install CRDs (only those this environment uses)."""
 
-    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+    def __init__(self, scope: Construct, id: str, *, props: ControllersProps) -> None:
         super().__init__(scope, id)
-        Namespaces(self, "namespaces", env=env)
-        NamespaceBaselines(self, "network-baselines", env=env)
-        StorageClass(self, "storage", env=env)
-        for chart, values in helm_charts(env):
+        Namespaces(self, "namespaces", props=props.namespaces)
+        NamespaceBaselines(self, "network-baselines", props=props.baselines)
+        StorageClass(self, "storage", storage=props.storage)
+        for chart, values in props.charts:
             HelmController(self, chart.name, chart=chart, values=values)
+
+
+@dataclass(frozen=True)
+class ClusterIssuersProps:
+    # The Let's Encrypt account contact; None: the environment issues no certificates (no issuers).
+    acme_email: str | None = None
 
 
 class ClusterIssuers(Construct):
@@ -229,9 +256,9 @@ class ClusterIssuers(Construct):
     Both are always present so an environment can switch CA with a one-line config change.
     """
 
-    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+    def __init__(self, scope: Construct, id: str, *, props: ClusterIssuersProps) -> None:
         super().__init__(scope, id)
-        if not env.tls:
+        if props.acme_email is None:
             return  # no certificates to issue, and cert-manager is not installed
         for name, server in c.CLUSTER_ISSUERS.items():
             api_object(
@@ -242,7 +269,7 @@ class ClusterIssuers(Construct):
                 body={
                     "spec": {
                         "acme": {
-                            "email": env.acme_email,
+                            "email": props.acme_email,
                             "server": server,
                             "privateKeySecretRef": {"name": c.acme_account_key_secret(name)},
                             "solvers": [{"http01": {"ingress": {"ingressClassName": c.INGRESS_CLASS}}}],
