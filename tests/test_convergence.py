@@ -52,12 +52,13 @@ def test_tls_needs_a_contact(env_dir):
     assert "acme_email is required" in message
 
 
-def test_an_environment_without_tls_installs_no_cert_manager():
-    kind = manifests_for("kind")
-    assert not kind.env.tls
-    assert not kind.of_kind("ClusterIssuer")
-    assert all(r["metadata"]["name"] != "cert-manager" for r in kind.of_kind("HelmRelease"))
-    assert "infra-configs" not in {k["metadata"]["name"] for k in kind.flux if k["kind"] == "Kustomization"}
+def test_cert_manager_and_its_issuers_exist_exactly_where_tls_is_on(manifests):
+    tls = manifests.env.tls
+    assert bool(manifests.of_kind("ClusterIssuer")) == tls
+    assert any(r["metadata"]["name"] == "cert-manager" for r in manifests.of_kind("HelmRelease")) == tls
+    layers = {k["metadata"]["name"] for k in manifests.flux if k["kind"] == "Kustomization"}
+    assert ("infra-configs" in layers) == tls
+    assert any(not load_environment(name).tls for name in ENVIRONMENTS), "one environment must exercise plain HTTP"
 
 
 # --- objects the provider ships ------------------------------------------------------------
@@ -163,7 +164,7 @@ def test_raising_the_attempt_gives_the_job_a_new_name(env_dir, monkeypatch):
 # --- MongoDB through MongoDB's operator ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("env", [e for e in ENVIRONMENTS if load_environment(e).mongodb.mode == "in-cluster"])
+@pytest.mark.parametrize("env", [e for e in ENVIRONMENTS if load_environment(e).in_cluster_mongodb])
 def test_mongodb_resources_are_valid_for_the_operators_crds(env, crd_schemas):
     m = manifests_for(env)
     for group, kind in (("mongodbcommunity.mongodb.com", "MongoDBCommunity"), ("mongodb.com", "MongoDBSearch")):
@@ -176,7 +177,7 @@ def test_mongodb_resources_are_valid_for_the_operators_crds(env, crd_schemas):
             jsonschema.validate(broken, schema)
 
 
-@pytest.mark.parametrize("env", [e for e in ENVIRONMENTS if load_environment(e).mongodb.mode == "in-cluster"])
+@pytest.mark.parametrize("env", [e for e in ENVIRONMENTS if load_environment(e).in_cluster_mongodb])
 def test_the_operator_gets_what_search_needs(env):
     m = manifests_for(env)
     db = m.get("MongoDBCommunity", c.MONGODB_NAME, c.MONGODB_NAMESPACE)["spec"]
@@ -195,7 +196,7 @@ def test_the_operator_gets_what_search_needs(env):
     assert keys == set(c.MONGODB_SECRET_KEYS)
 
 
-@pytest.mark.parametrize("env", [e for e in ENVIRONMENTS if load_environment(e).mongodb.mode == "in-cluster"])
+@pytest.mark.parametrize("env", [e for e in ENVIRONMENTS if load_environment(e).in_cluster_mongodb])
 def test_the_operator_is_installed_before_its_resources_and_watches_only_them(env):
     m = manifests_for(env)
     release = m.get("HelmRelease", "mongodb-kubernetes")
@@ -270,7 +271,7 @@ def test_every_autoscaler_has_a_metrics_server(env):
     m = manifests_for(env)
     if not m.of_kind("HorizontalPodAutoscaler"):
         return
-    shipped = PROVIDERS[m.env.provider].ships_metrics_server
+    shipped = m.env.cluster.ships_metrics_server
     installed = any(r["metadata"]["name"] == "metrics-server" for r in m.of_kind("HelmRelease"))
     assert shipped or installed
     assert not (shipped and installed), "two metrics-servers would fight over the metrics API"
@@ -279,4 +280,4 @@ def test_every_autoscaler_has_a_metrics_server(env):
 def test_cloud_environments_must_have_aws_credentials_for_the_app():
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         key = next(k for k in APP_SECRET_KEYS if k.name == name)
-        assert key.required_on("aws") and key.required_on("digitalocean") and not key.required_on("kind")
+        assert all(key.required_on(provider) != provider.is_local for provider in PROVIDERS.values())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from conftest import REPO
 from docrouter import constants as c
-from docrouter.config import InClusterMongoDB
 from docrouter.platform.app import backend_url
 from docrouter.providers import OWN_STORAGE_CLASS_PREFIX
 from docrouter.synthesis.checks import is_sops_encrypted
@@ -23,7 +22,7 @@ def containers(template: dict) -> list[dict]:
 
 def test_namespaces(manifests):
     names = {o["metadata"]["name"] for o in manifests.of_kind("Namespace")}
-    in_cluster = isinstance(manifests.env.mongodb, InClusterMongoDB)
+    in_cluster = manifests.env.in_cluster_mongodb is not None
     expected = {c.APP_NAMESPACE, c.INGRESS_NAMESPACE}
     # The database's namespaces only where MongoDB runs in the cluster; cert-manager only where certificates are issued.
     expected |= {c.MONGODB_NAMESPACE, c.MONGODB_OPERATOR_NAMESPACE} if in_cluster else set()
@@ -182,7 +181,7 @@ def test_helm_charts_are_pinned(manifests):
 
 
 def test_mongodb_storage_and_retention(manifests):
-    if not isinstance(manifests.env.mongodb, InClusterMongoDB):
+    if manifests.env.in_cluster_mongodb is None:
         assert not manifests.of_kind("MongoDBCommunity")
         return
     db = manifests.get("MongoDBCommunity", c.MONGODB_NAME, c.MONGODB_NAMESPACE)

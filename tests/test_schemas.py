@@ -41,7 +41,7 @@ def test_custom_resources_match_their_crd_schemas(env, crd_schemas):
     m = manifests_for(env)
     custom = [o for o in m.objects if is_custom(o)] + m.flux
     expected = {"HelmRelease", "HelmRepository", "Kustomization"} | ({"ClusterIssuer"} if m.env.tls else set())
-    if m.env.mongodb.mode == "in-cluster":
+    if m.env.in_cluster_mongodb:
         expected |= {"MongoDBCommunity", "MongoDBSearch"}
     assert {o["kind"] for o in custom} >= expected
     for obj in custom:
@@ -86,7 +86,7 @@ def test_flux_kustomizations_point_at_existing_paths_in_order(env):
         assert current["spec"]["dependsOn"] == [{"name": previous["metadata"]["name"]}]
     for k in kustomizations:
         spec = k["spec"]
-        root = REPO if m.env.provider != "kind" else REPO / "dist" / env
+        root = REPO if not m.env.cluster.is_local else REPO / "dist" / env
         assert (root / spec["path"]).joinpath("kustomization.yaml").is_file(), spec["path"]
         assert spec["prune"] is True and spec["wait"] is True and spec["timeout"] and spec["retryInterval"]
         assert spec.get("force", False) == (k["metadata"]["name"] == "pre-deploy")

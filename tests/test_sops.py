@@ -209,7 +209,7 @@ def test_a_file_for_other_recipients_stops_synth(checkout, key):
 # --- what is committed ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("env_name", [e for e in ENVIRONMENTS if load_environment(e).provider != "kind"])
+@pytest.mark.parametrize("env_name", [e for e in ENVIRONMENTS if not load_environment(e).cluster.is_local])
 def test_nothing_is_committed_that_the_configured_recipients_cannot_decrypt(env_name):
     env = load_environment(env_name)
     paths = [secret_path(REPO, env_name, name) for name in secrets_of(env)]
@@ -226,5 +226,5 @@ def test_nothing_is_committed_that_the_configured_recipients_cannot_decrypt(env_
 
 
 def test_kind_commits_no_secrets():
-    kind = [e for e in ENVIRONMENTS if load_environment(e).provider == "kind"]
+    kind = [e for e in ENVIRONMENTS if load_environment(e).cluster.is_local]
     assert kind and not any((REPO / "secrets" / e).exists() for e in kind)

@@ -264,3 +264,24 @@ def test_a_typo_in_a_construct_fails_synth_and_leaves_dist_untouched(tmp_path, o
     assert all(word in result.stderr for word in words), result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr) < 2000
     assert snapshot(root / "dist") == before
+
+
+def test_chart_labels_and_json_patches_reach_what_synth_writes(monkeypatch):
+    """Through build_layers, as make synth renders: nothing of cdk8s' object contract is dropped."""
+    from docrouter.synthesis import layer_builders
+
+    original = layer_builders.AppsChart.build
+
+    def build(self, env):
+        original(self, env)
+        ingress = next(o for o in self.node.find_all() if isinstance(o, typed.Ingress))
+        ingress.add_json_patch(JsonPatch.add("/metadata/annotations/patched", "yes"))
+        ingress.metadata.add_label("added", "yes")
+
+    monkeypatch.setattr(layer_builders.AppsChart, "LABELS", {**layer_builders.AppsChart.LABELS, "team": "docs"})
+    monkeypatch.setattr(layer_builders.AppsChart, "build", build)
+    apps = build_layers(load_environment("kind"))["apps"]
+    assert all(o["metadata"]["labels"]["team"] == "docs" for o in apps)
+    ingress = next(o for o in apps if o["kind"] == "Ingress")
+    assert ingress["metadata"]["labels"]["added"] == "yes"
+    assert ingress["metadata"]["annotations"]["patched"] == "yes"

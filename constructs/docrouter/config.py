@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic_core import ErrorDetails
 
 from docrouter import quantities
+from docrouter.constants import CLUSTER_ISSUERS
 from docrouter.environment_files import ENV_NAME
 from docrouter.migration_names import migration_job_name
 from docrouter.names import release_version, slug
@@ -119,10 +120,20 @@ class Worker(Component):
     """Queue worker; runs the backend image. Absent → the backend runs workers in-process."""
 
 
+def _cluster_issuer(name: str) -> str:
+    if name not in CLUSTER_ISSUERS:
+        raise ValueError(f"not a ClusterIssuer synth defines; use one of {', '.join(CLUSTER_ISSUERS)}")
+    return name
+
+
+# The name of a ClusterIssuer the infra-configs layer defines (constants.CLUSTER_ISSUERS).
+IssuerName = Annotated[str, AfterValidator(_cluster_issuer)]
+
+
 class Ingress(Frozen):
     host: DnsName
     # ClusterIssuer that signs the certificate; null → plain HTTP (Kind only).
-    tls_issuer: Literal["letsencrypt-prod", "letsencrypt-staging"] | None = None
+    tls_issuer: IssuerName | None = None
 
 
 class StorageClass(Frozen):
@@ -313,12 +324,13 @@ def _api_rule_problems(env: Environment) -> list[apirules.Problem]:
     for prefix, component in (("frontend", env.frontend), ("backend", env.backend), ("worker", env.worker)):
         if component is not None:
             problems += apirules.requests_limits_problems(f"{prefix}.resources", *_amounts(component.resources))
-    if isinstance(env.mongodb, InClusterMongoDB):
-        for field, spec in (("resources", env.mongodb.resources), ("search_resources", env.mongodb.search_resources)):
+    db = env.in_cluster_mongodb
+    if db:
+        for field, spec in (("resources", db.resources), ("search_resources", db.search_resources)):
             problems += apirules.requests_limits_problems(f"mongodb.{field}", *_amounts(spec))
         for field, size in (
-            ("storage_size", env.mongodb.storage_size),
-            ("search_storage_size", env.mongodb.search_storage_size),
+            ("storage_size", db.storage_size),
+            ("search_storage_size", db.search_storage_size),
         ):
             problem = apirules.storage_problem(f"mongodb.{field}", size)
             problems += [problem] if problem else []

@@ -18,6 +18,10 @@ CERT_MANAGER_NAMESPACE = "cert-manager"
 FLUX_NAMESPACE = "flux-system"
 
 # --- The app ----------------------------------------------------------------------
+# The app's workloads: each names its Deployment, Service, NetworkPolicy and pods (app.kubernetes.io/name).
+FRONTEND = "frontend"
+BACKEND = "backend"
+WORKER = "worker"
 PART_OF = "doc-router"
 # The label every object of ours carries (Kubernetes' recommended app.kubernetes.io/part-of).
 PART_OF_LABEL = {"app.kubernetes.io/part-of": PART_OF}

@@ -254,3 +254,15 @@ def max_unavailable(workload: dict) -> object:
     if workload.get("kind") == "StatefulSet":
         return ((spec.get("updateStrategy") or {}).get("rollingUpdate") or {}).get("maxUnavailable", 1)
     return None
+
+
+# apiVersion and kind of the custom resources whose type more than one module names: platform/typed.py
+# builds them; layers.py (Flux health checks) and synthesis/checks.py (which controller installs each CRD)
+# read the same names here, so a version bump is one edit.
+MONGODB_COMMUNITY = ("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity")
+MONGODB_SEARCH = ("mongodb.com/v1", "MongoDBSearch")
+CLUSTER_ISSUER = ("cert-manager.io/v1", "ClusterIssuer")
+
+
+def group_of(gvk: tuple[str, str]) -> str:
+    return gvk[0].partition("/")[0]

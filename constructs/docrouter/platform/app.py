@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 
 from constructs import Construct
 
+from docrouter import config
 from docrouter import constants as c
 from docrouter.config import Environment
+from docrouter.constants import BACKEND, FRONTEND, WORKER
 from docrouter.platform import typed
 from docrouter.platform.k8s import api_object, exec_probe, http_probe, labels
-from docrouter.platform.network import AppNetworkPolicies
-from docrouter.platform.secret_rollout import secret_checksums
+from docrouter.platform.network import AppNetworkPolicies, AppNetworkProps
 from docrouter.platform.workload import AppWorkload, WorkloadProps
-
-FRONTEND = "frontend"
-BACKEND = "backend"
-WORKER = "worker"
 
 
 def backend_url() -> str:
@@ -42,22 +40,23 @@ def app_config(env: Environment) -> dict[str, str]:
     }
 
 
-def config_annotation(env: Environment) -> dict[str, str]:
-    """Pod annotation that changes with the ConfigMap, so a config change rolls the pods.
+def config_annotation(data: dict[str, str]) -> dict[str, str]:
+    """Pod annotation that changes with the ConfigMap's data, so a config change rolls the pods.
 
     A content hash in an annotation (not in a name): names stay stable for Flux.
     """
-    digest = hashlib.sha256(json.dumps(app_config(env), sort_keys=True).encode()).hexdigest()
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
     return {"checksum/config": digest[:16]}
 
 
-def rollout_annotations(env: Environment) -> dict[str, str]:
-    """What rolls the app pods: the ConfigMap's content and the committed Secret they read (secret_rollout.py)."""
-    return {**config_annotation(env), **secret_checksums(env.name, c.APP_NAMESPACE, (c.APP_SECRET_NAME,))}
+@dataclass(frozen=True)
+class AppConfigProps:
+    # The ConfigMap's data: non-secret settings every app process reads (app_config).
+    data: dict[str, str] = field(default_factory=dict)
 
 
 class AppConfig(Construct):
-    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+    def __init__(self, scope: Construct, id: str, *, props: AppConfigProps) -> None:
         super().__init__(scope, id)
         api_object(
             self,
@@ -65,15 +64,23 @@ class AppConfig(Construct):
             name=c.CONFIG_MAP_NAME,
             namespace=c.APP_NAMESPACE,
             labels=labels("doc-router", "config"),
-            body={"data": app_config(env)},
+            body={"data": dict(props.data)},
         )
+
+
+@dataclass(frozen=True)
+class FrontendProps:
+    # Release tag, replicas and resources (environments/<env>.yaml `frontend`).
+    frontend: config.Frontend
+    # Rolls the pods when the ConfigMap changes (config_annotation).
+    pod_annotations: dict[str, str] = field(default_factory=dict)
 
 
 class Frontend(AppWorkload):
     """Next.js server on port 3000."""
 
-    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
-        cfg = env.frontend
+    def __init__(self, scope: Construct, id: str, *, props: FrontendProps) -> None:
+        cfg = props.frontend
         super().__init__(
             scope,
             id,
@@ -93,18 +100,26 @@ class Frontend(AppWorkload):
                     {"name": "HOSTNAME", "value": "0.0.0.0"},
                 ),
                 writable_paths={"tmp": "/tmp", "next-cache": "/app/frontend/.next/cache"},
-                pod_annotations=rollout_annotations(env),
+                pod_annotations=props.pod_annotations,
                 readiness=http_probe("/", "http", period=10),
                 liveness=http_probe("/", "http", period=20, timeout=10),
             ),
         )
 
 
+@dataclass(frozen=True)
+class BackendProps:
+    # Release tag, replicas, uvicorn workers, resources and autoscaling (environments/<env>.yaml `backend`).
+    backend: config.Backend
+    # Rolls the pods when the ConfigMap changes (config_annotation).
+    pod_annotations: dict[str, str] = field(default_factory=dict)
+
+
 class Backend(AppWorkload):
     """FastAPI (uvicorn) on port 8000, served under /fastapi."""
 
-    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
-        cfg = env.backend
+    def __init__(self, scope: Construct, id: str, *, props: BackendProps) -> None:
+        cfg = props.backend
         super().__init__(
             scope,
             id,
@@ -132,7 +147,7 @@ class Backend(AppWorkload):
                 replicas=cfg.replicas,
                 resources=cfg.resources,
                 port=c.BACKEND_PORT,
-                pod_annotations=rollout_annotations(env),
+                pod_annotations=props.pod_annotations,
                 readiness=http_probe("/docs", "http", period=10),
                 liveness=http_probe("/docs", "http", period=20, timeout=10),
                 startup=BACKEND_STARTUP,
@@ -153,12 +168,21 @@ BACKEND_STARTUP = {**http_probe("/docs", "http", period=10), "failureThreshold":
 WORKER_ALIVE = ["python3", "-c", "import sys; sys.exit(b'worker.py' not in open('/proc/1/cmdline','rb').read())"]
 
 
+@dataclass(frozen=True)
+class WorkerProps:
+    # Replicas and resources (environments/<env>.yaml `worker`).
+    worker: config.Worker
+    # The backend's release tag: the worker runs the backend image.
+    version: str
+    # Rolls the pods when the ConfigMap changes (config_annotation).
+    pod_annotations: dict[str, str] = field(default_factory=dict)
+
+
 class Worker(AppWorkload):
     """Queue worker (backend image, python3 worker/worker.py)."""
 
-    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
-        assert env.worker is not None
-        cfg = env.worker
+    def __init__(self, scope: Construct, id: str, *, props: WorkerProps) -> None:
+        cfg = props.worker
         super().__init__(
             scope,
             id,
@@ -166,12 +190,12 @@ class Worker(AppWorkload):
                 name=WORKER,
                 component="worker",
                 image=c.BACKEND_IMAGE,
-                version=env.backend.image_tag,
+                version=props.version,
                 command=("python3", "worker/worker.py"),
                 working_dir=c.BACKEND_WORKDIR,
                 replicas=cfg.replicas,
                 resources=cfg.resources,
-                pod_annotations=rollout_annotations(env),
+                pod_annotations=props.pod_annotations,
                 readiness=exec_probe(WORKER_ALIVE, period=15),
                 liveness=exec_probe(WORKER_ALIVE, period=30),
                 writable_sizes={"tmp": DOCUMENT_TMP_SIZE},
@@ -179,10 +203,16 @@ class Worker(AppWorkload):
         )
 
 
+@dataclass(frozen=True)
+class IngressProps:
+    # The host clients connect to, and the ClusterIssuer that signs its certificate (None: plain HTTP).
+    ingress: config.Ingress
+
+
 class AppIngress(Construct):
     """`/fastapi` → backend, `/` → frontend; TLS via cert-manager where configured."""
 
-    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+    def __init__(self, scope: Construct, id: str, *, props: IngressProps) -> None:
         super().__init__(scope, id)
         paths = [
             {
@@ -197,17 +227,17 @@ class AppIngress(Construct):
         ]
         spec: dict = {
             "ingressClassName": c.INGRESS_CLASS,
-            "rules": [{"host": env.ingress.host, "http": {"paths": paths}}],
+            "rules": [{"host": props.ingress.host, "http": {"paths": paths}}],
         }
         annotations = {
             # Document uploads go through the backend; nginx's 1m default is too small.
             "nginx.ingress.kubernetes.io/proxy-body-size": "100m",
             "nginx.ingress.kubernetes.io/proxy-read-timeout": "300",
         }
-        if env.ingress.tls_issuer is not None:  # env.tls
-            annotations["cert-manager.io/cluster-issuer"] = env.ingress.tls_issuer
+        if props.ingress.tls_issuer is not None:  # env.tls
+            annotations["cert-manager.io/cluster-issuer"] = props.ingress.tls_issuer
             annotations["nginx.ingress.kubernetes.io/ssl-redirect"] = "true"
-            spec["tls"] = [{"hosts": [env.ingress.host], "secretName": c.TLS_SECRET_NAME}]
+            spec["tls"] = [{"hosts": [props.ingress.host], "secretName": c.TLS_SECRET_NAME}]
         api_object(
             self,
             typed.Ingress,
@@ -219,14 +249,26 @@ class AppIngress(Construct):
         )
 
 
+@dataclass(frozen=True)
+class AppProps:
+    """Layer "apps", mapped from the environment in synthesis/environment_props.py."""
+
+    frontend: FrontendProps
+    backend: BackendProps
+    ingress: IngressProps
+    network: AppNetworkProps
+    # None: no worker Deployment; the backend runs the workers in-process.
+    worker: WorkerProps | None = None
+
+
 class DocRouterApp(Construct):
     """Layer "apps": everything in the doc-router namespace that serves users."""
 
-    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+    def __init__(self, scope: Construct, id: str, *, props: AppProps) -> None:
         super().__init__(scope, id)
-        Frontend(self, FRONTEND, env=env)
-        Backend(self, BACKEND, env=env)
-        if env.worker:
-            Worker(self, WORKER, env=env)
-        AppIngress(self, "ingress", env=env)
-        AppNetworkPolicies(self, "network", env=env)
+        Frontend(self, FRONTEND, props=props.frontend)
+        Backend(self, BACKEND, props=props.backend)
+        if props.worker:
+            Worker(self, WORKER, props=props.worker)
+        AppIngress(self, "ingress", props=props.ingress)
+        AppNetworkPolicies(self, "network", props=props.network)

@@ -21,12 +21,12 @@ The webhooks authenticate nothing but serve only admission reviews over TLS.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from constructs import Construct
 
 from docrouter import constants as c
-from docrouter.config import Environment
 from docrouter.platform.network import (
     INTERNET_PEER,
     KUBE_API_EGRESS,
@@ -69,15 +69,23 @@ def _app_pods(name: str, port: int) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class ControllerNetworkProps:
+    # Certificates are issued: cert-manager runs, and ingress-nginx reaches the HTTP-01 solver pods.
+    tls: bool = False
+    # MongoDB runs in the cluster: the operator's namespace exists.
+    in_cluster_mongodb: bool = True
+
+
 class ControllerNetworkPolicies(Construct):
     """Shipped with the namespaces (controllers layer), so they are in place before the charts' pods."""
 
-    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+    def __init__(self, scope: Construct, id: str, *, props: ControllerNetworkProps) -> None:
         super().__init__(scope, id)
-        self._ingress_nginx(env)
-        if env.tls:
+        self._ingress_nginx(props)
+        if props.tls:
             self._cert_manager()
-        if env.mongodb.mode == "in-cluster":
+        if props.in_cluster_mongodb:
             self._mongodb_operator()
 
     def _api_for_every_pod(self, namespace: str) -> None:
@@ -85,12 +93,12 @@ class ControllerNetworkPolicies(Construct):
         # cert-manager's startupapicheck) all call the API server.
         network_policy(self, name="kube-api", namespace=namespace, pods={}, egress=[KUBE_API_EGRESS])
 
-    def _ingress_nginx(self, env: Environment) -> None:
+    def _ingress_nginx(self, props: ControllerNetworkProps) -> None:
         ns = c.INGRESS_NAMESPACE
         namespace_baseline(self, ns)
         self._api_for_every_pod(ns)
         upstreams = [_app_pods("frontend", c.FRONTEND_PORT), _app_pods("backend", c.BACKEND_PORT)]
-        if env.tls:
+        if props.tls:
             upstreams.append(
                 {
                     "to": [

@@ -22,7 +22,6 @@ from __future__ import annotations
 from typing import Any
 
 from docrouter import constants as c
-from docrouter.config import Environment
 
 RESTRICTED, BASELINE, PRIVILEGED = "restricted", "baseline", "privileged"
 
@@ -39,12 +38,12 @@ MONGODB_OPERATOR_SECURITY: dict[str, Any] = {
 }
 
 
-def pod_security_level(env: Environment, namespace: str) -> str:
-    if namespace == c.INGRESS_NAMESPACE and env.provider == "kind":
+def pod_security_level(namespace: str, *, local_cluster: bool) -> str:
+    if namespace == c.INGRESS_NAMESPACE and local_cluster:
         return PRIVILEGED  # hostPort 80/443 (infrastructure.ingress_nginx_values)
     return RESTRICTED
 
 
-def pod_security_labels(env: Environment, namespace: str) -> dict[str, str]:
-    level = pod_security_level(env, namespace)
+def pod_security_labels(namespace: str, *, local_cluster: bool) -> dict[str, str]:
+    level = pod_security_level(namespace, local_cluster=local_cluster)
     return {f"pod-security.kubernetes.io/{mode}": level for mode in ("enforce", "warn", "audit")}

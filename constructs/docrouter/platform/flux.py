@@ -52,8 +52,8 @@ def kustomizations(env: Environment, present_layers: list[str]) -> list[dict[str
             "interval": "10m",
             "retryInterval": "2m",
             "timeout": layer.timeout,
-            "sourceRef": KIND_SOURCE if env.provider == "kind" else GIT_SOURCE,
-            "path": f"./{layer.path}" if env.provider == "kind" else f"./dist/{env.name}/{layer.path}",
+            "sourceRef": KIND_SOURCE if env.cluster.is_local else GIT_SOURCE,
+            "path": f"./{layer.path}" if env.cluster.is_local else f"./dist/{env.name}/{layer.path}",
             "prune": True,
             "wait": True,
         }
@@ -65,7 +65,7 @@ def kustomizations(env: Environment, present_layers: list[str]) -> list[dict[str
             spec["healthCheckExprs"] = [dict(check) for check in layer.health_checks]
         if previous:
             spec["dependsOn"] = [{"name": previous}]
-        if layer.secret_namespaces or layer.name == "apps":
+        if layer.decrypt:
             spec["decryption"] = {"provider": "sops", "secretRef": {"name": c.AGE_SECRET_NAME}}
         result.append(_object(Kustomization, layer.name, spec))
         previous = layer.name

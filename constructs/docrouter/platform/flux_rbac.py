@@ -15,10 +15,11 @@ run (get, create, patch, update), health checks (list, watch) and prune and forc
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from constructs import Construct
 
 from docrouter import constants as c
-from docrouter.config import Environment
 from docrouter.platform import typed
 from docrouter.platform.k8s import api_object
 from docrouter.synthesis.layers import LAYERS, reconciler_name
@@ -26,21 +27,18 @@ from docrouter.synthesis.layers import LAYERS, reconciler_name
 VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"]
 
 
-def environment_namespaces(env: Environment) -> set[str]:
-    """Namespaces this environment creates (infrastructure.Namespaces)."""
-    found = {c.APP_NAMESPACE, c.INGRESS_NAMESPACE}
-    if env.mongodb.mode == "in-cluster":
-        found |= {c.MONGODB_NAMESPACE, c.MONGODB_OPERATOR_NAMESPACE}
-    if env.tls:
-        found.add(c.CERT_MANAGER_NAMESPACE)
-    return found
+@dataclass(frozen=True)
+class FluxLayerAccountsProps:
+    # The namespaces the environment creates (infrastructure.Namespaces): a grant elsewhere is skipped,
+    # e.g. no mongodb namespace with an external database (and no database layer).
+    namespaces: frozenset[str] = frozenset()
 
 
 class FluxLayerAccounts(Construct):
-    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+    def __init__(self, scope: Construct, id: str, *, props: FluxLayerAccountsProps) -> None:
         super().__init__(scope, id)
-        labels = {"app.kubernetes.io/part-of": c.PART_OF}
-        namespaces = environment_namespaces(env)
+        labels = dict(c.PART_OF_LABEL)
+        namespaces = props.namespaces
         for layer in (layer for layer in LAYERS if layer.grants):
             account = reconciler_name(layer)
             api_object(self, typed.ServiceAccount, name=account, namespace=c.FLUX_NAMESPACE, labels=labels)

@@ -8,42 +8,62 @@ a later layer.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from constructs import Construct
 
+from docrouter import config
 from docrouter import constants as c
 from docrouter.config import Environment
 from docrouter.platform import typed
-from docrouter.platform.controller_network import ControllerNetworkPolicies
+from docrouter.platform.controller_network import ControllerNetworkPolicies, ControllerNetworkProps
 from docrouter.platform.controller_security import MONGODB_OPERATOR_SECURITY, pod_security_labels
-from docrouter.platform.flux_rbac import FluxLayerAccounts
+from docrouter.platform.flux_rbac import FluxLayerAccounts, FluxLayerAccountsProps
 from docrouter.platform.k8s import api_object
-from docrouter.platform.network import NamespaceBaselines
-from docrouter.providers import PROVIDERS
+from docrouter.platform.network import NamespaceBaselines, NamespaceBaselinesProps
 
 HELM_INTERVAL = "1h"
+
+
+@dataclass(frozen=True)
+class NamespacesProps:
+    # MongoDB runs in the cluster: its namespace and the operator's are created.
+    in_cluster_mongodb: bool = True
+    # Certificates are issued: cert-manager's namespace is created.
+    tls: bool = False
+    # A cluster on this machine (Kind): ingress-nginx binds host ports, which only "privileged" admits.
+    local_cluster: bool = False
+
+    def names(self) -> frozenset[str]:
+        """The namespaces created (FluxLayerAccounts places each layer's Roles only in these)."""
+        found = {c.APP_NAMESPACE, c.INGRESS_NAMESPACE}
+        if self.in_cluster_mongodb:
+            found |= {c.MONGODB_NAMESPACE, c.MONGODB_OPERATOR_NAMESPACE}
+        if self.tls:
+            found.add(c.CERT_MANAGER_NAMESPACE)
+        return frozenset(found)
 
 
 class Namespaces(Construct):
     """The namespaces this environment uses, each enforcing its Pod Security level (controller_security.py)."""
 
-    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+    def __init__(self, scope: Construct, id: str, *, props: NamespacesProps) -> None:
         super().__init__(scope, id)
         namespaces: dict[str, dict | None] = {c.APP_NAMESPACE: None}
-        if env.mongodb.mode == "in-cluster":
+        if props.in_cluster_mongodb:
             # Holds the database: Flux must never delete it, even if it leaves dist/.
             namespaces[c.MONGODB_NAMESPACE] = c.PRUNE_DISABLED
             namespaces[c.MONGODB_OPERATOR_NAMESPACE] = None
         namespaces[c.INGRESS_NAMESPACE] = None
-        if env.tls:
+        if props.tls:
             namespaces[c.CERT_MANAGER_NAMESPACE] = None
         for name, ns_annotations in namespaces.items():
             api_object(
                 self,
                 typed.Namespace,
                 name=name,
-                labels={"app.kubernetes.io/part-of": c.PART_OF, **pod_security_labels(env, name)},
+                labels={**c.PART_OF_LABEL, **pod_security_labels(name, local_cluster=props.local_cluster)},
                 annotations=ns_annotations,
             )
 
@@ -51,9 +71,8 @@ class Namespaces(Construct):
 class StorageClass(Construct):
     """The class MongoDB's volumes use, when the provider does not ship it (see providers.py)."""
 
-    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+    def __init__(self, scope: Construct, id: str, *, storage: config.StorageClass) -> None:
         super().__init__(scope, id)
-        storage = env.storage
         if storage.provisioner is None:
             return  # shipped by the provider (checked by the config model)
         body: dict[str, Any] = {"provisioner": storage.provisioner}
@@ -66,7 +85,7 @@ class StorageClass(Construct):
             self,
             typed.StorageClass,
             name=storage.name,
-            labels={"app.kubernetes.io/part-of": c.PART_OF},
+            labels=dict(c.PART_OF_LABEL),
             body=body,
         )
 
@@ -121,11 +140,11 @@ def ingress_nginx_values(env: Environment) -> dict[str, Any]:
     """
     controller: dict[str, Any] = {
         "ingressClassResource": {"name": c.INGRESS_CLASS, "default": True},
-        "replicaCount": 1 if env.provider == "kind" else 2,
+        "replicaCount": 1 if env.cluster.is_local else 2,
         "config": {},
         "metrics": {"enabled": True},
     }
-    if env.provider == "kind":
+    if env.cluster.is_local:
         # Kind maps host ports 80/443 to the node labelled ingress-ready=true.
         controller.update(
             {
@@ -228,12 +247,12 @@ def mongodb_operator_values(watched: tuple[str, ...] = MONGODB_WATCHED_RESOURCES
 
 def metrics_server_values(env: Environment) -> dict[str, Any]:
     # Kind's kubelets serve self-signed certificates.
-    return {"args": ["--kubelet-insecure-tls"]} if env.provider == "kind" else {}
+    return {"args": ["--kubelet-insecure-tls"]} if env.cluster.is_local else {}
 
 
 def needs_metrics_server(env: Environment) -> bool:
     """An HPA reads the resource metrics API: install metrics-server where the provider does not."""
-    return env.backend.autoscaling is not None and not PROVIDERS[env.provider].ships_metrics_server
+    return env.backend.autoscaling is not None and not env.cluster.ships_metrics_server
 
 
 def helm_charts(env: Environment) -> list[tuple[c.HelmChart, dict[str, Any]]]:
@@ -241,25 +260,47 @@ def helm_charts(env: Environment) -> list[tuple[c.HelmChart, dict[str, Any]]]:
     charts = [(c.INGRESS_NGINX_CHART, ingress_nginx_values(env))]
     if env.tls:
         charts.append((c.CERT_MANAGER_CHART, cert_manager_values(env)))
-    if env.mongodb.mode == "in-cluster":
+    if env.in_cluster_mongodb:
         charts.append((c.MONGODB_OPERATOR_CHART, mongodb_operator_values()))
     if needs_metrics_server(env):
         charts.append((c.METRICS_SERVER_CHART, metrics_server_values(env)))
     return charts
 
 
+@dataclass(frozen=True)
+class ControllersProps:
+    """Layer "infra-controllers", mapped from the environment in synthesis/environment_props.py."""
+
+    namespaces: NamespacesProps
+    baselines: NamespaceBaselinesProps
+    # Default-deny plus the flows each third-party controller needs (controller_network.py).
+    controller_network: ControllerNetworkProps
+    # One ServiceAccount per layer that Flux applies with least privilege (flux_rbac.py).
+    flux_accounts: FluxLayerAccountsProps
+    # The class MongoDB's volumes use; created only when it defines a provisioner.
+    storage: config.StorageClass
+    # The third-party controllers the environment needs, with their Helm values (helm_charts).
+    charts: tuple[tuple[c.HelmChart, dict[str, Any]], ...] = ()
+
+
 class Controllers(Construct):
     """Layer 1: namespaces, storage and the controllers that install CRDs (only those this environment uses)."""
 
-    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+    def __init__(self, scope: Construct, id: str, *, props: ControllersProps) -> None:
         super().__init__(scope, id)
-        Namespaces(self, "namespaces", env=env)
-        NamespaceBaselines(self, "network-baselines", env=env)
-        ControllerNetworkPolicies(self, "controller-network", env=env)
-        FluxLayerAccounts(self, "flux-layer-accounts", env=env)
-        StorageClass(self, "storage", env=env)
-        for chart, values in helm_charts(env):
+        Namespaces(self, "namespaces", props=props.namespaces)
+        NamespaceBaselines(self, "network-baselines", props=props.baselines)
+        ControllerNetworkPolicies(self, "controller-network", props=props.controller_network)
+        FluxLayerAccounts(self, "flux-layer-accounts", props=props.flux_accounts)
+        StorageClass(self, "storage", storage=props.storage)
+        for chart, values in props.charts:
             HelmController(self, chart.name, chart=chart, values=values)
+
+
+@dataclass(frozen=True)
+class ClusterIssuersProps:
+    # The Let's Encrypt account contact; None: the environment issues no certificates (no issuers).
+    acme_email: str | None = None
 
 
 class ClusterIssuers(Construct):
@@ -268,20 +309,20 @@ class ClusterIssuers(Construct):
     Both are always present so an environment can switch CA with a one-line config change.
     """
 
-    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+    def __init__(self, scope: Construct, id: str, *, props: ClusterIssuersProps) -> None:
         super().__init__(scope, id)
-        if not env.tls:
+        if props.acme_email is None:
             return  # no certificates to issue, and cert-manager is not installed
         for name, server in c.CLUSTER_ISSUERS.items():
             api_object(
                 self,
                 typed.ClusterIssuer,
                 name=name,
-                labels={"app.kubernetes.io/part-of": c.PART_OF},
+                labels=dict(c.PART_OF_LABEL),
                 body={
                     "spec": {
                         "acme": {
-                            "email": env.acme_email,
+                            "email": props.acme_email,
                             "server": server,
                             "privateKeySecretRef": {"name": c.acme_account_key_secret(name)},
                             "solvers": [{"http01": {"ingress": {"ingressClassName": c.INGRESS_CLASS}}}],

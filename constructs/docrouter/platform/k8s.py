@@ -17,7 +17,7 @@ from typing import Any
 from constructs import Construct
 
 from docrouter.config import Resources
-from docrouter.constants import PART_OF
+from docrouter.constants import PART_OF_LABEL
 from docrouter.platform.typed import KubeObject, gvk, typed_object
 from docrouter.pod_templates import image_reference
 
@@ -51,7 +51,7 @@ def api_object(
 
 def selector_labels(name: str) -> dict[str, str]:
     """Labels that pick a workload's pods. Never add a version here: selectors are immutable."""
-    return {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": PART_OF}
+    return {"app.kubernetes.io/name": name, **PART_OF_LABEL}
 
 
 def labels(name: str, component: str, version: str | None = None) -> dict[str, str]:

@@ -10,15 +10,17 @@ migrate.py is idempotent, so a re-run is safe.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from constructs import Construct
 
+from docrouter import config
 from docrouter import constants as c
-from docrouter.config import Environment
 from docrouter.constants import MIGRATION_DEADLINE_SECONDS
 from docrouter.migration_names import MIGRATION, migration_job_name
 from docrouter.names import release_version
 from docrouter.platform import typed
-from docrouter.platform.app import AppConfig
+from docrouter.platform.app import AppConfig, AppConfigProps
 from docrouter.platform.k8s import api_object, container, labels, pod_spec, selector_labels, writable_volumes
 from docrouter.platform.network import INTERNET_PEER, mongodb_egress, network_policy, tcp
 from docrouter.platform.workload import APP_ENV_FROM, HOME_IN_TMP
@@ -30,10 +32,20 @@ MIGRATION_BACKOFF_LIMIT = 2
 MIGRATION_TTL_SECONDS = 7 * 24 * 3600
 
 
+@dataclass(frozen=True)
+class MigrationProps:
+    # The backend's release tag and resources: the migration runs the backend image.
+    backend: config.Backend
+    # Raised in environments/<env>.yaml after a failed migration: a new Job name (config.Migration).
+    attempt: int = 1
+    # MongoDB runs in the cluster (egress to its pods) or elsewhere (egress to the internet).
+    in_cluster_mongodb: bool = True
+
+
 class MigrationJob(Construct):
-    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+    def __init__(self, scope: Construct, id: str, *, props: MigrationProps) -> None:
         super().__init__(scope, id)
-        version = env.backend.image_tag
+        version = props.backend.image_tag
         job_labels = labels(MIGRATION, "migration", release_version(version))
         volumes, mounts = writable_volumes({"tmp": "/tmp"})
         migrate = container(
@@ -41,7 +53,7 @@ class MigrationJob(Construct):
             image=f"{c.BACKEND_IMAGE}:{version}",
             command=("python3", "migrate.py"),
             working_dir=c.BACKEND_WORKDIR,
-            spec=env.backend.resources,
+            spec=props.backend.resources,
             env=[HOME_IN_TMP],
             env_from=APP_ENV_FROM,
             mounts=mounts,
@@ -49,7 +61,7 @@ class MigrationJob(Construct):
         api_object(
             self,
             typed.Job,
-            name=migration_job_name(version, env.migration.attempt),
+            name=migration_job_name(version, props.attempt),
             namespace=c.APP_NAMESPACE,
             labels=job_labels,
             # Belt and braces: if the template ever changes under the same name, Flux re-creates the Job.
@@ -72,13 +84,21 @@ class MigrationJob(Construct):
             namespace=c.APP_NAMESPACE,
             pods=selector_labels(MIGRATION),
             ingress=[],
-            egress=[mongodb_egress(env), {"to": [INTERNET_PEER], "ports": tcp(443)}],
+            egress=[mongodb_egress(props.in_cluster_mongodb), {"to": [INTERNET_PEER], "ports": tcp(443)}],
         )
 
 
+@dataclass(frozen=True)
+class PreDeployProps:
+    """Layer "pre-deploy", mapped from the environment in synthesis/environment_props.py."""
+
+    config: AppConfigProps
+    migration: MigrationProps
+
+
 class PreDeploy(Construct):
-    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+    def __init__(self, scope: Construct, id: str, *, props: PreDeployProps) -> None:
         super().__init__(scope, id)
         # The ConfigMap lives here because the migration reads it before the apps exist.
-        AppConfig(self, "config", env=env)
-        MigrationJob(self, "migration", env=env)
+        AppConfig(self, "config", props=props.config)
+        MigrationJob(self, "migration", props=props.migration)

@@ -17,15 +17,15 @@ TLS between mongod and mongot is off: both stay inside the namespace, behind the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from constructs import Construct
 
 from docrouter import constants as c
-from docrouter.config import Environment, InClusterMongoDB
+from docrouter.config import InClusterMongoDB
 from docrouter.migration_names import MIGRATION
 from docrouter.platform import typed
-from docrouter.platform.app import BACKEND, FRONTEND, WORKER
 from docrouter.platform.k8s import api_object, labels, resources, selector_labels, spread_constraints
 from docrouter.platform.network import KUBE_API_EGRESS, namespace_selector, network_policy, tcp
 
@@ -68,10 +68,21 @@ def _spread(members: int) -> dict[str, Any]:
     return {"topologySpreadConstraints": spread_constraints(c.MONGODB_POD_LABELS)} if members > 1 else {}
 
 
+@dataclass(frozen=True)
+class MongoDBProps:
+    """Layer "database", mapped from the environment in synthesis/environment_props.py."""
+
+    # Members, storage sizes and resources (environments/<env>.yaml `mongodb`, mode in-cluster).
+    db: InClusterMongoDB
+    # The StorageClass the volumes are claimed from (`storage.name`).
+    storage_class: str
+
+
 class MongoDB(Construct):
-    def __init__(self, scope: Construct, id: str, *, env: Environment, db: InClusterMongoDB) -> None:
+    def __init__(self, scope: Construct, id: str, *, props: MongoDBProps) -> None:
         super().__init__(scope, id)
-        self.env, self.db = env, db
+        db = self.db = props.db
+        self.storage_class = props.storage_class
         self.labels = labels(c.MONGODB_NAME, "database", c.MONGODB_VERSION)
         self._community()
         self._search()
@@ -87,7 +98,7 @@ class MongoDB(Construct):
         self._network_policies()
 
     def _community(self) -> None:
-        db, storage_class = self.db, self.env.storage.name
+        db, storage_class = self.db, self.storage_class
         api_object(
             self,
             typed.MongoDBCommunity,
@@ -151,7 +162,7 @@ class MongoDB(Construct):
                             "replicas": 1,
                             "resourceRequirements": resources(db.search_resources),
                             "persistence": {
-                                "single": {"storage": db.search_storage_size, "storageClass": self.env.storage.name}
+                                "single": {"storage": db.search_storage_size, "storageClass": self.storage_class}
                             },
                         }
                     ],
@@ -168,7 +179,7 @@ class MongoDB(Construct):
                 "namespaceSelector": namespace_selector(c.APP_NAMESPACE),
                 "podSelector": {"matchLabels": selector_labels(name)},
             }
-            for name in (FRONTEND, BACKEND, WORKER, MIGRATION)
+            for name in (c.FRONTEND, c.BACKEND, c.WORKER, MIGRATION)
         ]
         network_policy(
             self,

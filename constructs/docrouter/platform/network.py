@@ -10,12 +10,12 @@ What these policies must allow and deny is proven per Flux stage by docrouter.to
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from constructs import Construct
 
 from docrouter import constants as c
-from docrouter.config import Environment
 from docrouter.platform import typed
 from docrouter.platform.k8s import api_object, selector_labels
 
@@ -52,9 +52,9 @@ def mongodb_peer() -> dict[str, Any]:
     }
 
 
-def mongodb_egress(env: Environment) -> dict[str, Any]:
+def mongodb_egress(in_cluster: bool) -> dict[str, Any]:
     """Egress to the database: in-cluster MongoDB, or the internet for an external one."""
-    if env.mongodb.mode == "in-cluster":
+    if in_cluster:
         return {"to": [mongodb_peer()], "ports": tcp(c.MONGODB_PORT)}
     return {"to": [INTERNET_PEER], "ports": tcp(c.MONGODB_PORT)}
 
@@ -83,7 +83,7 @@ def network_policy(
         typed.NetworkPolicy,
         name=name,
         namespace=namespace,
-        labels={"app.kubernetes.io/part-of": c.PART_OF},
+        labels=dict(c.PART_OF_LABEL),
         annotations=annotations,
         body={"spec": spec},
     )
@@ -97,59 +97,75 @@ def namespace_baseline(scope: Construct, namespace: str) -> None:
     )
 
 
+@dataclass(frozen=True)
+class NamespaceBaselinesProps:
+    # MongoDB runs in the cluster: its namespace gets the baseline too.
+    in_cluster_mongodb: bool = True
+
+
 class NamespaceBaselines(Construct):
     """Deny-by-default plus DNS for each namespace that runs our pods, shipped with the Namespace
     (controllers layer) so it is in place before the first pod there: the migration Job runs in
     pre-deploy, long before the apps layer, and the operator's pods appear in the database layer."""
 
-    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+    def __init__(self, scope: Construct, id: str, *, props: NamespaceBaselinesProps) -> None:
         super().__init__(scope, id)
-        namespaces = [c.APP_NAMESPACE] + ([c.MONGODB_NAMESPACE] if env.mongodb.mode == "in-cluster" else [])
+        namespaces = [c.APP_NAMESPACE] + ([c.MONGODB_NAMESPACE] if props.in_cluster_mongodb else [])
         for namespace in namespaces:
             namespace_baseline(self, namespace)
 
 
+@dataclass(frozen=True)
+class AppNetworkProps:
+    # MongoDB runs in the cluster (egress to its pods) or elsewhere (egress to the internet).
+    in_cluster_mongodb: bool = True
+    # A worker Deployment runs (it gets its own policy).
+    worker: bool = True
+    # Certificates are issued (cert-manager's HTTP-01 solver must be reachable).
+    tls: bool = False
+
+
 class AppNetworkPolicies(Construct):
-    def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
+    def __init__(self, scope: Construct, id: str, *, props: AppNetworkProps) -> None:
         super().__init__(scope, id)
         ns = c.APP_NAMESPACE
         from_ingress = {"namespaceSelector": namespace_selector(c.INGRESS_NAMESPACE)}
         https_out = {"to": [INTERNET_PEER], "ports": tcp(443)}
         network_policy(
             self,
-            name="frontend",
+            name=c.FRONTEND,
             namespace=ns,
-            pods=selector_labels("frontend"),
+            pods=selector_labels(c.FRONTEND),
             ingress=[{"from": [from_ingress], "ports": tcp(c.FRONTEND_PORT)}],
             egress=[
-                {"to": [{"podSelector": {"matchLabels": selector_labels("backend")}}], "ports": tcp(c.BACKEND_PORT)},
-                mongodb_egress(env),
+                {"to": [{"podSelector": {"matchLabels": selector_labels(c.BACKEND)}}], "ports": tcp(c.BACKEND_PORT)},
+                mongodb_egress(props.in_cluster_mongodb),
                 https_out,
             ],
         )
         network_policy(
             self,
-            name="backend",
+            name=c.BACKEND,
             namespace=ns,
-            pods=selector_labels("backend"),
+            pods=selector_labels(c.BACKEND),
             ingress=[
                 {
-                    "from": [from_ingress, {"podSelector": {"matchLabels": selector_labels("frontend")}}],
+                    "from": [from_ingress, {"podSelector": {"matchLabels": selector_labels(c.FRONTEND)}}],
                     "ports": tcp(c.BACKEND_PORT),
                 }
             ],
-            egress=[mongodb_egress(env), https_out],
+            egress=[mongodb_egress(props.in_cluster_mongodb), https_out],
         )
-        if env.worker:
+        if props.worker:
             network_policy(
                 self,
-                name="worker",
+                name=c.WORKER,
                 namespace=ns,
-                pods=selector_labels("worker"),
+                pods=selector_labels(c.WORKER),
                 ingress=[],
-                egress=[mongodb_egress(env), https_out],
+                egress=[mongodb_egress(props.in_cluster_mongodb), https_out],
             )
-        if env.tls:
+        if props.tls:
             # Let's Encrypt fetches the HTTP-01 token through ingress-nginx, which proxies to the solver pod
             # cert-manager starts in this namespace; without this, certificates are never issued.
             network_policy(

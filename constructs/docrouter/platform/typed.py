@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 from cdk8s import ApiObject, ApiObjectMetadata, JsonPatch
 from constructs import Construct
 
+from docrouter import kinds
 from docrouter.identity import api_group, is_builtin_group, ref_of
 from docrouter.schemas import builtin_validator, crd_schema_folder, crd_validator, problems
 
@@ -203,12 +204,12 @@ class Alert(KubeObject):
 
 
 class ClusterIssuer(KubeObject):
-    API_VERSION, KIND = "cert-manager.io/v1", "ClusterIssuer"
+    API_VERSION, KIND = kinds.CLUSTER_ISSUER
 
 
 class MongoDBCommunity(KubeObject):
-    API_VERSION, KIND = "mongodbcommunity.mongodb.com/v1", "MongoDBCommunity"
+    API_VERSION, KIND = kinds.MONGODB_COMMUNITY
 
 
 class MongoDBSearch(KubeObject):
-    API_VERSION, KIND = "mongodb.com/v1", "MongoDBSearch"
+    API_VERSION, KIND = kinds.MONGODB_SEARCH

@@ -5,15 +5,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from docrouter import kinds
+from docrouter.constants import CERT_MANAGER_CHART, MONGODB_OPERATOR_CHART
 from docrouter.identity import api_group, duplicates, object_key, object_ref, ref_of
 from docrouter.synthesis.manifest_rules import object_problems
 
 # API groups whose CRDs come from a controller in dist/, and the object that installs them.
+_CERT_MANAGER = ("HelmRelease", CERT_MANAGER_CHART.name)
+_MONGODB_OPERATOR = ("HelmRelease", MONGODB_OPERATOR_CHART.name)
 CRD_INSTALLERS = {
-    "cert-manager.io": ("HelmRelease", "cert-manager"),
-    "acme.cert-manager.io": ("HelmRelease", "cert-manager"),
-    "mongodbcommunity.mongodb.com": ("HelmRelease", "mongodb-kubernetes"),
-    "mongodb.com": ("HelmRelease", "mongodb-kubernetes"),
+    kinds.group_of(kinds.CLUSTER_ISSUER): _CERT_MANAGER,
+    "acme.cert-manager.io": _CERT_MANAGER,  # Orders and Challenges (cert-manager creates them)
+    kinds.group_of(kinds.MONGODB_COMMUNITY): _MONGODB_OPERATOR,
+    kinds.group_of(kinds.MONGODB_SEARCH): _MONGODB_OPERATOR,
 }
 
 

@@ -13,12 +13,19 @@ from typing import ClassVar
 from cdk8s import Chart
 from constructs import Construct
 
-from docrouter.config import Environment, InClusterMongoDB
+from docrouter.config import Environment
 from docrouter.constants import APP_NAMESPACE, MONGODB_NAMESPACE, PART_OF_LABEL
 from docrouter.platform.app import DocRouterApp
 from docrouter.platform.infrastructure import ClusterIssuers, Controllers
 from docrouter.platform.migration import PreDeploy
 from docrouter.platform.mongodb import MongoDB
+from docrouter.synthesis.environment_props import (
+    app_props,
+    cluster_issuers_props,
+    controllers_props,
+    mongodb_props,
+    pre_deploy_props,
+)
 from docrouter.synthesis.layers import LAYERS
 
 
@@ -45,36 +52,36 @@ class ControllersChart(LayerChart):
     LAYER, LABELS = "infra-controllers", {}
 
     def build(self, env: Environment) -> None:
-        Controllers(self, "controllers", env=env)
+        Controllers(self, "controllers", props=controllers_props(env))
 
 
 class ConfigsChart(LayerChart):
     LAYER = "infra-configs"  # cluster-scoped: ClusterIssuers
 
     def build(self, env: Environment) -> None:
-        ClusterIssuers(self, "issuers", env=env)
+        ClusterIssuers(self, "issuers", props=cluster_issuers_props(env))
 
 
 class DatabaseChart(LayerChart):
     LAYER, NAMESPACE = "database", MONGODB_NAMESPACE
 
     def build(self, env: Environment) -> None:
-        if isinstance(env.mongodb, InClusterMongoDB):
-            MongoDB(self, "mongodb", env=env, db=env.mongodb)
+        if env.in_cluster_mongodb:
+            MongoDB(self, "mongodb", props=mongodb_props(env, env.in_cluster_mongodb))
 
 
 class PreDeployChart(LayerChart):
     LAYER, NAMESPACE = "pre-deploy", APP_NAMESPACE
 
     def build(self, env: Environment) -> None:
-        PreDeploy(self, "pre-deploy", env=env)
+        PreDeploy(self, "pre-deploy", props=pre_deploy_props(env))
 
 
 class AppsChart(LayerChart):
     LAYER, NAMESPACE = "apps", APP_NAMESPACE
 
     def build(self, env: Environment) -> None:
-        DocRouterApp(self, "app", env=env)
+        DocRouterApp(self, "app", props=app_props(env))
 
 
 # Layer name → its chart, for every layer of layers.py.

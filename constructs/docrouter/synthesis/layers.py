@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from docrouter import kinds
 from docrouter.constants import APP_NAMESPACE, FLUX_NAMESPACE, MIGRATION_WAIT_SECONDS, MONGODB_NAMESPACE
 
 
@@ -33,6 +34,9 @@ class Layer:
     # the layer as its own ServiceAccount bound to exactly these (Flux's multi-tenancy guide:
     # spec.serviceAccountName); empty, as kustomize-controller itself (cluster-admin). See grants.py.
     grants: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    # Flux decrypts SOPS files in this layer (with the age key in flux-system): every layer that ships
+    # Secrets must (checked below); apps does too, so a Secret added there decrypts without a Flux change.
+    decrypt: bool = False
 
 
 LAYERS: tuple[Layer, ...] = (
@@ -43,6 +47,7 @@ LAYERS: tuple[Layer, ...] = (
         timeout="10m",  # Helm installs, CRDs, a cloud load balancer
         # The auto-rollback dispatch token: first layer, so alerts work for every later one.
         secret_namespaces=(FLUX_NAMESPACE,),
+        decrypt=True,
     ),
     Layer(
         "infra-configs",
@@ -57,8 +62,8 @@ LAYERS: tuple[Layer, ...] = (
         # not in any layer's inventory, so no layer waits on it.
         health_checks=(
             {
-                "apiVersion": "cert-manager.io/v1",
-                "kind": "ClusterIssuer",
+                "apiVersion": kinds.CLUSTER_ISSUER[0],
+                "kind": kinds.CLUSTER_ISSUER[1],
                 "current": "has(status.conditions) && status.conditions.exists(e, e.type == 'Ready' && "
                 "e.status == 'True' && (!has(e.observedGeneration) || e.observedGeneration == metadata.generation))",
             },
@@ -70,6 +75,7 @@ LAYERS: tuple[Layer, ...] = (
         "MongoDBCommunity and MongoDBSearch for the operator (in-cluster only)",
         timeout="15m",  # volume provisioning, replica set start-up, mongot's first sync
         secret_namespaces=(MONGODB_NAMESPACE,),
+        decrypt=True,
         grants=(
             (MONGODB_NAMESPACE, "", ("secrets",)),
             (MONGODB_NAMESPACE, "networking.k8s.io", ("networkpolicies",)),
@@ -83,14 +89,14 @@ LAYERS: tuple[Layer, ...] = (
         # search waiting for its replica set does not end the wait and page; the timeout decides.
         health_checks=(
             {
-                "apiVersion": "mongodbcommunity.mongodb.com/v1",
-                "kind": "MongoDBCommunity",
+                "apiVersion": kinds.MONGODB_COMMUNITY[0],
+                "kind": kinds.MONGODB_COMMUNITY[1],
                 "current": "has(status.phase) && status.phase == 'Running'",
                 "failed": "has(status.phase) && status.phase == 'Failed'",
             },
             {
-                "apiVersion": "mongodb.com/v1",
-                "kind": "MongoDBSearch",
+                "apiVersion": kinds.MONGODB_SEARCH[0],
+                "kind": kinds.MONGODB_SEARCH[1],
                 "current": "has(status.phase) && status.phase == 'Running'",
             },
         ),
@@ -101,6 +107,7 @@ LAYERS: tuple[Layer, ...] = (
         "app configuration and the database migration Job",
         timeout=f"{MIGRATION_WAIT_SECONDS // 60}m",  # outlasts the Job's activeDeadlineSeconds
         secret_namespaces=(APP_NAMESPACE,),
+        decrypt=True,
         force=True,
         grants=(
             (APP_NAMESPACE, "", ("configmaps", "secrets")),
@@ -113,6 +120,7 @@ LAYERS: tuple[Layer, ...] = (
         "apps",
         "frontend, backend, worker, ingress",
         "5m",
+        decrypt=True,
         grants=(
             (APP_NAMESPACE, "", ("services",)),
             (APP_NAMESPACE, "apps", ("deployments",)),
@@ -122,6 +130,7 @@ LAYERS: tuple[Layer, ...] = (
         ),
     ),
 )
+assert all(layer.decrypt for layer in LAYERS if layer.secret_namespaces), "a layer shipping Secrets must decrypt them"
 
 
 def reconciler_name(layer: Layer) -> str:

@@ -14,8 +14,9 @@ import os
 from pathlib import Path
 
 from docrouter import constants as c
-from docrouter.config import InClusterMongoDB, load_environment
+from docrouter.config import load_environment
 from docrouter.preflight import require
+from docrouter.providers import PROVIDERS
 from docrouter.runner import run
 from docrouter.safe_yaml import safe_dump_all
 from docrouter.tools.kind.cluster import require_cluster_context
@@ -32,11 +33,9 @@ def apply_dev_secrets(ws: Workspace) -> None:
     require(("kubectl",))
     env = load_environment("kind")
     own_values = read_env_file(ws.env_file, {key.name for key in APP_SECRET_KEYS})
-    in_cluster_db = env.mongodb.mode == "in-cluster"
+    in_cluster_db = env.in_cluster_mongodb
     generated = generated_values(ws.generated_secrets)
-    app_values = app_secret_values(
-        own_values, generated, env.mongodb.replicas if isinstance(env.mongodb, InClusterMongoDB) else None
-    )
+    app_values = app_secret_values(own_values, generated, in_cluster_db.replicas if in_cluster_db else None)
     require_cluster_context(ws)
     age_key = ensure_age_key(ws.age_key)
 
@@ -71,7 +70,7 @@ def app_secret_values(own: dict[str, str], generated: dict[str, str], db_replica
                 "`make kind-secrets` builds the URI from its generated credentials. Remove MONGODB_URI from .env.kind."
             )
         values["MONGODB_URI"] = mongodb_uri(db_replicas, generated["app-password"])
-    missing = [key.name for key in APP_SECRET_KEYS if key.required_on("kind") and key.name not in values]
+    missing = [key.name for key in APP_SECRET_KEYS if key.required_on(PROVIDERS["kind"]) and key.name not in values]
     if missing:
         raise EnvFileError(f".env.kind: set {', '.join(missing)} (required; see .env.kind.example)")
     return {key.name: values[key.name] for key in APP_SECRET_KEYS if key.name in values}

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from docrouter import constants as c
+from docrouter.migration_names import MIGRATION
 from docrouter.tools.netflow.runtime import (
     ACME_SOLVER,
     CERT_MANAGER_CAINJECTOR,
@@ -32,7 +33,7 @@ CLOUD_METADATA = "169.254.169.254"  # the instance metadata service on EKS (IMDS
 # an address outside the pod network (EKS's control-plane ENIs in the VPC, Kind's node), private.
 KUBE_API = "10.0.0.2"
 
-APP_ROLES = ("frontend", "backend", "worker", "migrate")
+APP_ROLES = (c.FRONTEND, c.BACKEND, c.WORKER, MIGRATION)
 MONGODB_MEMBERS = c.MONGODB_NAME  # the MongoDBCommunity's members (pods the operator creates)
 MONGOT = mongot_role(c.MONGODB_NAME)  # pods of the MongoDBSearch (mongot, its own StatefulSet)
 
@@ -83,8 +84,8 @@ def _roles(text: str, *roles: str, namespace: str | None = None) -> End:
 EVERY_POD = End("every pod", every_pod=True)
 KUBE_DNS = _roles("kube-dns", DNS, namespace="kube-system")
 INGRESS = _roles("ingress-nginx", INGRESS_CONTROLLER, namespace=c.INGRESS_NAMESPACE)
-FRONTEND = _roles("frontend", "frontend", namespace=c.APP_NAMESPACE)
-BACKEND = _roles("backend", "backend", namespace=c.APP_NAMESPACE)
+FRONTEND = _roles(c.FRONTEND, c.FRONTEND, namespace=c.APP_NAMESPACE)
+BACKEND = _roles(c.BACKEND, c.BACKEND, namespace=c.APP_NAMESPACE)
 APP = _roles("app pods (frontend, backend, worker, migrate)", *APP_ROLES, namespace=c.APP_NAMESPACE)
 SOLVER = _roles("HTTP-01 solver", ACME_SOLVER, namespace=c.APP_NAMESPACE)
 MEMBERS = _roles("MongoDB members", MONGODB_MEMBERS, namespace=c.MONGODB_NAMESPACE)
@@ -100,7 +101,7 @@ NOT_APP_OR_MONGODB = End(
     except_pods=tuple((c.APP_NAMESPACE, role) for role in APP_ROLES),
 )
 DOC_ROUTER_PODS = End("pods in doc-router", every_pod=True, namespace=c.APP_NAMESPACE)
-APP_SERVERS = _roles("frontend/backend", "frontend", "backend", namespace=c.APP_NAMESPACE)
+APP_SERVERS = _roles("frontend/backend", c.FRONTEND, c.BACKEND, namespace=c.APP_NAMESPACE)
 DNS_PORTS = (("UDP", 53), ("TCP", 53))
 API_SERVER = End("API server", address=KUBE_API)
 API_CLIENTS = End(

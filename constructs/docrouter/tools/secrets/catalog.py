@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from docrouter import constants as c
+from docrouter.providers import Provider
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,8 @@ class SecretKey:
     # The shortest real value: shorter is still the CHANGE-ME placeholder (`make validate` says so).
     min_length: int = 0
 
-    def required_on(self, provider: str) -> bool:
-        return self.required and not (provider == "kind" and self.optional_on_kind)
+    def required_on(self, provider: Provider) -> bool:
+        return self.required and not (provider.is_local and self.optional_on_kind)
 
     @property
     def requirement(self) -> str:

@@ -18,7 +18,7 @@ from docrouter.tools.secrets.rules import SOPS_CONFIG, creation_rule
 
 def edit(root: Path, env_name: str, secret_name: str) -> None:
     env = encrypted_environment(env_name, "secrets-edit")
-    if secret_name == c.MONGODB_SECRET_NAME and env.mongodb.mode != "in-cluster":
+    if secret_name == c.MONGODB_SECRET_NAME and not env.in_cluster_mongodb:
         raise SecretsError(
             f"{env_name} uses an external MongoDB; it has no {c.MONGODB_SECRET_NAME} (set MONGODB_URI instead)"
         )

@@ -39,7 +39,7 @@ def encrypted_environment(env_name: str, action: str) -> Environment:
         env = load_environment(env_name)
     except ConfigError as exc:
         raise SecretsError(str(exc)) from None
-    if env.provider == "kind":
+    if env.cluster.is_local:
         raise SecretsError("Kind secrets are not encrypted: edit .env.kind and run `make kind-secrets`")
     return env
 
@@ -47,7 +47,7 @@ def encrypted_environment(env_name: str, action: str) -> Environment:
 def secrets_of(env: Environment) -> list[str]:
     """The Secrets the environment reads: the app's, the database's when it runs in the cluster,
     the auto-rollback dispatch token's when auto_rollback is on."""
-    wanted = {c.MONGODB_SECRET_NAME: env.mongodb.mode == "in-cluster", c.GITHUB_DISPATCH_SECRET: env.auto_rollback_on}
+    wanted = {c.MONGODB_SECRET_NAME: env.in_cluster_mongodb is not None, c.GITHUB_DISPATCH_SECRET: env.auto_rollback_on}
     return [name for name in SECRETS if wanted.get(name, True)]
 
 
@@ -77,7 +77,7 @@ def init(root: Path, env_name: str, force: bool = False) -> list[Path]:
             )
         names = [n for n in names if n not in existing]  # the missing ones share no value with the others
     generated = {name: random_value(name) for name in generated_keys()}
-    replicas = env.mongodb.replicas if env.mongodb.mode == "in-cluster" else None
+    replicas = env.in_cluster_mongodb.replicas if env.in_cluster_mongodb else None
     # Encrypt everything before writing anything: the files must not end up half old, half new.
     texts, todo = {}, {}
     for name in names:

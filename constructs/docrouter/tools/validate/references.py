@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from docrouter import constants as c
 from docrouter.tools.validate.inventory import Inventory
 from docrouter.tools.validate.model import Document, Finding, object_finding
 from docrouter.tools.validate.workloads import POD_OWNER_KINDS, describe_selector, pods_matching
@@ -69,7 +70,7 @@ def _check_ingresses(inventory: Inventory) -> list[Finding]:
                         doc,
                         "ref/cluster-issuer",
                         f"annotation {annotation} names {kind} {name}, which this environment does not define",
-                        "use an issuer defined in infrastructure/configs (letsencrypt-prod or letsencrypt-staging)",
+                        f"use an issuer defined in infrastructure/configs ({' or '.join(c.CLUSTER_ISSUERS)})",
                     )
                 )
     return findings

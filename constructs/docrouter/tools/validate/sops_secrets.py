@@ -24,7 +24,7 @@ def check_sops_secrets(inventory: Inventory) -> list[Finding]:
 
 def _missing_secrets(inventory: Inventory) -> list[Finding]:
     env = inventory.env
-    if env.provider == "kind":
+    if env.cluster.is_local:
         return []  # Kind's Secrets come from .env.kind (`make kind-secrets`), never from git
     present = {(d.namespace, d.name) for d in inventory.of_kind("Secret")}
     findings = []
