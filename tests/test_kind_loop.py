@@ -63,6 +63,7 @@ def test_up_on_a_fresh_machine_creates_registry_cluster_and_wiring(stubs, repo):
         "docker run --detach --restart=always --publish 127.0.0.1:5001:5000 --network bridge"
         " --name kind-registry registry:2.8.3",
         "kind get clusters",
+        "kind version",
         f"kind create cluster --name doc-router --image {NODE_IMAGE} --config {config} --wait 120s",
         "kind get nodes --name doc-router",
         f"docker exec {NODE} mkdir -p {CERTS}",
@@ -107,6 +108,22 @@ def test_up_uses_the_cluster_name(stubs, repo):
     assert kind(stubs, repo, "up", "--cluster", "dev").returncode == 0
     assert "kubectl --context kind-dev apply -f -" in stubs.calls()
     assert any(call.startswith("kind create cluster --name dev ") for call in stubs.calls())
+
+
+@pytest.mark.parametrize(
+    "installed, refused", [("kind v0.29.0 go1.24.2 linux/amd64", True), ("kind v0.33.0 go1.26.1 linux/amd64", False)]
+)
+def test_up_refuses_a_kind_older_than_the_node_images_release(stubs, repo, installed, refused):
+    stubs.rule("kind version", stdout=installed + "\n")
+    stubs.rule("kind get nodes", stdout=f"{NODE}\n")
+    result = kind(stubs, repo, "up")
+    assert (result.returncode == 1) == refused
+    creates = [call for call in stubs.calls() if call.startswith("kind create cluster")]
+    if refused:
+        assert "kind v0.29.0 is older than v0.33.0, the release the node image kindest/node:v1.37.0" in result.stderr
+        assert "Fix: install kind v0.33.0 or newer" in result.stderr and not creates
+    else:
+        assert creates
 
 
 def test_a_failing_command_is_named_and_stops_the_run(stubs, repo):

@@ -95,8 +95,9 @@ class HelmChart:
     namespace: str
 
 
-# Every pin below is a version the chart's Helm repository index publishes, checked on the date in
-# docs/platform.md#versions; Renovate (renovate.json) proposes newer ones, CHART_CRDS says what to re-check.
+# Every pin below is a published chart, checked on the date in docs/platform.md#versions (the repository's
+# index.yaml; for cert-manager, whose index we could not read, its GitHub release); Renovate (renovate.json)
+# proposes newer ones from the index, CHART_CRDS says what to re-check.
 #
 # The project's last release, 4.15.1 (controller v1.15.1, index.yaml created 2026-03-19; the project stopped
 # maintenance in March 2026, docs/platform.md#ingress-nginx-end-of-maintenance). Newer than the 4.13 line on

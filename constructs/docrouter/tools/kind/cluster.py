@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from docrouter.preflight import PreflightError, require
 from docrouter.runner import probe, run
 from docrouter.safe_yaml import safe_dump
@@ -40,6 +42,23 @@ def kind_config() -> dict:
     }
 
 
+def _version(text: str) -> tuple[int, ...] | None:
+    found = re.search(r"\bv(\d+)\.(\d+)\.(\d+)\b", text)
+    return tuple(int(part) for part in found.groups()) if found else None
+
+
+def require_kind_release() -> None:
+    """The node image is built for KIND_VERSION; an older kind may fail to boot it, late and obscurely."""
+    installed = _version(probe(["kind", "version"]).stdout)
+    pinned = _version(KIND_VERSION)
+    if installed and pinned and installed < pinned:
+        raise PreflightError(
+            f"kind v{'.'.join(map(str, installed))} is older than {KIND_VERSION}, the release the node image "
+            f"{NODE_IMAGE.split('@')[0]} is built for. Fix: install kind {KIND_VERSION} or newer: "
+            "https://kind.sigs.k8s.io/docs/user/quick-start/#installation"
+        )
+
+
 def kind_clusters() -> list[str]:
     return run(["kind", "get", "clusters"], capture=True).split()
 
@@ -51,6 +70,7 @@ def up(ws: Workspace, node_image: str) -> None:
     if ws.cluster in kind_clusters():
         print(f"Kind cluster '{ws.cluster}' already exists; continuing (registry wiring is re-applied).")
     else:
+        require_kind_release()
         ws.cache.mkdir(parents=True, exist_ok=True)
         ws.kind_config.write_text(safe_dump(kind_config(), sort_keys=False), encoding="utf-8")
         run(
