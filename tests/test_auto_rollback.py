@@ -165,6 +165,16 @@ def test_the_cli_writes_the_decision_and_reads_only_files(repo, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("auto-rollback: ROLL BACK: apps failed at")
     assert json.loads((tmp_path / "d.json").read_text())["target"] == repo["initial"]
+    log = tmp_path / "rollback.log"
+    log.write_text("rollback refused: shared construct code changed since revision 1\n")
+    args = ["--decision", str(tmp_path / "d.json"), "--failure", str(log), "--out", str(tmp_path / "c.md")]
+    written = _main(repo["path"], "auto-rollback", "comment", *args)
+    assert written.returncode == 0, written.stderr
+    assert "could not be made: rollback refused: shared construct code" in (tmp_path / "c.md").read_text()
+    # record only rewords the commit `make rollback` just made on top of the decision's HEAD.
+    refused = _main(repo["path"], "auto-rollback", "record", "--decision", str(tmp_path / "d.json"))
+    assert refused.returncode == 1 and refused.stderr.count("\n") == 1
+    assert refused.stderr.startswith("auto-rollback record failed: HEAD is not a rollback commit on top of")
     (tmp_path / "broken.json").write_text("{")
     bad = _main(repo["path"], "auto-rollback", "revision", "--event", str(tmp_path / "broken.json"))
     assert bad.returncode == 1 and bad.stderr.startswith("auto-rollback revision failed: cannot read the event")

@@ -299,7 +299,8 @@ def comment(decision: Decision, commit: str | None = None, failure: str | None =
     else:
         outcome = (
             f"The rollback could not be made: {failure or 'see the workflow run'}\n\n"
-            f"Roll back by hand: `make rollback ENV={decision.env} TO={decision.target[:10]}`, or `git revert` "
+            f"If `main` moved on meanwhile (a rejected push), Flux is deploying the newer revision. Otherwise "
+            f"roll back by hand: `make rollback ENV={decision.env} TO={decision.target[:10]}`, or `git revert` "
             "this pull request's merge commit."
         )
     how_to_stop = (
