@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,7 +184,11 @@ def run_synth(args: argparse.Namespace) -> int:
     from docrouter.synthesis.checks import SynthError
 
     try:
-        from docrouter.synthesis.synth import synthesize  # cdk8s start-up cost only for synth
+        from docrouter.synthesis.output_guard import check_inside_repository, check_output_folder
+        from docrouter.synthesis.synth import (
+            environments_without_file,
+            synthesize,  # cdk8s start-up cost only for synth
+        )
 
         names = [args.env] if args.env else environment_names()
         envs = [load_environment(name) for name in names]  # all valid before anything is written
@@ -191,8 +196,14 @@ def run_synth(args: argparse.Namespace) -> int:
         # With --out (throwaway copies), clusters/ is written only where --clusters-out says.
         out = Path(args.out) if args.out else default_dist()
         clusters = Path(args.clusters_out) if args.clusters_out else (None if args.out else REPO_ROOT / "clusters")
-        for path in synthesize(envs, out, clusters=clusters, allow_shrink=allow_shrink):
-            print(f"synthesized {path}")
+        if args.out:
+            check_output_folder(out, names)
+        if clusters is not None and args.clusters_out:
+            check_inside_repository("--clusters-out", clusters)
+        # A full synth of the repository's own trees also removes environments whose file was deleted.
+        retired = environments_without_file(out, clusters, environment_names()) if not (args.env or args.out) else []
+        for path in synthesize(envs, out, clusters=clusters, allow_shrink=allow_shrink, retired=retired):
+            print(f"{'removed' if path.name in retired else 'synthesized'} {path}")
         return OK
     except (ConfigError, SynthError) as exc:
         print(f"synth failed: {exc}", file=sys.stderr)
@@ -214,11 +225,28 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:  # like kubectl and helm: help, and nothing written
         parser.print_help()
         return OK
+    terminate_like_interrupt()
     try:
         return args.run(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def terminate_like_interrupt() -> None:
+    """SIGTERM (kill, CI cancelling a job) and SIGHUP (a closed terminal) unwind like Ctrl-C.
+
+    Every command already cleans up on KeyboardInterrupt (synth abandons its staging folder,
+    rollback resets what it staged, secrets-edit deletes the decrypted copy); these signals
+    would otherwise end the process on the spot and skip that.
+    """
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), interrupt)
 
 
 assert USAGE == 2, "argparse exits 2 on a usage error; the exit-code table relies on it"

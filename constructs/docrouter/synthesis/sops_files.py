@@ -21,6 +21,7 @@ from docrouter.preflight import PreflightError
 from docrouter.safe_yaml import safe_load
 from docrouter.synthesis.checks import SynthError, is_sops_encrypted, recipients_of
 from docrouter.synthesis.layers import layer_for_secret_namespace
+from docrouter.synthesis.secret_shape import SHAPE_FIX, shape_problem
 from docrouter.tools.secrets.rules import creation_rule
 
 SUFFIX = ".sops.yaml"
@@ -48,6 +49,9 @@ def sops_secret_files(env: str, secrets_dir: Path = SECRETS_DIR) -> dict[str, by
                 f"and ENC[...] for every non-empty value). Fix: create it with `make secrets-init ENV={env}` "
                 f"or change it with `make secrets-edit ENV={env}`; never commit plain Secrets."
             )
+        shape = shape_problem(doc)
+        if shape:
+            raise SynthError(f"{where}: {shape}. Fix: {SHAPE_FIX}.")
         meta = doc.get("metadata") or {}
         if meta.get("name") != name or meta.get("namespace") != namespace:
             raise SynthError(

@@ -11,9 +11,8 @@ import os
 from pathlib import Path
 
 import yaml
-from yaml.constructor import ConstructorError
 
-from docrouter.safe_yaml import AliasRejected, DuplicateKey, StrictLoader
+from docrouter.safe_yaml import AliasRejected, DuplicateKey, StrictLoader, syntax_error
 from docrouter.tools.validate.model import WARNING, Finding, file_finding
 
 MAX_FILE_BYTES = 4 * 1024 * 1024  # flux bootstrap's gotk-components.yaml is well below this
@@ -100,7 +99,12 @@ def parse_documents(text: str, display: str) -> tuple[list[tuple[int, object]], 
         )
     except DuplicateKey as exc:
         findings.append(file_finding("parse/duplicate-key", display, str(exc), "keep one of the two keys"))
-    except (yaml.YAMLError, ConstructorError, RecursionError, ValueError) as exc:
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        findings.append(file_finding("parse/invalid-yaml", display, message[:300], "fix the YAML syntax"))
+    except yaml.YAMLError as exc:
+        # Where and what, never the broken line itself: it may be a Secret's value.
+        findings.append(file_finding("parse/invalid-yaml", display, syntax_error(exc), "fix the YAML syntax"))
+    except RecursionError:
+        findings.append(file_finding("parse/invalid-yaml", display, "nested too deeply", "flatten the document"))
+    except ValueError as exc:  # e.g. an integer over Python's 4300-digit conversion limit
+        message = " ".join(str(exc).split())[:120] or type(exc).__name__
+        findings.append(file_finding("parse/invalid-yaml", display, message, "fix the value"))
     return documents, findings

@@ -47,6 +47,10 @@ RULES: dict[str, str] = {
     "sops/missing-secret": "a Secret the environment reads is not committed"
     " (error once .sops.yaml has real recipients)",
     "sops/recipients": "a SOPS Secret is not encrypted for exactly the age recipients .sops.yaml names",
+    "sops/plain-field": "a SOPS Secret carries a field sops leaves in plain text (an annotation, say)",
+    "sops/mac-mismatch": "a SOPS file's MAC does not match (edited without sops): sops and Flux refuse it",
+    "sops/mac-unverified": "SOPS MACs were not verified: no age key here (info)",
+    "sops/not-sops-file": "a file under secrets/<env>/ that is not a *.sops.yaml (a decrypted copy, say)",
     "drift/added": "a file in dist/ or clusters/ that synth does not produce (hand-added)",
     "drift/removed": "a file synth produces that is missing from dist/ or clusters/",
     "drift/changed": "a file in dist/ or clusters/ that differs from a fresh synth (hand-edited)",
