@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import SYNTH_SOURCES, REPO, copy_sources
+from conftest import REPO, SYNTH_SOURCES, copy_sources
 from docrouter.synthesis.checks import SynthError
 from docrouter.synthesis.synth import check_shrink
 
