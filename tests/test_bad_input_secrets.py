@@ -273,3 +273,28 @@ def test_secrets_init_force_writes_both_files_or_neither(tmp_path, key, monkeypa
 def test_gitignore_keeps_keys_and_decrypted_files_out(path, ignored):
     result = subprocess.run(["git", "check-ignore", "--no-index", "-q", path], cwd=REPO)
     assert (result.returncode == 0) == ignored
+
+
+ANNOTATING_EDITOR = """#!/bin/sh
+# Pastes what `kubectl get secret -o yaml` exports under metadata, as a careless edit would.
+sed -i 's/^metadata:$/metadata:\\n  annotations:\\n    {annotation}: "{password}"/' "$1"
+"""
+
+
+def test_secrets_edit_undoes_an_edit_that_adds_a_plain_field(tmp_path, key):
+    root = copy_sources(tmp_path / "clone")
+    sops_rules(root, key[1])
+    editor = tmp_path / "editor.sh"
+    editor.write_text(ANNOTATING_EDITOR.format(annotation=LAST_APPLIED.replace("/", "\\/"), password=PASSWORD))
+    editor.chmod(0o755)
+    environ = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"SOPS_AGE_KEY": key[0]}
+    command = [sys.executable, "main.py", "secrets", "edit", "--env", "staging"]
+    subprocess.run(
+        [sys.executable, "main.py", "secrets", "init", "--env", "staging"], cwd=root, env=environ, check=True
+    )
+    before = (root / APP_FILE).read_bytes()
+    result = subprocess.run(command, cwd=root, env=environ | {"EDITOR": str(editor)}, capture_output=True, text=True)
+    assert result.returncode == 1 and "Traceback" not in result.stderr and PASSWORD not in result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if "Fix:" in line]
+    assert f"carries metadata.annotations.{LAST_APPLIED}" in line and "the edit was not kept" in line
+    assert (root / APP_FILE).read_bytes() == before and PASSWORD not in (root / APP_FILE).read_text()

@@ -209,3 +209,41 @@ def test_a_deleted_environment_is_removed_only_with_allow_shrink(tmp_path):
     assert f"removed {root / 'dist' / 'staging'}" in result.stdout
     assert not (root / "dist/staging").exists() and not (root / "clusters/staging").exists()
     assert (root / "dist/production").is_dir() and (root / "clusters/production").is_dir()
+
+
+def test_an_interrupt_at_the_rollback_prompt_leaves_nothing_staged(tmp_path):
+    """SIGTERM arrives as KeyboardInterrupt (terminate_like_interrupt); rollback must reset what it restored."""
+    from conftest import SYNTH_SOURCES
+    from docrouter.tools.review.rollback import rollback
+
+    root = copy_sources(tmp_path / "repo", (".gitignore", *SYNTH_SOURCES))
+    identity = ["-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], [*identity, "commit", "-q", "-m", "initial"]):
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+    config = root / "constructs/docrouter/environments/production.yaml"
+    config.write_text(config.read_text().replace("replicas: 2", "replicas: 3", 1))
+    assert run_main(root, "synth", ALLOW_SHRINK="1").returncode == 0
+    for args in (["add", "-A"], [*identity, "commit", "-q", "-m", "scale"]):
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+    def interrupted(report: object) -> bool:
+        status = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True).stdout
+        assert status  # the old revision is restored while the prompt waits ...
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        rollback(root, "production", "1", interrupted)
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True).stdout
+    assert status == ""  # ... and nothing is left staged or changed after the interrupt
+
+
+def test_leftovers_of_the_old_per_environment_swap_are_recovered(tmp_path):
+    dist = tmp_path / "dist"
+    write_files(dist / ".kind.synth-old", {"apps/a.yaml": "old kind\n"})  # killed between its two renames
+    write_files(dist / ".staging.synth-new", {"apps/a.yaml": "half\n"})
+    write_files(dist / "staging", {"apps/a.yaml": "staging\n"})
+    lines = recover((dist,))
+    assert len(lines) == 2 and snapshot(tmp_path) == {
+        "dist/kind/apps/a.yaml": b"old kind\n",
+        "dist/staging/apps/a.yaml": b"staging\n",
+    }

@@ -17,9 +17,11 @@ import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO, cast
 
 from docrouter.environment_files import known_environment
 from docrouter.exit_codes import EXIT_CODES_HELP, FINDINGS, OK, USAGE
+from docrouter.output import PrintableStream
 from docrouter.paths import REPO_ROOT
 
 __doc__ += EXIT_CODES_HELP
@@ -39,7 +41,7 @@ COMMANDS = {
         "write dist/<env>/ and clusters/<env>/ (make synth)",
         "Synthesize the constructs into plain YAML: dist/<env>/ per layer and clusters/<env>/ for Flux. "
         "Every environment is checked before anything is written; a failure leaves dist/ untouched.",
-        ("main.py synth", "main.py synth --env staging", "main.py synth --out /tmp/dist"),
+        ("main.py synth", "main.py synth --env staging", "main.py synth --out build/dist"),
     ),
     "validate": Command(
         "docrouter.tools.validate.cli",
@@ -164,7 +166,11 @@ def default_dist() -> Path:
 
 def synth_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env", type=known_environment, help="one environment (default: all of them)")
-    parser.add_argument("--out", help="folder to write environments into (default: dist/)")
+    parser.add_argument(
+        "--out",
+        help="folder to write environments into (default: dist/); it must hold only earlier synth output, "
+        "and lie inside the repository unless ALLOW_OUTSIDE_REPO=1",
+    )
     parser.add_argument("--clusters-out", help="folder for clusters/<env>/ (default: clusters/, or none with --out)")
 
 
@@ -226,11 +232,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return OK
     terminate_like_interrupt()
+    original, sys.stderr = sys.stderr, cast(TextIO, PrintableStream(sys.stderr))  # messages may quote the repo
     try:
         return args.run(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        sys.stderr = original
 
 
 def terminate_like_interrupt() -> None:

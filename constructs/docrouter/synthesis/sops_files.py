@@ -23,6 +23,7 @@ from docrouter.synthesis.checks import SynthError, is_sops_encrypted, recipients
 from docrouter.synthesis.layers import layer_for_secret_namespace
 from docrouter.synthesis.secret_shape import SHAPE_FIX, shape_problem
 from docrouter.tools.secrets.rules import creation_rule
+from docrouter.tree_files import TreeFileError, read_regular
 
 SUFFIX = ".sops.yaml"
 
@@ -37,7 +38,10 @@ def sops_secret_files(env: str, secrets_dir: Path = SECRETS_DIR) -> dict[str, by
         where = f"environment '{env}': {source.relative_to(secrets_dir.parent)}"
         if layer is None:
             raise SynthError(f"{where}: no layer ships Secrets of namespace '{namespace}'. Fix: see layers.py.")
-        raw = source.read_bytes()
+        try:
+            raw = read_regular(source)
+        except TreeFileError as exc:
+            raise SynthError(f"{where}: {exc}. Fix: replace it with the encrypted file from git.") from None
         try:
             doc = safe_load(raw)
         except yaml.YAMLError:

@@ -167,7 +167,7 @@ def _write_synced(path: Path, text: str) -> None:
 
 def recover(parents: tuple[Path, ...]) -> list[str]:
     """Finish or discard what an interrupted run left beside the targets; what was done, one line each."""
-    done = []
+    done = _recover_old_layout(parents)
     for parent in dict.fromkeys(parents):
         for root in sorted(parent.glob(f"{STAGING_PREFIX}*")) if parent.is_dir() else []:
             if not root.is_dir() or root.is_symlink():
@@ -185,6 +185,24 @@ def recover(parents: tuple[Path, ...]) -> list[str]:
             else:
                 done.append(f"removed the unfinished output of an interrupted synth: {root}")
             shutil.rmtree(root, ignore_errors=True)
+    return done
+
+
+def _recover_old_layout(parents: tuple[Path, ...]) -> list[str]:
+    """Leftovers of the per-environment swap synth used before (`.<env>.synth-new`, `.<env>.synth-old`):
+    an old tree whose target is missing goes back in place, everything else is deleted."""
+    done = []
+    for parent in dict.fromkeys(parents):
+        for leftover in sorted(parent.glob(".*.synth-old")) if parent.is_dir() else []:
+            target = parent / leftover.name[1 : -len(".synth-old")]
+            if not target.exists() and leftover.is_dir() and not leftover.is_symlink():
+                os.replace(leftover, target)
+                done.append(f"restored {target} from an interrupted synth")
+            else:
+                _remove(leftover)
+        for leftover in sorted(parent.glob(".*.synth-new")) if parent.is_dir() else []:
+            _remove(leftover)
+            done.append(f"removed the unfinished output of an interrupted synth: {leftover}")
     return done
 
 
