@@ -298,3 +298,40 @@ def test_secrets_edit_undoes_an_edit_that_adds_a_plain_field(tmp_path, key):
     (line,) = [line for line in result.stderr.splitlines() if "Fix:" in line]
     assert f"carries metadata.annotations.{LAST_APPLIED}" in line and "the edit was not kept" in line
     assert (root / APP_FILE).read_bytes() == before and PASSWORD not in (root / APP_FILE).read_text()
+
+
+# --- another revision's code never sees the reviewer's keys ------------------------------
+
+DUMPS_ENVIRONMENT = """
+import json, os, sys
+from pathlib import Path
+args = dict(zip(sys.argv[2::2], sys.argv[3::2]))
+out = Path(args["--out"]) / "kind"
+out.mkdir(parents=True)
+(out / "environ.yaml").write_text(json.dumps(dict(os.environ)))
+"""
+CREDENTIALS = {
+    "SOPS_AGE_KEY_FILE": "/home/reviewer/.config/sops/age/keys.txt",
+    "SOPS_AGE_KEY": "AGE-SECRET-KEY-1REVIEWER",
+    "AWS_SECRET_ACCESS_KEY": "aws-secret",
+    "DIGITALOCEAN_ACCESS_TOKEN": "do-token",
+    "GITHUB_TOKEN": "ghp_token",
+    "KUBECONFIG": "/home/reviewer/.kube/config",
+}
+
+
+@pytest.mark.parametrize("foreign", [True, False], ids=["another-revision", "working-tree"])
+def test_a_background_synth_gets_no_credentials(tmp_path, monkeypatch, foreign):
+    from docrouter.synthesis.background import BackgroundSynth
+
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    (checkout / "main.py").write_text(DUMPS_ENVIRONMENT)
+    with BackgroundSynth(checkout, foreign=foreign) as synth:
+        seen = json.loads(synth.tree()["dist/kind/environ.yaml"])
+    assert not set(CREDENTIALS) & set(seen), sorted(seen)
+    assert not any(value in json.dumps(seen) for value in CREDENTIALS.values())
+    assert seen["PATH"] == os.environ["PATH"] and seen["ALLOW_OUTSIDE_REPO"] == "1"
+    assert (seen["HOME"] != os.environ.get("HOME")) == foreign
