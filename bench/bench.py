@@ -76,7 +76,8 @@ def measure(argv: list[str], cwd: Path, *, sample_memory: bool) -> tuple[float, 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"},
+        # ALLOW_OUTSIDE_REPO: synth --out writes into the scratch folder, outside the checkout.
+        env={**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "ALLOW_OUTSIDE_REPO": "1"},
     )
     peak = 0
     done = threading.Event()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, copy_sources
+from conftest import REPO, SYNTH_SOURCES, copy_sources
 from docrouter.synthesis.checks import SynthError
 from docrouter.synthesis.synth import check_shrink
 
@@ -48,7 +48,7 @@ def cdk8s_cli() -> list[str]:
 
 def _clone(tmp_path: Path) -> Path:
     """Committed sources in a new git repository, with the project's virtualenv at .venv."""
-    root = copy_sources(tmp_path / "clone")
+    root = copy_sources(tmp_path / "clone", (*SYNTH_SOURCES, ".gitignore"))  # synth's lock lives in ignored .cache/
     (root / ".venv").symlink_to(Path(sys.prefix))
     for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "sources"]):
         subprocess.run(["git", *command], cwd=root, env=_environ(), check=True, capture_output=True)

@@ -13,12 +13,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO, cast
 
 from docrouter.environment_files import known_environment
 from docrouter.exit_codes import EXIT_CODES_HELP, FINDINGS, OK, USAGE
+from docrouter.output import PrintableStream
 from docrouter.paths import REPO_ROOT
 
 __doc__ += EXIT_CODES_HELP
@@ -38,7 +41,7 @@ COMMANDS = {
         "write dist/<env>/ and clusters/<env>/ (make synth)",
         "Synthesize the constructs into plain YAML: dist/<env>/ per layer and clusters/<env>/ for Flux. "
         "Every environment is checked before anything is written; a failure leaves dist/ untouched.",
-        ("main.py synth", "main.py synth --env staging", "main.py synth --out /tmp/dist"),
+        ("main.py synth", "main.py synth --env staging", "main.py synth --out build/dist"),
     ),
     "validate": Command(
         "docrouter.tools.validate.cli",
@@ -173,7 +176,11 @@ def default_dist() -> Path:
 
 def synth_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env", type=known_environment, help="one environment (default: all of them)")
-    parser.add_argument("--out", help="folder to write environments into (default: dist/)")
+    parser.add_argument(
+        "--out",
+        help="folder to write environments into (default: dist/); it must hold only earlier synth output, "
+        "and lie inside the repository unless ALLOW_OUTSIDE_REPO=1",
+    )
     parser.add_argument("--clusters-out", help="folder for clusters/<env>/ (default: clusters/, or none with --out)")
 
 
@@ -193,7 +200,11 @@ def run_synth(args: argparse.Namespace) -> int:
     from docrouter.synthesis.checks import SynthError
 
     try:
-        from docrouter.synthesis.synth import synthesize  # cdk8s start-up cost only for synth
+        from docrouter.synthesis.output_guard import check_inside_repository, check_output_folder
+        from docrouter.synthesis.synth import (
+            environments_without_file,
+            synthesize,  # cdk8s start-up cost only for synth
+        )
 
         names = [args.env] if args.env else environment_names()
         envs = [load_environment(name) for name in names]  # all valid before anything is written
@@ -201,8 +212,14 @@ def run_synth(args: argparse.Namespace) -> int:
         # With --out (throwaway copies), clusters/ is written only where --clusters-out says.
         out = Path(args.out) if args.out else default_dist()
         clusters = Path(args.clusters_out) if args.clusters_out else (None if args.out else REPO_ROOT / "clusters")
-        for path in synthesize(envs, out, clusters=clusters, allow_shrink=allow_shrink):
-            print(f"synthesized {path}")
+        if args.out:
+            check_output_folder(out, names)
+        if clusters is not None and args.clusters_out:
+            check_inside_repository("--clusters-out", clusters)
+        # A full synth of the repository's own trees also removes environments whose file was deleted.
+        retired = environments_without_file(out, clusters, environment_names()) if not (args.env or args.out) else []
+        for path in synthesize(envs, out, clusters=clusters, allow_shrink=allow_shrink, retired=retired):
+            print(f"{'removed' if path.name in retired else 'synthesized'} {path}")
         return OK
     except (ConfigError, SynthError) as exc:
         print(f"synth failed: {exc}", file=sys.stderr)
@@ -224,11 +241,31 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:  # like kubectl and helm: help, and nothing written
         parser.print_help()
         return OK
+    terminate_like_interrupt()
+    original, sys.stderr = sys.stderr, cast(TextIO, PrintableStream(sys.stderr))  # messages may quote the repo
     try:
         return args.run(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        sys.stderr = original
+
+
+def terminate_like_interrupt() -> None:
+    """SIGTERM (kill, CI cancelling a job) and SIGHUP (a closed terminal) unwind like Ctrl-C.
+
+    Every command already cleans up on KeyboardInterrupt (synth abandons its staging folder,
+    rollback resets what it staged, secrets-edit deletes the decrypted copy); these signals
+    would otherwise end the process on the spot and skip that.
+    """
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), interrupt)
 
 
 assert USAGE == 2, "argparse exits 2 on a usage error; the exit-code table relies on it"

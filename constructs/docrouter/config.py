@@ -8,11 +8,12 @@ a message naming the environment, the field and the fix.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
 from docrouter import quantities
@@ -24,6 +25,7 @@ from docrouter.paths import ENVIRONMENTS_DIR, REPO_ROOT
 from docrouter.providers import OWN_STORAGE_CLASS_PREFIX, PROVIDERS, Provider
 from docrouter.safe_yaml import AliasRejected, DuplicateKey, StrictLoader, syntax_error
 from docrouter.synthesis import apirules
+from docrouter.tree_files import TreeFileError, read_regular
 
 
 def _quantity(value: str) -> str:
@@ -60,8 +62,33 @@ def reserved_domain(domain: str) -> str | None:
     return None
 
 
-DnsName = Annotated[str, Field(pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")]
-Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+# A DNS name: labels of 1-63 characters, 253 in all (RFC 1035 2.3.4, Kubernetes' IsDNS1123Subdomain).
+DnsName = Annotated[
+    str,
+    Field(max_length=253, pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"),
+]
+# A mail address: local part of at most 64 octets, 254 in all (RFC 5321 4.5.3.1, RFC 3696 erratum 1690).
+Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")]
+# Replica counts are int32 in the API (apps/v1 DeploymentSpec.replicas, autoscaling/v2 maxReplicas).
+INT32_MAX = 2**31 - 1
+
+
+def s3_bucket_problem(name: str) -> str | None:
+    """AWS's naming rules for general purpose buckets (docs.aws.amazon.com/AmazonS3/latest/userguide/
+    bucketnamingrules.html); DigitalOcean Spaces follows the same DNS-style rules."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", name):
+        return "3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit"
+    if ".." in name:
+        return "no two adjacent periods"
+    if re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", name):
+        return "not formatted as an IP address"
+    for prefix in ("xn--", "sthree-", "amzn-s3-demo-"):
+        if name.startswith(prefix):
+            return f"must not start with {prefix!r} (reserved by AWS)"
+    for suffix in ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"):
+        if name.endswith(suffix):
+            return f"must not end with {suffix!r} (reserved by AWS)"
+    return None
 
 
 class ConfigError(Exception):
@@ -87,13 +114,13 @@ class Resources(Frozen):
 class Autoscaling(Frozen):
     """HorizontalPodAutoscaler bounds; min replicas is the component's `replicas`."""
 
-    max_replicas: int = Field(ge=1)
+    max_replicas: int = Field(ge=1, le=INT32_MAX)
     cpu_utilization: int = Field(default=70, ge=1, le=100)
     memory_utilization: int = Field(default=80, ge=1, le=100)
 
 
 class Component(Frozen):
-    replicas: int = Field(ge=1)
+    replicas: int = Field(ge=1, le=INT32_MAX)
     resources: Resources
 
 
@@ -186,6 +213,14 @@ MongoDB = Annotated[InClusterMongoDB | ExternalMongoDB, Field(discriminator="mod
 class S3(Frozen):
     bucket: str = Field(min_length=3, max_length=63)
     region: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
+
+    @field_validator("bucket")
+    @classmethod
+    def _bucket_name(cls, value: str) -> str:
+        problem = s3_bucket_problem(value)
+        if problem:
+            raise ValueError(f"not a valid S3 bucket name: {problem}")
+        return value
 
 
 class Notifications(Frozen):
@@ -388,7 +423,7 @@ def environment_names(directory: Path = ENVIRONMENTS_DIR) -> list[str]:
 def load_environment(name: str, directory: Path = ENVIRONMENTS_DIR) -> Environment:
     path = directory / f"{name}.yaml"
     where = f"environment '{name[:63]}': {_shown(path)}"
-    if not ENV_NAME.fullmatch(name) or not path.is_file():
+    if not ENV_NAME.fullmatch(name) or not (path.exists() or path.is_symlink()) or path.is_dir():
         known = ", ".join(sorted(p.stem for p in directory.glob("*.yaml"))) or "none"
         raise ConfigError(
             f"environment '{name[:63]}': unknown environment (known: {known}). "
@@ -415,13 +450,15 @@ def load_environment(name: str, directory: Path = ENVIRONMENTS_DIR) -> Environme
 
 def _read_yaml(path: Path, where: str) -> object:
     """The file's YAML, strictly (no aliases, no repeated keys); any problem is one ConfigError line."""
-    size = path.stat().st_size
-    if size > MAX_ENVIRONMENT_FILE_BYTES:
-        raise ConfigError(
-            f"{where} is {size} bytes, over the {MAX_ENVIRONMENT_FILE_BYTES}-byte limit for an environment file. "
-            "Fix: keep only the fields of the Environment model (environment files are a few kB)."
-        )
-    data = path.read_bytes()
+    try:
+        data = read_regular(path, MAX_ENVIRONMENT_FILE_BYTES)  # never a FIFO, device or link's target
+    except TreeFileError as exc:
+        if exc.too_large:
+            raise ConfigError(
+                f"{where} is {path.stat().st_size} bytes, over the {MAX_ENVIRONMENT_FILE_BYTES}-byte limit for an "
+                "environment file. Fix: keep only the fields of the Environment model (environment files are a few kB)."
+            ) from None
+        raise ConfigError(f"{where} {exc}. Fix: make it a regular file.") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -430,7 +467,12 @@ def _read_yaml(path: Path, where: str) -> object:
             "Fix: save the file as UTF-8."
         ) from None
     try:
-        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - StrictLoader is a SafeLoader
+        data = yaml.load(text, Loader=StrictLoader)  # noqa: S506 - StrictLoader is a SafeLoader
+    except ValueError as exc:  # an integer past Python's 4300-digit conversion limit
+        raise ConfigError(
+            f"{where} holds a number YAML cannot convert ({str(exc).split(':')[0]}). "
+            "Fix: no field takes a number that long; correct the value."
+        ) from None
     except AliasRejected as exc:
         raise ConfigError(f"{where}: YAML aliases are not allowed ({exc}). Fix: write the value out in full.") from None
     except DuplicateKey as exc:
@@ -440,6 +482,30 @@ def _read_yaml(path: Path, where: str) -> object:
         tab = "\\t" in problem or "\t" in problem
         fix = "indent with spaces, never tabs" if tab else "correct the YAML syntax there"
         raise ConfigError(f"{where} is not valid YAML: {problem}. Fix: {fix}.") from None
+    if _depth(data) > MAX_NESTING:
+        raise ConfigError(
+            f"{where} nests values more than {MAX_NESTING} levels deep. "
+            "Fix: no field of an environment file is nested that deep; correct the indentation or brackets."
+        )
+    return data
+
+
+MAX_NESTING = 16  # the deepest field of the Environment model is 4 levels down
+
+
+def _depth(value: object) -> int:
+    """How deeply lists and mappings nest (iterative: a 4900-deep document must not exhaust the stack)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        if deepest > MAX_NESTING:
+            return deepest
+        if isinstance(current, dict):
+            stack += [(v, level + 1) for v in current.values()]
+        elif isinstance(current, list):
+            stack += [(v, level + 1) for v in current]
+    return deepest
 
 
 def _describe(where: str, exc: ValidationError) -> str:

@@ -10,6 +10,7 @@ timestamps as strings, as Kubernetes does when it converts YAML to JSON.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, cast
@@ -130,11 +131,22 @@ PureStrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_st
 _CStrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_string)
 
 
+# A line that starts a new document ("---" at column 0): YAML forbids it inside any scalar (c-forbidden),
+# so no nesting spans it, and each document's own indicators bound its depth (10 000 tiny documents
+# in one file are each shallow, and go to libyaml).
+_DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)
+_DOCUMENT_START_BYTES = re.compile(rb"^---(?=[ \t\r\n]|$)", re.M)
+
+
 def _libyaml_can_read(stream: object) -> bool:
-    return (
-        LIBYAML
-        and isinstance(stream, (str, bytes))
-        and sum(_count(stream, char) for char in _NESTING_CHARACTERS) < _C_SAFE_INDICATORS
+    if not LIBYAML or not isinstance(stream, (str, bytes)):
+        return False
+    if sum(_count(stream, char) for char in _NESTING_CHARACTERS) < _C_SAFE_INDICATORS:
+        return True
+    pattern = _DOCUMENT_START if isinstance(stream, str) else _DOCUMENT_START_BYTES
+    return all(
+        sum(_count(document, char) for char in _NESTING_CHARACTERS) < _C_SAFE_INDICATORS
+        for document in pattern.split(stream)  # type: ignore[arg-type]
     )
 
 

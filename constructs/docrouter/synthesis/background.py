@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 MAX_SYNTH_OUTPUT = 2000
+# What a synth needs from the caller's environment; nothing else reaches it. Synth never decrypts,
+# so no key (SOPS_AGE_KEY*, AWS_*, DIGITALOCEAN_*, GITHUB_TOKEN, …) has any business there, and
+# another revision's code (a PR branch under `make diff HEAD=<ref>`) must not be able to read them.
+PASSED_VARIABLES = ("PATH", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TERM", "NO_COLOR", "CRD_SCHEMAS", "SYSTEMROOT")
+PASSED_PREFIXES = ("LC_", "JSII_")
+
+
+def synth_environment(home: str | None = None) -> dict[str, str]:
+    """The scrubbed environment of a background synth; `home` replaces HOME (another revision's code)."""
+    kept = {
+        name: value
+        for name, value in os.environ.items()
+        if name in PASSED_VARIABLES or name.startswith(PASSED_PREFIXES)
+    }
+    kept["HOME"] = home if home is not None else os.environ.get("HOME", "")
+    # The temporary output folder is outside the checkout on purpose (synthesis/output_guard.py).
+    kept["ALLOW_OUTSIDE_REPO"] = "1"
+    return kept
 
 
 class SynthFailed(Exception):
@@ -23,14 +42,26 @@ class BackgroundSynth:
     as a context manager: leaving it stops the process if still running and removes the folder.
     """
 
-    def __init__(self, checkout: Path, env: str | None = None) -> None:
+    def __init__(self, checkout: Path, env: str | None = None, *, foreign: bool = False) -> None:
+        """foreign: the checkout is another revision; its code also gets an empty HOME of its own
+        (~/.config/sops/age/keys.txt, ~/.aws, ~/.kube are not where it looks). Not a sandbox: see docs/reviewing.md."""
         self.checkout = checkout
         self._folder = tempfile.TemporaryDirectory(prefix="docrouter-synth-")
         self.out = Path(self._folder.name)
+        home = None
+        if foreign:
+            (self.out / "home").mkdir()
+            home = str(self.out / "home")
         command = [sys.executable, "main.py", "synth", "--out", str(self.out / "dist")]
         command += ["--clusters-out", str(self.out / "clusters")] + (["--env", env] if env else [])
         self._process = subprocess.Popen(
-            command, cwd=checkout, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+            command,
+            cwd=checkout,
+            env=synth_environment(home),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
         )
 
     def __enter__(self) -> BackgroundSynth:
@@ -56,6 +87,7 @@ class BackgroundSynth:
         self.wait()
         return {
             path.relative_to(self.out).as_posix(): path.read_bytes()
-            for path in sorted(self.out.rglob("*"))
-            if path.is_file()
+            for top in ("dist", "clusters")
+            for path in sorted((self.out / top).rglob("*"))
+            if path.is_file() and not path.is_symlink()
         }

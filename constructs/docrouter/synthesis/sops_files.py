@@ -21,7 +21,9 @@ from docrouter.preflight import PreflightError
 from docrouter.safe_yaml import safe_load
 from docrouter.synthesis.checks import SynthError, is_sops_encrypted, recipients_of
 from docrouter.synthesis.layers import layer_for_secret_namespace
+from docrouter.synthesis.secret_shape import SHAPE_FIX, shape_problem
 from docrouter.tools.secrets.rules import creation_rule
+from docrouter.tree_files import TreeFileError, read_regular
 
 SUFFIX = SOPS_SUFFIX
 
@@ -36,7 +38,10 @@ def sops_secret_files(env: str, secrets_dir: Path = SECRETS_DIR) -> dict[str, by
         where = f"environment '{env}': {source.relative_to(secrets_dir.parent)}"
         if layer is None:
             raise SynthError(f"{where}: no layer ships Secrets of namespace '{namespace}'. Fix: see layers.py.")
-        raw = source.read_bytes()
+        try:
+            raw = read_regular(source)
+        except TreeFileError as exc:
+            raise SynthError(f"{where}: {exc}. Fix: replace it with the encrypted file from git.") from None
         try:
             doc = safe_load(raw)
         except yaml.YAMLError:
@@ -48,6 +53,9 @@ def sops_secret_files(env: str, secrets_dir: Path = SECRETS_DIR) -> dict[str, by
                 f"and ENC[...] for every non-empty value). Fix: create it with `make secrets-init ENV={env}` "
                 f"or change it with `make secrets-edit ENV={env}`; never commit plain Secrets."
             )
+        shape = shape_problem(doc)
+        if shape:
+            raise SynthError(f"{where}: {shape}. Fix: {SHAPE_FIX}.")
         meta = doc.get("metadata") or {}
         if meta.get("name") != name or meta.get("namespace") != namespace:
             raise SynthError(

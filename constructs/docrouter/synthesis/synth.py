@@ -1,8 +1,9 @@
 """Synthesis: constructs → plain YAML files under dist/<env>/, deterministically.
 
 All environments are loaded and rendered in memory first; only when every one of
-them is valid are files written, each environment into a temporary folder that is
-then swapped in. A bad config or a failed guard therefore leaves dist/ untouched.
+them is valid are files written, every folder into this run's own staging folder, and
+then all are swapped in together (transaction.py). A bad config, a failed guard, a
+failed write or an interrupt therefore leaves dist/ and clusters/ untouched.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -33,6 +35,7 @@ from docrouter.synthesis.grants import check_layer_grants
 from docrouter.synthesis.layer_builders import CHARTS
 from docrouter.synthesis.layers import LAYERS
 from docrouter.synthesis.sops_files import sops_secret_files
+from docrouter.synthesis.transaction import Transaction, output_lock, recover, write_files
 
 # A file's content: text we generated, or the exact bytes of a committed SOPS file.
 Content = str | bytes
@@ -210,24 +213,34 @@ def _is_file_with(path: Path, content: Content) -> bool:
 
 
 def write_tree(target: Path, files: Mapping[str, Content]) -> None:
-    """Write into a sibling temporary folder, then swap it in (never a half-written target).
+    """Replace target by exactly these files in one swap (never a half-written target).
 
     A target that already holds exactly these files is left as it is: nothing to write, and
     an unchanged environment keeps its files (and their times) when another one changes.
     """
     if holds_exactly(target, files):
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.parent / f".{target.name}.synth-new"
-    retired = target.parent / f".{target.name}.synth-old"
-    for leftover in (staging, retired):
-        shutil.rmtree(leftover, ignore_errors=True)
-    for relative, content in files.items():
-        _write(staging / relative, content)
-    if target.exists():
-        os.replace(target, retired)
-    os.replace(staging, target)
-    shutil.rmtree(retired, ignore_errors=True)
+    transaction = Transaction((target.parent,))
+    try:
+        write_files(transaction.staging(target), files)
+        transaction.commit()
+    except BaseException:
+        transaction.abandon()
+        raise
+
+
+def _generated_files_current(folder: Path, files: dict[str, str]) -> bool:
+    if not folder.is_dir() or folder.is_symlink():
+        return False
+    for existing in folder.glob("*.yaml"):
+        if existing.name not in files and _is_generated(existing):
+            return False
+    return all(not (folder / n).is_symlink() and _is_file_with(folder / n, c) for n, c in files.items())
+
+
+def _is_generated(path: Path) -> bool:
+    # Bytes, not text: a file we do not own may be in any encoding (or a dangling link).
+    return not path.is_symlink() and path.is_file() and path.read_bytes().startswith(GENERATED_BY.encode())
 
 
 def write_generated_files(folder: Path, files: dict[str, str]) -> None:
@@ -238,8 +251,7 @@ def write_generated_files(folder: Path, files: dict[str, str]) -> None:
     """
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.yaml"):
-        # Bytes, not text: a file we do not own may be in any encoding (or a dangling link).
-        if stale.name not in files and stale.is_file() and stale.read_bytes().startswith(GENERATED_BY.encode()):
+        if stale.name not in files and _is_generated(stale):
             stale.unlink()
     for name, content in files.items():
         if not (folder / name).is_symlink() and _is_file_with(folder / name, content):
@@ -249,23 +261,80 @@ def write_generated_files(folder: Path, files: dict[str, str]) -> None:
         os.replace(temporary, folder / name)
 
 
+def _stage_generated_files(transaction: Transaction, folder: Path, files: dict[str, str]) -> None:
+    """clusters/<env>/ as it will be: a copy of what is there (bootstrap's files too), our files updated."""
+    staged = transaction.staging(folder)
+    if folder.is_dir() and not folder.is_symlink():
+        shutil.copytree(folder, staged, symlinks=True, dirs_exist_ok=True)
+    write_generated_files(staged, files)
+
+
+def environments_without_file(dist: Path, clusters: Path | None, known: Iterable[str]) -> list[str]:
+    """Folders dist/<env>/ or clusters/<env>/ whose environment file was deleted."""
+    known = set(known)
+    found = set()
+    for top in (dist, clusters):
+        if top is not None and top.is_dir():
+            found |= {p.name for p in top.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    return sorted(found - known)
+
+
+def check_removal(env: str, dist: Path, clusters: Path | None, allow_shrink: bool) -> None:
+    """Deleting an environment file deletes its trees, and Flux prunes the cluster: only on purpose."""
+    before = count_committed_objects(dist / env) or count_objects(dist / env)
+    if not allow_shrink:
+        trees = " and ".join(f"{top.name}/{env}/" for top in (dist, clusters) if top is not None)
+        raise SynthError(
+            f"environment '{env}': its environment file is gone, so synth would delete {trees} ({before} objects) "
+            f"and Flux would prune them from the cluster. Fix: restore constructs/docrouter/environments/{env}.yaml, "
+            "or, if the environment is retired, run again with ALLOW_SHRINK=1."
+        )
+
+
 def synthesize(
-    envs: Iterable[Environment], dist: Path, *, clusters: Path | None = None, allow_shrink: bool = False
+    envs: Iterable[Environment],
+    dist: Path,
+    *,
+    clusters: Path | None = None,
+    allow_shrink: bool = False,
+    retired: Iterable[str] = (),
 ) -> list[Path]:
-    """Render every environment, then write them all; nothing is written if any fails."""
+    """Render every environment, then swap all of their folders in together; nothing is written if any fails.
+
+    `retired` names environments whose files were deleted: their dist/ and clusters/ folders go in the same swap.
+    """
     envs = list(envs)
     rendered = {env.name: render(env) for env in envs}
     cluster_files = {env.name: render_clusters(env, rendered[env.name]) for env in envs}
-    unchanged = {name for name, files in rendered.items() if holds_exactly(dist / name, files)}
-    for name, files in rendered.items():
-        if name not in unchanged:  # an unchanged environment cannot shrink
-            check_shrink(name, dist / name, files, allow_shrink)
-    written = []
-    for name, files in rendered.items():
-        if name not in unchanged:
-            write_tree(dist / name, files)
-        written.append(dist / name)
-        if clusters is not None:
-            write_generated_files(clusters / name, cluster_files[name])
-            written.append(clusters / name)
+    parents = (dist,) if clusters is None else (dist, clusters)
+    with output_lock(dist):
+        for line in recover(parents):
+            print(f"synth: {line}", file=sys.stderr)
+        unchanged = {name for name, files in rendered.items() if holds_exactly(dist / name, files)}
+        for name, files in rendered.items():
+            if name not in unchanged:  # an unchanged environment cannot shrink
+                check_shrink(name, dist / name, files, allow_shrink)
+        retired = list(retired)
+        for name in retired:
+            check_removal(name, dist, clusters, allow_shrink)
+        transaction = Transaction(parents)
+        written = []
+        try:
+            for name, files in rendered.items():
+                if name not in unchanged:
+                    write_files(transaction.staging(dist / name), files)
+                written.append(dist / name)
+                if clusters is not None:
+                    if not _generated_files_current(clusters / name, cluster_files[name]):
+                        _stage_generated_files(transaction, clusters / name, cluster_files[name])
+                    written.append(clusters / name)
+            for name in retired:
+                for top in parents:
+                    if (top / name).exists() or (top / name).is_symlink():
+                        transaction.remove(top / name)
+                        written.append(top / name)
+            transaction.commit()
+        except BaseException:
+            transaction.abandon()
+            raise
     return written

@@ -19,6 +19,7 @@ from docrouter.paths import KUSTOMIZATION
 from docrouter.pod_templates import WORKLOAD_KINDS, pod_template
 from docrouter.safe_yaml import safe_load_all
 from docrouter.tools.netflow.runtime import RuntimePod, runtime_pods
+from docrouter.tree_files import read_folder
 
 FLUX_KUSTOMIZATION = ("kustomize.toolkit.fluxcd.io", "Kustomization")
 ARTIFACT_SOURCES = ("OCIRepository", "Bucket")  # their paths are relative to the artifact, i.e. dist/<env>/
@@ -43,19 +44,16 @@ class Stage:
 
 
 def read_tree(root: Path, env: str) -> dict[str, str]:
-    """dist/<env>/ and clusters/<env>/ of a working copy as a tree."""
+    """dist/<env>/ and clusters/<env>/ of a working copy as a tree (regular files only: tree_files.py)."""
     tree = {}
     for top in ("dist", "clusters"):
-        folder = root / top / env
-        for path in sorted(folder.rglob("*.yaml")) if folder.is_dir() else []:
+        for path, raw in read_folder(root / top / env, (".yaml",)).items():
             relative = path.relative_to(root).as_posix()
             try:
-                tree[relative] = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise StageError(
-                    f"{relative} cannot be read as UTF-8 text ({type(exc).__name__}). Fix: run `make synth`"
-                ) from None
-    return tree
+                tree[relative] = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise StageError(f"{relative} cannot be read as UTF-8 text. Fix: run `make synth`") from None
+    return dict(sorted(tree.items()))
 
 
 def _documents(path: str, text: str) -> list[dict]:

@@ -36,9 +36,45 @@ def _redact_values(old: dict, new: dict) -> tuple[dict, dict]:
     return old_out, new_out
 
 
+# What of a Secret a report may print as it is; every other field's value is hidden like data's.
+SECRET_PLAIN_FIELDS = ("apiVersion", "kind", "metadata", "type", "sops")
+SECRET_PLAIN_METADATA = ("name", "namespace", "labels")
+
+
+def _hide_plain_extras(old: dict, new: dict) -> None:
+    """Annotations (kubectl's last-applied-configuration holds every value) and unknown fields: keys only."""
+    old_meta, new_meta = old.get("metadata"), new.get("metadata")
+    old_meta = dict(old_meta) if isinstance(old_meta, dict) else {}
+    new_meta = dict(new_meta) if isinstance(new_meta, dict) else {}
+    for key in (old_meta.keys() | new_meta.keys()) - set(SECRET_PLAIN_METADATA):
+        before, after = old_meta.get(key), new_meta.get(key)
+        hidden: tuple[object, object]
+        if isinstance(before, dict) or isinstance(after, dict):
+            hidden = _redact_values(
+                before if isinstance(before, dict) else {}, after if isinstance(after, dict) else {}
+            )
+        else:
+            same = before == after
+            hidden = (HIDDEN if same else HIDDEN_CHANGED_OLD, HIDDEN if same else HIDDEN_CHANGED_NEW)
+        for meta, value in ((old_meta, hidden[0]), (new_meta, hidden[1])):
+            if key in meta:
+                meta[key] = value
+    if "metadata" in old:
+        old["metadata"] = old_meta
+    if "metadata" in new:
+        new["metadata"] = new_meta
+    for key in (old.keys() | new.keys()) - set(SECRET_PLAIN_FIELDS) - set(SECRET_VALUE_FIELDS):
+        same = old.get(key) == new.get(key)
+        if key in old:
+            old[key] = HIDDEN if same else HIDDEN_CHANGED_OLD
+        if key in new:
+            new[key] = HIDDEN if same else HIDDEN_CHANGED_NEW
+
+
 def redact_secret_pair(old: dict, new: dict) -> tuple[dict, dict]:
-    """Copies of two versions of a Secret that carry no values and no SOPS metadata."""
+    """Copies of two versions of a Secret that carry no values, no annotation values and no SOPS metadata."""
     old, new = dict(old), dict(new)
+    _hide_plain_extras(old, new)
     for name in SECRET_VALUE_FIELDS:
         if name in old or name in new:
             old_values, new_values = _redact_values(old.get(name) or {}, new.get(name) or {})

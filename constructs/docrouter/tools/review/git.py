@@ -18,7 +18,13 @@ def git(repo: Path, *args: str) -> str:
 
 
 def resolve(repo: Path, ref: str) -> str | None:
-    """Full commit id of ref, or None when it names no commit."""
+    """Full commit id of ref, or None when it names no commit.
+
+    ref is data, never an option: git refuses ref names that start with "-" (git check-ref-format),
+    so such a value (`--output=/tmp/x`) is no revision rather than a flag for git.
+    """
+    if not ref or ref.startswith("-"):
+        return None
     try:
         return git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()
     except GitError:
@@ -26,6 +32,8 @@ def resolve(repo: Path, ref: str) -> str | None:
 
 
 def merge_base(repo: Path, first: str, second: str) -> str | None:
+    if first.startswith("-") or second.startswith("-"):
+        return None
     try:
         return git(repo, "merge-base", first, second).strip() or None
     except GitError:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from docrouter import tree_files
 from docrouter.safe_yaml import StrictLoader, syntax_error
 from docrouter.tools.review.model import Manifest, ObjectKey
 
@@ -72,13 +73,13 @@ def parse_tree(tree: Mapping[str, str | bytes]) -> dict[ObjectKey, Manifest]:
 
 
 def read_folder(folder: Path, prefix: str) -> dict[str, bytes]:
-    """YAML files under folder (bytes, decoded when parsed) as a tree whose paths start with prefix (e.g. 'dist')."""
-    if not folder.is_dir():
-        return {}
+    """YAML files under folder (bytes, decoded when parsed) as a tree whose paths start with prefix (e.g. 'dist').
+
+    Regular files only, read through tree_files.py: links, FIFOs and devices are never opened.
+    """
     return {
-        f"{prefix}/{p.relative_to(folder).as_posix()}": p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and not p.is_symlink() and p.suffix in (".yaml", ".yml")
+        f"{prefix}/{path.relative_to(folder).as_posix()}": raw
+        for path, raw in sorted(tree_files.read_folder(folder, (".yaml", ".yml")).items())
     }
 
 

@@ -46,5 +46,5 @@ def synthesized_trees_at(repo: Path, refs: tuple[str, ...]) -> list[dict[str, by
     """Each ref synthesized from its own sources, all at once (one synth process per ref)."""
     with ExitStack() as stack:
         checkouts = [stack.enter_context(worktree(repo, ref)) for ref in refs]
-        syntheses = [stack.enter_context(BackgroundSynth(checkout)) for checkout in checkouts]
+        syntheses = [stack.enter_context(BackgroundSynth(checkout, foreign=True)) for checkout in checkouts]
         return [synth.tree() for synth in syntheses]

@@ -149,8 +149,8 @@ def rollback(repo: Path, env: str, to: str, confirm: Callable[[Report], bool]) -
         and not git(repo, "diff", "--stat", "HEAD", target.commit, "--", *env_sources(repo, target.commit, env)).strip()
     ):
         raise RollbackRefused(f"{env} is already at {target.label()}: nothing to roll back.")
-    restore(repo, target.commit, env)
     try:
+        restore(repo, target.commit, env)  # inside: an interrupt while restoring also resets
         try:
             mismatches = synth_mismatches(repo, target.commit, env)
         except SynthFailed as exc:

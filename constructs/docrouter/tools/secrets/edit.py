@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 from docrouter import constants as c
+from docrouter.safe_yaml import safe_load
+from docrouter.synthesis.secret_shape import SHAPE_FIX, shape_problem
 from docrouter.tools.secrets import sops
-from docrouter.tools.secrets.init import SecretsError, encrypted_environment, init, secret_path
+from docrouter.tools.secrets.init import SecretsError, encrypted_environment, init, secret_path, write_atomically
 from docrouter.tools.secrets.rules import SOPS_CONFIG, creation_rule
 
 
@@ -27,7 +31,25 @@ def edit(root: Path, env_name: str, secret_name: str) -> None:
     creation_rule(root, path.relative_to(root).as_posix())
     if not path.exists():
         init(root, env.name)
-    if sops.edit(root / SOPS_CONFIG, path):
-        print(f"{path.relative_to(root)} is encrypted; commit it.")
-    else:
+    before = path.read_bytes()
+    if not sops.edit(root / SOPS_CONFIG, path):
         print(f"{path.relative_to(root)}: no change (the editor closed without changes).")
+        return
+    problem = _plain_field_problem(path)
+    if problem:
+        # sops wrote those fields in plain text: put the file back rather than leave them on disk.
+        write_atomically(path, before.decode("utf-8"))
+        raise SecretsError(
+            f"{path.relative_to(root)} {problem}; the edit was not kept (the file is as before). Fix: {SHAPE_FIX}."
+        )
+    print(f"{path.relative_to(root)} is encrypted; commit it.")
+
+
+def _plain_field_problem(path: Path) -> str | None:
+    try:
+        doc = safe_load(path.read_bytes())
+    except yaml.YAMLError:
+        return "is no longer valid YAML"
+    if not isinstance(doc, dict):
+        return "is no longer a Secret"
+    return shape_problem(doc)

@@ -17,6 +17,7 @@ from pathlib import Path
 from docrouter import constants as c
 from docrouter.config import ConfigError, Environment, load_environment
 from docrouter.safe_yaml import safe_dump
+from docrouter.synthesis.transaction import signals_held
 from docrouter.tools.secrets import sops
 from docrouter.tools.secrets.catalog import SECRETS
 from docrouter.tools.secrets.rules import SOPS_CONFIG, creation_rule
@@ -93,8 +94,7 @@ def init(root: Path, env_name: str, force: bool = False) -> list[Path]:
         plaintext = safe_dump(manifest, sort_keys=False, allow_unicode=True)
         texts[name] = sops.encrypt(root / SOPS_CONFIG, paths[name], plaintext)
         todo[name] = to_fill_in(values)
-    for name in names:
-        write_atomically(paths[name], texts[name])
+    write_all_or_none({paths[name]: texts[name] for name in names}, root)
     for name in names:
         print(
             f"Wrote {paths[name].relative_to(root)} (encrypted for {', '.join(rules[name].recipients)})"
@@ -116,6 +116,49 @@ def metadata(name: str, namespace: str) -> dict:
         # The database cannot start without its keyfile and passwords: never let Flux prune them.
         meta["annotations"] = dict(c.PRUNE_DISABLED)
     return meta
+
+
+def write_all_or_none(texts: dict[Path, str], root: Path) -> None:
+    """Write every file or leave every one as it was: MONGODB_URI must keep matching the database password.
+
+    Each file is written to a temporary file beside it first; only then are they renamed into place,
+    with the signals that would interrupt held back. Should a rename still fail, the files already
+    replaced get their old content back.
+    """
+    originals = {path: path.read_bytes() if path.is_file() else None for path in texts}
+    temporaries: dict[Path, str] = {}
+    replaced: list[Path] = []
+    try:
+        for path, text in texts.items():
+            temporaries[path] = _write_temporary(path, text)
+        with signals_held():
+            for path, temporary in temporaries.items():
+                os.replace(temporary, path)
+                replaced.append(path)
+    except OSError as exc:
+        for path in replaced:
+            before = originals[path]
+            if before is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_atomically(path, before.decode("utf-8"))
+        where = Path(exc.filename).relative_to(root) if exc.filename and Path(exc.filename).is_relative_to(root) else ""
+        raise SecretsError(
+            f"cannot write {where or 'the secrets'}: {exc.strerror or exc}; no file was changed. "
+            "Fix: check the folder's permissions and free space, then run the command again."
+        ) from None
+    finally:
+        for temporary in temporaries.values():
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+
+
+def _write_temporary(path: Path, text: str) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return temporary
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +30,49 @@ def matching_rule(root: Path, relative_path: str) -> dict | None:
         raise PreflightError(f"{config} is missing: it holds the age recipients per environment")
     settings = safe_load(config.read_text(encoding="utf-8"))
     rules = (settings.get("creation_rules") if isinstance(settings, dict) else None) or []
-    return next((r for r in rules if re.search(r.get("path_regex", ""), relative_path)), None)
+    rules = [r for r in rules if isinstance(r, dict)]
+    index = first_match(tuple(str(r.get("path_regex", "")) for r in rules), relative_path, config)
+    return rules[index] if index is not None else None
+
+
+# sops matches path_regex with Go's regexp (RE2: linear time); Python's re backtracks, so a pattern
+# like `(a+)+$` can take forever. The match runs in a child process that is stopped after this long.
+MATCH_SECONDS = 3.0
+_MATCHER = (
+    "import re, sys\n"
+    "patterns, path = sys.argv[1:-1], sys.argv[-1]\n"
+    "print(next((i for i, p in enumerate(patterns) if re.search(p, path)), -1))\n"
+)
+
+
+@functools.lru_cache(maxsize=256)
+def first_match(patterns: tuple[str, ...], path: str, config: Path) -> int | None:
+    """Index of the first pattern that matches path, as sops picks its rule; bounded in time."""
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise PreflightError(
+                f"path_regex {pattern[:80]!r} in {config} is not a valid regular expression ({exc})"
+            ) from None
+    try:
+        result = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", _MATCHER, *patterns, path],
+            capture_output=True,
+            text=True,
+            timeout=MATCH_SECONDS,
+            check=True,
+        )
+    except subprocess.TimeoutExpired:
+        raise PreflightError(
+            f"a path_regex in {config} takes more than {MATCH_SECONDS:.0f} s to match {path} (nested repetition "
+            "such as `(a+)+` backtracks without end); write it without nested repetition, e.g. "
+            r"`secrets/staging/.*\.sops\.yaml$`"
+        ) from None
+    except (subprocess.CalledProcessError, OSError) as exc:
+        raise PreflightError(f"the path_regex rules in {config} could not be matched ({exc})") from None
+    index = int(result.stdout.strip() or -1)
+    return None if index < 0 else index
 
 
 def has_placeholder(rule: dict | None) -> bool:

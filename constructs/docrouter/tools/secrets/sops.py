@@ -15,6 +15,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -103,10 +104,64 @@ def decrypt_json(document: str, label: str, env: Mapping[str, str] | None = None
 
 
 def edit(config: Path, path: Path) -> bool:
-    """Open `path` in $EDITOR through `sops edit`; False when it was closed without a change."""
-    result = _run(_command(config, "edit", str(path)), capture=False)
-    if result.returncode == FILE_NOT_MODIFIED:
+    """Open `path` in $EDITOR through `sops edit`; False when it was closed without a change.
+
+    sops writes the decrypted copy into a temporary folder of its own (cmd/sops/edit.go:
+    ioutil.TempDir("", "") under $TMPDIR) and removes it with a Go `defer`, which a signal skips.
+    So sops gets a private TMPDIR (in RAM when /dev/shm exists) that this process deletes on every
+    way out: a normal end, an error, Ctrl-C, SIGTERM or SIGHUP (a closed terminal; cli.py turns
+    both into KeyboardInterrupt). Only SIGKILL of this process could leave it behind.
+    """
+    command = _command(config, "edit", str(path))
+    print(f"+ {shlex.join(command)}", file=sys.stderr, flush=True)
+    shm = Path("/dev/shm")
+    private = tempfile.mkdtemp(prefix="docrouter-sops-edit-", dir=shm if os.access(shm, os.W_OK) else None)
+    try:
+        process = subprocess.Popen(command, env={**os.environ, "TMPDIR": private})
+        try:
+            returncode = process.wait()
+        finally:
+            if process.poll() is None:  # interrupted: stop sops (and its editor) before deleting their files
+                process.terminate()
+                try:
+                    process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+    if returncode == FILE_NOT_MODIFIED:
         return False
-    if result.returncode != 0:
-        raise SopsError(f"`sops edit {path}` failed with exit status {result.returncode} (see its output above)")
+    if returncode != 0:
+        raise SopsError(f"`sops edit {path}` failed with exit status {returncode} (see its output above)")
     return True
+
+
+# sops' exit statuses for a MAC that does not match the values, and for no key opening the file
+# (cmd/sops/codes/codes.go: MacMismatch = 51, CouldNotRetrieveKey = 128).
+MAC_MISMATCH = 51
+AGE_KEY_VARIABLES = ("SOPS_AGE_KEY", "SOPS_AGE_KEY_FILE", "SOPS_AGE_KEY_CMD")
+
+
+def age_key_available() -> bool:
+    """Whether sops would find an age identity here: its variables, or its default keys.txt."""
+    if any(os.environ.get(name) for name in AGE_KEY_VARIABLES):
+        return True
+    config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return (config / "sops" / "age" / "keys.txt").is_file()
+
+
+def verify_mac(path: Path) -> str | None:
+    """None when sops decrypts the file and its MAC matches; else why not ("mac" for a mismatch).
+
+    The MAC is a SHA-512 over every value, encrypted with the file's data key
+    (cmd/sops/common/common.go DecryptTree), so only a holder of an age key can check it:
+    sops decrypts to a discarded stdout, the plaintext never reaches this process.
+    """
+    command = _command(None, "decrypt", str(path))
+    result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
+    if result.returncode == 0:
+        return None
+    if result.returncode == MAC_MISMATCH:
+        return "mac"
+    return " ".join((result.stderr or "").split())[:200] or f"exit status {result.returncode}"

@@ -10,6 +10,7 @@ from docrouter.config import Environment
 from docrouter.paths import GENERATED_BY
 from docrouter.tools.validate.loading import walk_files
 from docrouter.tools.validate.model import Finding, file_finding
+from docrouter.tree_files import TreeFileError, read_regular, starts_with
 
 FIX = "run `make synth` and commit the result; change constructs/docrouter, never dist/ or clusters/ by hand"
 
@@ -74,7 +75,11 @@ def _compare(prefix: str, expected: dict[str, bytes], actual: dict[str, Path]) -
             message = "is a symbolic link (not followed); synth writes a regular file here"
             findings.append(file_finding("drift/changed", f"{prefix}/{path}", message, FIX))
             continue
-        committed = actual[path].read_bytes()
+        try:
+            committed = read_regular(actual[path])
+        except TreeFileError as exc:
+            findings.append(file_finding("drift/changed", f"{prefix}/{path}", str(exc), FIX))
+            continue
         if committed != expected[path]:
             line = _first_different_line(committed, expected[path])
             message = f"differs from a fresh synth from line {line}"
@@ -83,8 +88,7 @@ def _compare(prefix: str, expected: dict[str, bytes], actual: dict[str, Path]) -
 
 
 def _starts_with(path: Path, header: str) -> bool:
-    with path.open("rb") as handle:
-        return handle.read(len(header.encode())) == header.encode()
+    return starts_with(path, header.encode())
 
 
 def _bytes(content: str | bytes) -> bytes:

@@ -7,38 +7,20 @@ Timestamps stay strings, as they do when Kubernetes converts YAML to JSON.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import yaml
-from yaml.constructor import ConstructorError
 
-from docrouter.safe_yaml import AliasRejected, DuplicateKey, StrictLoader
+from docrouter.safe_yaml import AliasRejected, DuplicateKey, StrictLoader, syntax_error
 from docrouter.tools.validate.model import WARNING, Finding, file_finding
+from docrouter.tree_files import MAX_FILE_BYTES, TreeFileError, read_regular, walk
 
-MAX_FILE_BYTES = 4 * 1024 * 1024  # flux bootstrap's gotk-components.yaml is well below this
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
 def walk_files(folder: Path) -> tuple[list[Path], list[Path]]:
-    """(regular files, symbolic links) under folder, sorted, without ever following a link.
-
-    A link could point outside the repository; its target is never read, so its content is never printed.
-    """
-    files: list[Path] = []
-    links: list[Path] = []
-    if folder.is_symlink():
-        return [], [folder]
-    if not folder.is_dir():
-        return [], []
-    for current, directories, names in os.walk(folder, followlinks=False):
-        for name in [*directories, *names]:
-            path = Path(current) / name
-            if path.is_symlink():
-                links.append(path)
-            elif name in names and path.is_file():
-                files.append(path)
-    return sorted(files), sorted(links)
+    """(files, symbolic links) under folder, never following a link (tree_files.walk)."""
+    return walk(folder)
 
 
 def symlink_finding(display: str) -> Finding:
@@ -55,19 +37,12 @@ def read_text(path: Path, display: str) -> tuple[str | None, list[Finding]]:
     if path.is_symlink():
         return None, [symlink_finding(display)]
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, [
-                file_finding(
-                    "parse/too-large",
-                    display,
-                    f"{size} bytes is over the {MAX_FILE_BYTES}-byte cap",
-                    "split it into smaller files; manifests this large are almost always a mistake",
-                )
-            ]
-        raw = path.read_bytes()
-    except OSError as exc:
-        return None, [file_finding("parse/unreadable", display, str(exc), "check the file's permissions")]
+        raw = read_regular(path, MAX_FILE_BYTES)
+    except TreeFileError as exc:
+        if exc.too_large:
+            fix = "split it into smaller files; manifests this large are almost always a mistake"
+            return None, [file_finding("parse/too-large", display, str(exc), fix)]
+        return None, [file_finding("parse/unreadable", display, str(exc), "replace it with a regular file")]
     if b"\0" in raw:
         return None, [file_finding("parse/binary", display, "holds NUL bytes (binary data)", "remove the file")]
     try:
@@ -100,7 +75,12 @@ def parse_documents(text: str, display: str) -> tuple[list[tuple[int, object]], 
         )
     except DuplicateKey as exc:
         findings.append(file_finding("parse/duplicate-key", display, str(exc), "keep one of the two keys"))
-    except (yaml.YAMLError, ConstructorError, RecursionError, ValueError) as exc:
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        findings.append(file_finding("parse/invalid-yaml", display, message[:300], "fix the YAML syntax"))
+    except yaml.YAMLError as exc:
+        # Where and what, never the broken line itself: it may be a Secret's value.
+        findings.append(file_finding("parse/invalid-yaml", display, syntax_error(exc), "fix the YAML syntax"))
+    except RecursionError:
+        findings.append(file_finding("parse/invalid-yaml", display, "nested too deeply", "flatten the document"))
+    except ValueError as exc:  # e.g. an integer over Python's 4300-digit conversion limit
+        message = " ".join(str(exc).split())[:120] or type(exc).__name__
+        findings.append(file_finding("parse/invalid-yaml", display, message, "fix the value"))
     return documents, findings

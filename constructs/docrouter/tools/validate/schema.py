@@ -77,5 +77,7 @@ def _schema_errors(doc: Document, obj: dict, validator: Validator) -> list[Findi
             rule, fix = "schema/unknown-field", "remove the field or correct its spelling"
         else:
             rule, fix = "schema/invalid", "correct the value to match the schema"
-        findings.append(object_finding(doc, rule, problem.message, fix))
+        # A Secret's values (even wrongly typed ones) are credentials: name the field, never the value.
+        message = f"field {problem.path}: does not match the schema" if doc.kind == "Secret" else problem.message
+        findings.append(object_finding(doc, rule, message if not problem.unknown_field else problem.message, fix))
     return findings

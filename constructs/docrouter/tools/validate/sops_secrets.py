@@ -10,16 +10,96 @@ from __future__ import annotations
 
 from docrouter.preflight import PreflightError
 from docrouter.synthesis.checks import recipients_of
+from docrouter.synthesis.secret_shape import SHAPE_FIX, shape_problem
 from docrouter.synthesis.sops_files import recipient_problem, source_path
+from docrouter.tools.secrets import sops
 from docrouter.tools.secrets.catalog import SECRETS
 from docrouter.tools.secrets.init import secrets_of
 from docrouter.tools.secrets.rules import creation_rule
 from docrouter.tools.validate.inventory import Inventory
-from docrouter.tools.validate.model import ERROR, WARNING, Finding, file_finding, object_finding
+from docrouter.tools.validate.loading import walk_files
+from docrouter.tools.validate.model import ERROR, INFO, WARNING, Finding, file_finding, object_finding
 
 
 def check_sops_secrets(inventory: Inventory) -> list[Finding]:
-    return _missing_secrets(inventory) + _wrong_recipients(inventory)
+    return (
+        _missing_secrets(inventory)
+        + _wrong_recipients(inventory)
+        + _plain_fields(inventory)
+        + _macs(inventory)
+        + _stray_files(inventory)
+    )
+
+
+def _stray_files(inventory: Inventory) -> list[Finding]:
+    """secrets/<env>/ holds SOPS files only: anything else is likely a decrypted copy about to be committed."""
+    files, links = walk_files(inventory.root / "secrets" / inventory.env.name)
+    return [
+        file_finding(
+            "sops/not-sops-file",
+            path.relative_to(inventory.root).as_posix(),
+            "is not a *.sops.yaml file; secrets/<env>/ holds SOPS-encrypted Secrets only",
+            "delete it (never commit decrypted values); change values with "
+            f"`make secrets-edit ENV={inventory.env.name}`",
+        )
+        for path in sorted([*links, *(f for f in files if not f.name.endswith(".sops.yaml"))])
+    ]
+
+
+def _macs(inventory: Inventory) -> list[Finding]:
+    """A hand edit of a plain field breaks the MAC, and then sops and Flux refuse the file.
+
+    Only a holder of the age key can check a MAC (it is encrypted with the file's data key), so
+    with a key here every SOPS file is decrypted by sops (output discarded); without one, one info
+    line says the MACs were not verified.
+    """
+    encrypted = [d for d in inventory.of_kind("Secret") if "sops" in d.obj]
+    if not encrypted:
+        return []
+    try:
+        available = sops.age_key_available() and bool(sops.sops_executable())
+    except sops.SopsError:
+        available = False
+    if not available:
+        return [
+            file_finding(
+                "sops/mac-unverified",
+                f"dist/{inventory.env.name}",
+                f"{len(encrypted)} SOPS file(s): MACs not verified (no age key here; only its holder can check them)",
+                "set SOPS_AGE_KEY_FILE to verify them; Flux verifies them when it decrypts",
+                INFO,
+            )
+        ]
+    findings = []
+    for doc in encrypted:
+        problem = sops.verify_mac(inventory.root / doc.file)
+        if problem == "mac":
+            findings.append(
+                object_finding(
+                    doc,
+                    "sops/mac-mismatch",
+                    "the SOPS MAC does not match the file: a field was edited without sops, and sops and Flux "
+                    "will refuse to decrypt it",
+                    f"restore the file from git and change it with `make secrets-edit ENV={inventory.env.name}`",
+                )
+            )
+        elif problem is not None:
+            findings.append(
+                object_finding(doc, "sops/mac-unverified", f"MAC not verified: {problem}", "none needed", INFO)
+            )
+    return findings
+
+
+def _plain_fields(inventory: Inventory) -> list[Finding]:
+    """A SOPS Secret carrying fields sops leaves in plain text (an exported annotation, say)."""
+    findings = []
+    for doc in inventory.of_kind("Secret"):
+        if "sops" not in doc.obj:
+            continue  # plain Secrets are policy/plain-secret's
+        problem = shape_problem(doc.obj)
+        if problem:
+            findings.append(object_finding(doc, "sops/plain-field", problem, SHAPE_FIX))
+    return findings
 
 
 def _missing_secrets(inventory: Inventory) -> list[Finding]:
