@@ -194,8 +194,10 @@ def test_rollback_sources_are_the_environment_config_and_secrets_not_a_folder_na
 def test_rollback_to_a_revision_todays_code_refuses_says_why_in_one_line(repo):
     root = repo["path"]
     config = root / "constructs/docrouter/config.py"
-    component = "class Component(Frozen):\n    replicas: int = Field(ge=1"
-    config.write_text(config.read_text().replace(component, component + ", le=2"))
+    component = "class Component(Frozen):\n    replicas: int = Field(ge=1, le=INT32_MAX)"
+    assert component in config.read_text()
+    config.write_text(config.read_text().replace(component, component.replace("INT32_MAX", "2")))
+    _edit_config(root, "production", lambda c: c["frontend"].update(replicas=2))  # today's HEAD within the limit
     _commit_synth(root, "At most 2 replicas per component")
     try:
         number = next(r.number for r in revisions(root, "production") if r.commit == repo["scale"])
