@@ -25,12 +25,22 @@ class ShippedStorageClass:
 
 
 @dataclass(frozen=True)
+class ApiServer:
+    """Where pods reach the API server behind the `kubernetes` Service's DNAT (NetworkPolicies see that)."""
+
+    cidrs: tuple[str, ...]
+    port: int
+    source: str
+
+
+@dataclass(frozen=True)
 class Provider:
     name: str
     storage_classes: dict[str, ShippedStorageClass]
     # metrics-server (the resource metrics API an HPA reads): shipped, or installed by synth.
     ships_metrics_server: bool
     source: str
+    api_server: ApiServer
 
 
 def _doks(name: str, reclaim: str, fs: str | None) -> tuple[str, ShippedStorageClass]:
@@ -52,6 +62,9 @@ PROVIDERS: dict[str, Provider] = {
         ships_metrics_server=True,
         source="DOKS: DigitalOcean CSI driver classes (dobs.csi.digitalocean.com, Immediate);"
         " metrics-server preinstalled",
+        # The control plane's public address, different per cluster; a plain NetworkPolicy cannot name
+        # it in advance (Cilium's `kube-apiserver` entity needs a CiliumNetworkPolicy): HTTPS only.
+        api_server=ApiServer(("0.0.0.0/0",), 443, "DOKS: the cluster's public control-plane endpoint, port 443"),
     ),
     "aws": Provider(
         "aws",
@@ -62,11 +75,22 @@ PROVIDERS: dict[str, Provider] = {
         },
         ships_metrics_server=False,
         source="EKS: default gp2 class (in-tree aws-ebs); metrics-server is an optional add-on, not installed",
+        # The `kubernetes` endpoints are the control plane's cross-account ENIs in the cluster's VPC
+        # subnets (EKS user guide, "Amazon EKS cluster endpoint access control"); a VPC's CIDR is
+        # RFC 1918 or 100.64.0.0/10 (VPC user guide, "VPC CIDR blocks").
+        api_server=ApiServer(
+            ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"),
+            443,
+            "EKS: control-plane ENIs in the VPC",
+        ),
     ),
     "kind": Provider(
         "kind",
         {"standard": ShippedStorageClass("rancher.io/local-path", "Delete", "WaitForFirstConsumer")},
         ships_metrics_server=False,
         source="kind v0.29.0: local-path-provisioner as `standard`; no metrics-server",
+        # The control-plane node's kube-apiserver on 6443, on the `kind` Docker network, whose subnet
+        # Docker takes from its default address pools (172.17-31.0.0/16, 192.168.0.0/16 in /20s).
+        api_server=ApiServer(("172.16.0.0/12", "192.168.0.0/16"), 6443, "kind: control-plane node, port 6443"),
     ),
 }

@@ -29,7 +29,7 @@ from docrouter import constants as c
 from docrouter.config import Environment
 from docrouter.platform.network import (
     INTERNET_PEER,
-    KUBE_API_EGRESS,
+    kube_api_egress,
     namespace_baseline,
     namespace_selector,
     network_policy,
@@ -74,6 +74,7 @@ class ControllerNetworkPolicies(Construct):
 
     def __init__(self, scope: Construct, id: str, *, env: Environment) -> None:
         super().__init__(scope, id)
+        self.provider = env.provider
         self._ingress_nginx(env)
         if env.tls:
             self._cert_manager()
@@ -83,7 +84,7 @@ class ControllerNetworkPolicies(Construct):
     def _api_for_every_pod(self, namespace: str) -> None:
         # Controllers and their Helm hook Jobs (ingress-nginx's admission certificate Jobs,
         # cert-manager's startupapicheck) all call the API server.
-        network_policy(self, name="kube-api", namespace=namespace, pods={}, egress=[KUBE_API_EGRESS])
+        network_policy(self, name="kube-api", namespace=namespace, pods={}, egress=[kube_api_egress(self.provider)])
 
     def _ingress_nginx(self, env: Environment) -> None:
         ns = c.INGRESS_NAMESPACE
@@ -147,6 +148,6 @@ class ControllerNetworkPolicies(Construct):
             namespace=ns,
             pods=MONGODB_OPERATOR_PODS,
             ingress=[],
-            egress=[KUBE_API_EGRESS],
+            egress=[kube_api_egress(self.provider)],
             annotations=CHART_PODS,
         )

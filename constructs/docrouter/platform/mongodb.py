@@ -27,7 +27,7 @@ from docrouter.migration_names import MIGRATION
 from docrouter.platform import typed
 from docrouter.platform.app import BACKEND, FRONTEND, WORKER
 from docrouter.platform.k8s import api_object, labels, resources, selector_labels, spread_constraints
-from docrouter.platform.network import KUBE_API_EGRESS, namespace_selector, network_policy, tcp
+from docrouter.platform.network import kube_api_egress, namespace_selector, network_policy, tcp
 
 # The agent beside each mongod only applies configuration; the operator's defaults are small.
 AGENT_RESOURCES = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}}
@@ -197,7 +197,7 @@ class MongoDB(Construct):
                 # $search and search index management go to mongot over gRPC.
                 {"to": [mongot], "ports": tcp(c.MONGOT_GRPC_PORT)},
                 # The readiness probe and upgrade hook annotate their own pod through the API.
-                KUBE_API_EGRESS,
+                kube_api_egress(self.env.provider),
             ],
         )
         network_policy(
