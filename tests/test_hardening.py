@@ -72,6 +72,7 @@ def _failures(env: str, tree: dict[str, str]) -> dict[tuple[str, str], str]:
 CONTROLLER_FLOWS = (
     "internet-ingress",
     "controllers-kube-api",
+    "controllers-kube-api-kind",
     "kube-api-ingress-webhook",
     "kube-api-cert-manager-webhook",
     "cert-manager-acme",
@@ -88,7 +89,8 @@ def test_controller_flows_hold_at_every_stage(env):
     outcomes = [o for o in prove_environment(env, provider, read_tree(REPO, env)) if o.flow.id in CONTROLLER_FLOWS]
     assert outcomes and all(o.holds for o in outcomes), [o.message() for o in outcomes if not o.holds]
     proven = {o.flow.id for o in outcomes}
-    assert {"internet-ingress", "controllers-kube-api", "no-pod-to-quiet-controllers"} <= proven
+    api = "controllers-kube-api-kind" if provider == "kind" else "controllers-kube-api"
+    assert {"internet-ingress", api, "no-pod-to-quiet-controllers"} <= proven
     if load_environment(env).tls:
         assert {"kube-api-cert-manager-webhook", "cert-manager-acme"} <= proven
 
@@ -190,7 +192,10 @@ def test_mongodb_reaches_the_api_server_only_in_the_providers_range(env):
     api = PROVIDERS[m.env.provider].api_server
     blocks = [rule for rule in policy["spec"]["egress"] if any("ipBlock" in peer for peer in rule["to"])]
     assert blocks == [
-        {"to": [{"ipBlock": {"cidr": cidr}} for cidr in api.cidrs], "ports": [{"protocol": "TCP", "port": api.port}]}
+        {
+            "to": [{"ipBlock": {"cidr": cidr}} for cidr in api.cidrs],
+            "ports": [{"protocol": "TCP", "port": p} for p in api.ports],
+        }
     ]
     if m.env.provider != "digitalocean":
         assert "0.0.0.0/0" not in api.cidrs

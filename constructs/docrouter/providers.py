@@ -29,7 +29,7 @@ class ApiServer:
     """Where pods reach the API server behind the `kubernetes` Service's DNAT (NetworkPolicies see that)."""
 
     cidrs: tuple[str, ...]
-    port: int
+    ports: tuple[int, ...]
     source: str
 
 
@@ -64,7 +64,7 @@ PROVIDERS: dict[str, Provider] = {
         " metrics-server preinstalled",
         # The control plane's public address, different per cluster; a plain NetworkPolicy cannot name
         # it in advance (Cilium's `kube-apiserver` entity needs a CiliumNetworkPolicy): HTTPS only.
-        api_server=ApiServer(("0.0.0.0/0",), 443, "DOKS: the cluster's public control-plane endpoint, port 443"),
+        api_server=ApiServer(("0.0.0.0/0",), (443,), "DOKS: the cluster's public control-plane endpoint, port 443"),
     ),
     "aws": Provider(
         "aws",
@@ -79,8 +79,8 @@ PROVIDERS: dict[str, Provider] = {
         # subnets (EKS user guide, "Amazon EKS cluster endpoint access control"); a VPC's CIDR is
         # RFC 1918 or 100.64.0.0/10 (VPC user guide, "VPC CIDR blocks").
         api_server=ApiServer(
-            ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"),
-            443,
+            ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"),  # the Service CIDR too
+            (443,),
             "EKS: control-plane ENIs in the VPC",
         ),
     ),
@@ -90,7 +90,11 @@ PROVIDERS: dict[str, Provider] = {
         ships_metrics_server=False,
         source="kind v0.29.0: local-path-provisioner as `standard`; no metrics-server",
         # The control-plane node's kube-apiserver on 6443, on the `kind` Docker network, whose subnet
-        # Docker takes from its default address pools (172.17-31.0.0/16, 192.168.0.0/16 in /20s).
-        api_server=ApiServer(("172.16.0.0/12", "192.168.0.0/16"), 6443, "kind: control-plane node, port 6443"),
+        # Docker takes from its default address pools (172.17-31.0.0/16, 192.168.0.0/16 in /20s); and
+        # the `kubernetes` Service (kubeadm's default 10.96.0.0/12, port 443) for a CNI that judges
+        # the packet before kube-proxy's DNAT.
+        api_server=ApiServer(
+            ("172.16.0.0/12", "192.168.0.0/16", "10.96.0.0/12"), (443, 6443), "kind: control-plane node and Service"
+        ),
     ),
 }

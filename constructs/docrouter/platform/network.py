@@ -43,7 +43,7 @@ INTERNET_PEER = {"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE_RANGES}}
 def kube_api_egress(provider: str) -> dict[str, Any]:
     """Egress to the API server as the provider places it (providers.py): only pods that must call it."""
     api = PROVIDERS[provider].api_server
-    return {"to": [{"ipBlock": {"cidr": cidr}} for cidr in api.cidrs], "ports": tcp(api.port)}
+    return {"to": [{"ipBlock": {"cidr": cidr}} for cidr in api.cidrs], "ports": tcp(*api.ports)}
 
 
 def mongodb_peer() -> dict[str, Any]:
