@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CRD_SCHEMAS
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv requirements synth test lint bench e2e crd-schemas clean validate diff history rollback \
+.PHONY: help venv requirements synth test lint bench e2e crd-schemas clean validate diff history rollback checkov requirements-checkov \
 	kind-up kind-secrets kind-deploy kind-status kind-down secrets-init secrets-edit
 
 help: ## List the targets
@@ -85,6 +85,22 @@ lint: $(STAMP) $(RENOVATE_STAMP) $(ACTIONLINT) ## ruff, mypy, import layers, act
 	$(VENV)/bin/lint-imports --no-logo --cache-dir .cache/import-linter
 	$(ACTIONLINT)
 	LOG_LEVEL=error PATH="$(RENOVATE_BIN):$$PATH" $(RENOVATE_BIN)/renovate-config-validator --strict --no-global renovate.json
+
+# checkov and its ~100 dependencies live in their own virtualenv (docs/checkov.md).
+CHECKOV_VENV := .cache/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell cat requirements-checkov.txt | sha256sum | cut -c1-12)
+$(CHECKOV_STAMP): requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --require-hashes -r requirements-checkov.txt
+	rm -f $(CHECKOV_VENV)/.installed-* && touch $@
+
+checkov: $(STAMP) $(CHECKOV_STAMP) ## checkov on every dist/<env>: fails on findings docs/checkov.md does not explain
+	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(PY) -m docrouter.tools.checkov_gate $(ENV)
+
+requirements-checkov: ## Re-pin requirements-checkov.txt (versions + sha256 hashes) from requirements-checkov.in
+	test -x $(PIP_TOOLS)/bin/pip-compile || { $(PYTHON) -m venv $(PIP_TOOLS) && $(PIP_TOOLS)/bin/pip install --quiet pip-tools==7.6.2; }
+	$(PIP_TOOLS)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links -o requirements-checkov.txt requirements-checkov.in
 
 bench: $(STAMP) ## Time and memory of each command as ratios to the cdk8s floor -> bench/results.json
 	$(PY) bench/bench.py

@@ -10,6 +10,7 @@ from docrouter import constants as c
 from docrouter.config import load_environment
 from docrouter.platform.k8s import pull_policy
 from docrouter.pod_templates import containers
+from docrouter.providers import PROVIDERS
 from docrouter.synthesis.checks import SynthError
 from docrouter.synthesis.grants import RESOURCES, check_layer_grants
 from docrouter.synthesis.layers import LAYERS
@@ -71,6 +72,7 @@ def _failures(env: str, tree: dict[str, str]) -> dict[tuple[str, str], str]:
 CONTROLLER_FLOWS = (
     "internet-ingress",
     "controllers-kube-api",
+    "controllers-kube-api-kind",
     "kube-api-ingress-webhook",
     "kube-api-cert-manager-webhook",
     "cert-manager-acme",
@@ -87,7 +89,8 @@ def test_controller_flows_hold_at_every_stage(env):
     outcomes = [o for o in prove_environment(env, provider, read_tree(REPO, env)) if o.flow.id in CONTROLLER_FLOWS]
     assert outcomes and all(o.holds for o in outcomes), [o.message() for o in outcomes if not o.holds]
     proven = {o.flow.id for o in outcomes}
-    assert {"internet-ingress", "controllers-kube-api", "no-pod-to-quiet-controllers"} <= proven
+    api = "controllers-kube-api-kind" if provider == "kind" else "controllers-kube-api"
+    assert {"internet-ingress", api, "no-pod-to-quiet-controllers"} <= proven
     if load_environment(env).tls:
         assert {"kube-api-cert-manager-webhook", "cert-manager-acme"} <= proven
 
@@ -177,3 +180,33 @@ def test_an_environment_pinned_by_digest_ships_the_digest(env_dir):
     # The worker runs the backend image: pinned the same way.
     worker = yaml.safe_load(files["apps/doc-router/deployment-worker.yaml"])
     assert worker["spec"]["template"]["spec"]["containers"][0]["image"] == main["image"]
+
+
+# --- the database's egress: the API server only where the provider puts it --------------------------
+
+
+@pytest.mark.parametrize("env", [e for e in ENVIRONMENTS if manifests_for(e).env.mongodb.mode == "in-cluster"])
+def test_mongodb_reaches_the_api_server_only_in_the_providers_range(env):
+    m = manifests_for(env)
+    policy = m.get("NetworkPolicy", "mongodb", c.MONGODB_NAMESPACE)
+    api = PROVIDERS[m.env.provider].api_server
+    blocks = [rule for rule in policy["spec"]["egress"] if any("ipBlock" in peer for peer in rule["to"])]
+    assert blocks == [
+        {
+            "to": [{"ipBlock": {"cidr": cidr}} for cidr in api.cidrs],
+            "ports": [{"protocol": "TCP", "port": p} for p in api.ports],
+        }
+    ]
+    if m.env.provider != "digitalocean":
+        assert "0.0.0.0/0" not in api.cidrs
+
+
+def test_a_database_open_to_the_internet_again_is_caught():
+    tree = read_tree(REPO, "production")
+    path = "dist/production/database/mongodb/networkpolicy-mongodb.yaml"
+    policy = yaml.safe_load(tree[path])
+    policy["spec"]["egress"].append(
+        {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"protocol": "TCP", "port": 443}]}
+    )
+    tree[path] = yaml.safe_dump(policy)
+    assert ("3-database", "no-mongodb-internet") in _failures("production", tree)

@@ -19,7 +19,7 @@ from docrouter.config import environment_names, load_environment
 from docrouter.tools.netflow import runtime
 from docrouter.tools.netflow.engine import Connection, EngineError, Query, check_flows
 from docrouter.tools.netflow.flows import FLOWS, FORBIDDEN, REQUIRED, readme_table
-from docrouter.tools.netflow.proof import applicable_flows, prove, prove_environment, prove_stage
+from docrouter.tools.netflow.proof import applicable_flows, flows_for, prove, prove_environment, prove_stage
 from docrouter.tools.netflow.stages import StageError, flux_order, load_stages, pods_of, read_tree
 
 
@@ -37,7 +37,7 @@ CASES = [
     pytest.param(env, i, flow.id, id=f"{env}-{stage.label}-{flow.id}")
     for env in environment_names()
     for i, stage in enumerate(_stages(env))
-    for flow in applicable_flows(stage.pods)
+    for flow in applicable_flows(stage.pods, flows_for(stage.provider))
 ]
 
 

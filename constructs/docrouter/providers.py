@@ -44,6 +44,15 @@ class KubernetesSupport:
 
 
 @dataclass(frozen=True)
+class ApiServer:
+    """Where pods reach the API server behind the `kubernetes` Service's DNAT (NetworkPolicies see that)."""
+
+    cidrs: tuple[str, ...]
+    ports: tuple[int, ...]
+    source: str
+
+
+@dataclass(frozen=True)
 class Provider:
     name: str
     storage_classes: dict[str, ShippedStorageClass]
@@ -52,6 +61,7 @@ class Provider:
     source: str
     kubernetes_versions: dict[str, KubernetesSupport]
     kubernetes_source: str
+    api_server: ApiServer
 
     # A throwaway cluster on this machine (Kind): one replica of each controller, ingress through the
     # node's ports, Flux reading a local OCI registry instead of Git, development secrets.
@@ -98,6 +108,9 @@ PROVIDERS: dict[str, Provider] = {
         # support (docs.digitalocean.com/products/kubernetes/how-to/upgrade-cluster); `doctl kubernetes options
         # versions` lists what it offers today. End dates: upstream's end of life.
         kubernetes_source="DOKS: upstream's 3 newest minors, dates from kubernetes.io/releases",
+        # The control plane's public address, different per cluster; a plain NetworkPolicy cannot name
+        # it in advance (Cilium's `kube-apiserver` entity needs a CiliumNetworkPolicy): HTTPS only.
+        api_server=ApiServer(("0.0.0.0/0",), (443,), "DOKS: the cluster's public control-plane endpoint, port 443"),
     ),
     "aws": Provider(
         "aws",
@@ -119,6 +132,14 @@ PROVIDERS: dict[str, Provider] = {
             "1.37": KubernetesSupport(_d("2027-12-01"), estimated=True),
         },
         kubernetes_source="EKS calendar, docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html",
+        # The `kubernetes` endpoints are the control plane's cross-account ENIs in the cluster's VPC
+        # subnets (EKS user guide, "Amazon EKS cluster endpoint access control"); a VPC's CIDR is
+        # RFC 1918 or 100.64.0.0/10 (VPC user guide, "VPC CIDR blocks").
+        api_server=ApiServer(
+            ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"),  # the Service CIDR too
+            (443,),
+            "EKS: control-plane ENIs in the VPC",
+        ),
     ),
     "kind": Provider(
         "kind",
@@ -129,5 +150,12 @@ PROVIDERS: dict[str, Provider] = {
         # Node images for upstream's maintained minors (github.com/kubernetes-sigs/kind/releases/tag/v0.33.0).
         kubernetes_source="kind v0.33.0 node images, dates from kubernetes.io/releases",
         is_local=True,
+        # The control-plane node's kube-apiserver on 6443, on the `kind` Docker network, whose subnet
+        # Docker takes from its default address pools (172.17-31.0.0/16, 192.168.0.0/16 in /20s); and
+        # the `kubernetes` Service (kubeadm's default 10.96.0.0/12, port 443) for a CNI that judges
+        # the packet before kube-proxy's DNAT.
+        api_server=ApiServer(
+            ("172.16.0.0/12", "192.168.0.0/16", "10.96.0.0/12"), (443, 6443), "kind: control-plane node and Service"
+        ),
     ),
 }

@@ -29,12 +29,13 @@ from constructs import Construct
 from docrouter import constants as c
 from docrouter.platform.network import (
     INTERNET_PEER,
-    KUBE_API_EGRESS,
+    kube_api_egress,
     namespace_baseline,
     namespace_selector,
     network_policy,
     tcp,
 )
+from docrouter.providers import ApiServer
 
 INGRESS_HTTP_PORTS = (80, 443)
 INGRESS_WEBHOOK_PORT = 8443
@@ -71,6 +72,8 @@ def _app_pods(name: str, port: int) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class ControllerNetworkProps:
+    # Where the controllers reach the API server (the provider's, providers.py).
+    api_server: ApiServer
     # Certificates are issued: cert-manager runs, and ingress-nginx reaches the HTTP-01 solver pods.
     tls: bool = False
     # MongoDB runs in the cluster: the operator's namespace exists.
@@ -82,6 +85,7 @@ class ControllerNetworkPolicies(Construct):
 
     def __init__(self, scope: Construct, id: str, *, props: ControllerNetworkProps) -> None:
         super().__init__(scope, id)
+        self.api_server = props.api_server
         self._ingress_nginx(props)
         if props.tls:
             self._cert_manager()
@@ -91,7 +95,7 @@ class ControllerNetworkPolicies(Construct):
     def _api_for_every_pod(self, namespace: str) -> None:
         # Controllers and their Helm hook Jobs (ingress-nginx's admission certificate Jobs,
         # cert-manager's startupapicheck) all call the API server.
-        network_policy(self, name="kube-api", namespace=namespace, pods={}, egress=[KUBE_API_EGRESS])
+        network_policy(self, name="kube-api", namespace=namespace, pods={}, egress=[kube_api_egress(self.api_server)])
 
     def _ingress_nginx(self, props: ControllerNetworkProps) -> None:
         ns = c.INGRESS_NAMESPACE
@@ -155,6 +159,6 @@ class ControllerNetworkPolicies(Construct):
             namespace=ns,
             pods=MONGODB_OPERATOR_PODS,
             ingress=[],
-            egress=[KUBE_API_EGRESS],
+            egress=[kube_api_egress(self.api_server)],
             annotations=CHART_PODS,
         )

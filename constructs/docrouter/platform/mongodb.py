@@ -27,7 +27,8 @@ from docrouter.config import InClusterMongoDB
 from docrouter.migration_names import MIGRATION
 from docrouter.platform import typed
 from docrouter.platform.k8s import api_object, labels, resources, selector_labels, spread_constraints
-from docrouter.platform.network import KUBE_API_EGRESS, namespace_selector, network_policy, tcp
+from docrouter.platform.network import kube_api_egress, namespace_selector, network_policy, tcp
+from docrouter.providers import ApiServer
 
 # The agent beside each mongod only applies configuration; the operator's defaults are small.
 AGENT_RESOURCES = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}}
@@ -76,12 +77,15 @@ class MongoDBProps:
     db: InClusterMongoDB
     # The StorageClass the volumes are claimed from (`storage.name`).
     storage_class: str
+    # Where the database pods reach the API server (the provider's, providers.py).
+    api_server: ApiServer
 
 
 class MongoDB(Construct):
     def __init__(self, scope: Construct, id: str, *, props: MongoDBProps) -> None:
         super().__init__(scope, id)
         db = self.db = props.db
+        self.api_server = props.api_server
         self.storage_class = props.storage_class
         self.labels = labels(c.MONGODB_NAME, "database", c.MONGODB_VERSION)
         self._community()
@@ -193,7 +197,7 @@ class MongoDB(Construct):
                 # $search and search index management go to mongot over gRPC.
                 {"to": [mongot], "ports": tcp(c.MONGOT_GRPC_PORT)},
                 # The readiness probe and upgrade hook annotate their own pod through the API.
-                KUBE_API_EGRESS,
+                kube_api_egress(self.api_server),
             ],
         )
         network_policy(

@@ -18,6 +18,7 @@ from constructs import Construct
 from docrouter import constants as c
 from docrouter.platform import typed
 from docrouter.platform.k8s import api_object, selector_labels
+from docrouter.providers import ApiServer
 
 PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]
 
@@ -39,9 +40,9 @@ DNS_PORTS = [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
 INTERNET_PEER = {"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE_RANGES}}
 
 
-# The API server: its address differs per provider (and sits behind the `kubernetes`
-# Service's DNAT), so the rule names its ports only. Only pods that must call it get this.
-KUBE_API_EGRESS = {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": tcp(443, 6443)}
+def kube_api_egress(api: ApiServer) -> dict[str, Any]:
+    """Egress to the API server as the provider places it (providers.py): only pods that must call it."""
+    return {"to": [{"ipBlock": {"cidr": cidr}} for cidr in api.cidrs], "ports": tcp(*api.ports)}
 
 
 def mongodb_peer() -> dict[str, Any]:

@@ -33,7 +33,9 @@ def controllers_props(env: Environment) -> ControllersProps:
     return ControllersProps(
         namespaces=namespaces,
         baselines=NamespaceBaselinesProps(in_cluster_mongodb=in_cluster),
-        controller_network=ControllerNetworkProps(tls=env.tls, in_cluster_mongodb=in_cluster),
+        controller_network=ControllerNetworkProps(
+            api_server=env.cluster.api_server, tls=env.tls, in_cluster_mongodb=in_cluster
+        ),
         flux_accounts=FluxLayerAccountsProps(namespaces=namespaces.names()),
         storage=env.storage,
         charts=tuple(helm_charts(env)),
@@ -45,7 +47,7 @@ def cluster_issuers_props(env: Environment) -> ClusterIssuersProps:
 
 
 def mongodb_props(env: Environment, db: InClusterMongoDB) -> MongoDBProps:
-    return MongoDBProps(db=db, storage_class=env.storage.name)
+    return MongoDBProps(db=db, storage_class=env.storage.name, api_server=env.cluster.api_server)
 
 
 def pre_deploy_props(env: Environment) -> PreDeployProps:

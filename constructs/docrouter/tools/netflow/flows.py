@@ -30,8 +30,11 @@ REQUIRED, FORBIDDEN = "required", "forbidden"
 INTERNET = "203.0.113.10"  # a public address (RFC 5737 documentation range): LLM APIs, S3, OAuth providers
 CLOUD_METADATA = "169.254.169.254"  # the instance metadata service on EKS (IMDS) and DigitalOcean alike
 # The API server as pods reach it behind the `kubernetes` Service, and as the source of webhook calls:
-# an address outside the pod network (EKS's control-plane ENIs in the VPC, Kind's node), private.
-KUBE_API = "10.0.0.2"
+# an address outside the pod network, inside every provider's API-server range (providers.py): Kind's
+# control-plane node on the `kind` Docker network, like EKS's control-plane ENIs a private address.
+KUBE_API = "172.18.0.2"
+# Its port per provider (providers.py ApiServer.port): 6443 on Kind, 443 on the managed ones.
+MANAGED = ("aws", "digitalocean")
 
 APP_ROLES = (c.FRONTEND, c.BACKEND, c.WORKER, MIGRATION)
 MONGODB_MEMBERS = c.MONGODB_NAME  # the MongoDBCommunity's members (pods the operator creates)
@@ -67,6 +70,10 @@ class Flow:
     dst: End
     ports: tuple[tuple[str, int], ...] | None  # None: any protocol and port
     why: str
+    providers: tuple[str, ...] = ()  # only where the cluster runs on these (providers.py); (): everywhere
+
+    def applies_to(self, provider: str) -> bool:
+        return not self.providers or provider in self.providers
 
     def describe(self) -> str:
         ports = "any port" if self.ports is None else ", ".join(f"{proto} {port}" for proto, port in self.ports)
@@ -210,21 +217,31 @@ FLOWS: tuple[Flow, ...] = (
         tcp(80, 443),
         "users and Let's Encrypt reach ingress-nginx through the load balancer (Kind: host ports)",
     ),
-    Flow(
-        "controllers-kube-api",
-        REQUIRED,
-        API_CLIENTS,
-        API_SERVER,
-        tcp(443),
-        "controllers watch and write their objects through the API server",
+    *(
+        Flow(
+            f"{name}-kube-api{suffix}",
+            REQUIRED,
+            src,
+            API_SERVER,
+            tcp(port),
+            why,
+            providers,
+        )
+        for name, src, why in (
+            ("controllers", API_CLIENTS, "controllers watch and write their objects through the API server"),
+            ("mongodb", MEMBERS, "the members' readiness probe and upgrade hook annotate their own pod"),
+        )
+        for suffix, port, providers in (("", 443, MANAGED), ("-kind", 6443, ("kind",)))
     ),
     Flow(
-        "mongodb-kube-api",
-        REQUIRED,
-        MEMBERS,
-        API_SERVER,
-        tcp(443),
-        "the members' readiness probe and upgrade hook annotate their own pod",
+        "no-mongodb-internet",
+        FORBIDDEN,
+        MONGODB,
+        PUBLIC,
+        None,
+        "the database talks to the internet on no port: its API-server egress names the provider's range "
+        "(DOKS excepted: its control plane has a public address per cluster)",
+        ("kind", "aws"),
     ),
     Flow(
         "kube-api-ingress-webhook",
@@ -326,8 +343,12 @@ FLOWS: tuple[Flow, ...] = (
 )
 
 
+def _where(flow: Flow) -> str:
+    return f" ({', '.join(flow.providers)})" if flow.providers else ""
+
+
 def readme_table() -> str:
     """The README's flow section body: generated from FLOWS (a test checks the README matches)."""
     rows = ["| flow | kind | from → to (ports) | why |", "| --- | --- | --- | --- |"]
-    rows += [f"| `{f.id}` | {f.kind} | {f.describe()} | {f.why} |" for f in FLOWS]
+    rows += [f"| `{f.id}` | {f.kind}{_where(f)} | {f.describe()} | {f.why} |" for f in FLOWS]
     return "\n".join(rows)

@@ -73,13 +73,17 @@ def prove(
     return [Outcome(env, stage, f, v.holds, v.breaches, file) for (f, _), v in zip(live, verdicts, strict=True)]
 
 
+def flows_for(provider: str) -> list[Flow]:
+    return [f for f in FLOWS if f.applies_to(provider)]
+
+
 def prove_stage(stage: Stage) -> list[Outcome]:
-    return prove(stage.env, stage.label, stage.objects, stage.pods, file=stage.file)
+    return prove(stage.env, stage.label, stage.objects, stage.pods, flows_for(stage.provider), file=stage.file)
 
 
 def prove_final(env: str, provider: str, objects: list[dict]) -> list[Outcome]:
     """The cluster once every layer is applied (what `make diff` compares between revisions)."""
-    return prove(env, "final", objects, pods_of(provider, objects), file=f"dist/{env}")
+    return prove(env, "final", objects, pods_of(provider, objects), flows_for(provider), file=f"dist/{env}")
 
 
 def prove_environment(env: str, provider: str, tree: Mapping[str, str]) -> list[Outcome]:

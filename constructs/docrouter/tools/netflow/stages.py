@@ -37,6 +37,7 @@ class Stage:
     file: str  # where that Kustomization is defined (clusters/<env>/...)
     objects: tuple[dict, ...]  # our manifests of layers 1..index
     pods: tuple[RuntimePod, ...]  # every pod running at this stage (ours and the runtime's)
+    provider: str = ""  # which flows apply (flows.Flow.providers)
 
     @property
     def label(self) -> str:
@@ -155,5 +156,6 @@ def load_stages(env: str, provider: str, tree: Mapping[str, str]) -> list[Stage]
     objects: list[dict[str, Any]] = []
     for index, (path, doc) in enumerate(flux_order(env, _kustomizations(env, tree)), start=1):
         objects += _manifests_under(_folder(env, doc.get("spec") or {}), tree)
-        stages.append(Stage(env, index, doc["metadata"]["name"], path, tuple(objects), pods_of(provider, objects)))
+        pods = pods_of(provider, objects)
+        stages.append(Stage(env, index, doc["metadata"]["name"], path, tuple(objects), pods, provider))
     return stages
