@@ -6,16 +6,17 @@ import os
 import shutil
 from pathlib import Path
 
-import pytest
-import yaml
+# Before cdk8s starts Node (the import below): the tests run on Node 20 machines too, without jsii's banner.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from docrouter.config import environment_names, load_environment
-from docrouter.synthesis.synth import KUSTOMIZATION, render, render_clusters
+import pytest  # noqa: E402
+import yaml  # noqa: E402
+
+from docrouter.config import environment_names, load_environment  # noqa: E402
+from docrouter.synthesis.synth import KUSTOMIZATION, render, render_clusters  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 ENVIRONMENTS = environment_names()
-
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 
 class Manifests:

@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from docrouter.environment_files import known_environment
+from docrouter.environment_files import add_env_argument
 from docrouter.exit_codes import EXIT_CODES_HELP, FINDINGS, OK, USAGE
 from docrouter.paths import REPO_ROOT
 
@@ -55,7 +55,7 @@ COMMANDS = {
         (
             "main.py diff",
             "main.py diff --base main --head HEAD -o markdown --out diff.md",
-            "main.py diff --fail-on-risk",
+            "main.py diff --env staging --fail-on-risk",
         ),
     ),
     "history": Command(
@@ -162,7 +162,7 @@ def default_dist() -> Path:
 
 
 def synth_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env", type=known_environment, help="one environment (default: all of them)")
+    add_env_argument(parser, repeatable=True)
     parser.add_argument("--out", help="folder to write environments into (default: dist/)")
     parser.add_argument("--clusters-out", help="folder for clusters/<env>/ (default: clusters/, or none with --out)")
 
@@ -180,12 +180,16 @@ def _output_state(args: argparse.Namespace) -> str:
 
 def run_synth(args: argparse.Namespace) -> int:
     from docrouter.config import ConfigError, environment_names, load_environment
+    from docrouter.node_runtime import prepare
+    from docrouter.schemas import CrdSchemasMissing, crd_schema_folder
     from docrouter.synthesis.checks import SynthError
 
+    prepare()  # before jsii starts Node
     try:
+        crd_schema_folder()  # no CRD schema source: one line before any work
         from docrouter.synthesis.synth import synthesize  # cdk8s start-up cost only for synth
 
-        names = [args.env] if args.env else environment_names()
+        names = args.env or environment_names()
         envs = [load_environment(name) for name in names]  # all valid before anything is written
         allow_shrink = os.environ.get("ALLOW_SHRINK", "") not in ("", "0")
         # With --out (throwaway copies), clusters/ is written only where --clusters-out says.
@@ -193,8 +197,10 @@ def run_synth(args: argparse.Namespace) -> int:
         clusters = Path(args.clusters_out) if args.clusters_out else (None if args.out else REPO_ROOT / "clusters")
         for path in synthesize(envs, out, clusters=clusters, allow_shrink=allow_shrink):
             print(f"synthesized {path}")
+        if not args.out:  # the repository's own dist/: its README table follows the environment files too
+            _update_readme_table(envs)
         return OK
-    except (ConfigError, SynthError) as exc:
+    except (ConfigError, SynthError, CrdSchemasMissing) as exc:
         print(f"synth failed: {exc}", file=sys.stderr)
         print(_output_state(args), file=sys.stderr)
         return FINDINGS
@@ -205,6 +211,21 @@ def run_synth(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return FINDINGS
+
+
+def _update_readme_table(synthesized: list) -> None:
+    """README.md's environment table from every environment file (generated, like dist/)."""
+    from docrouter.config import ConfigError, environment_names, load_environment
+    from docrouter.readme_environments import README, update_readme
+
+    done = {env.name: env for env in synthesized}
+    try:
+        envs = [done.get(name) or load_environment(name) for name in environment_names()]
+    except ConfigError as exc:  # that environment's own synth reports it; the table waits for it
+        print(f"README.md environment table not updated: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return
+    if update_readme(envs):
+        print(f"updated {README.relative_to(REPO_ROOT)} (environment table)")
 
 
 def main(argv: list[str] | None = None) -> int:

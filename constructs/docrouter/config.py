@@ -17,7 +17,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic_core import ErrorDetails
 
 from docrouter import quantities
-from docrouter.environment_files import ENV_NAME
+from docrouter.environment_files import ENV_NAME, did_you_mean
+from docrouter.field_suggestions import suggestion, unknown_fields_first
 from docrouter.paths import ENVIRONMENTS_DIR, REPO_ROOT
 from docrouter.providers import PROVIDERS, ShippedStorageClass
 from docrouter.safe_yaml import AliasRejected, DuplicateKey, StrictLoader, syntax_error
@@ -287,9 +288,10 @@ def load_environment(name: str, directory: Path = ENVIRONMENTS_DIR) -> Environme
     path = directory / f"{name}.yaml"
     where = f"environment '{name[:63]}': {_shown(path)}"
     if not ENV_NAME.fullmatch(name) or not path.is_file():
-        known = ", ".join(sorted(p.stem for p in directory.glob("*.yaml"))) or "none"
+        names = sorted(p.stem for p in directory.glob("*.yaml"))
         raise ConfigError(
-            f"environment '{name[:63]}': unknown environment (known: {known}). "
+            f"environment '{name[:63]}': unknown environment{did_you_mean(name, names)} "
+            f"(known: {', '.join(names) or 'none'}). "
             f"Fix: pick one of those, or add {_shown(path)} (see README, 'Adding an environment')."
         )
     raw = _read_yaml(path, where)
@@ -346,7 +348,7 @@ def _read_yaml(path: Path, where: str) -> object:
 
 def _describe(where: str, exc: ValidationError) -> str:
     lines = []
-    for error in exc.errors()[:MAX_ERRORS_SHOWN]:
+    for error in unknown_fields_first(exc.errors())[:MAX_ERRORS_SHOWN]:
         # Drop discriminator tags (e.g. 'in-cluster') so the field path reads like the YAML.
         loc = [str(part) for part in error["loc"] if part not in ("in-cluster", "external")]
         if not loc:
@@ -356,6 +358,8 @@ def _describe(where: str, exc: ValidationError) -> str:
         field = ".".join(loc)
         message = error["msg"][:200]
         got = _excerpt(error.get("input"))
+        if error["type"] == "extra_forbidden":
+            message += suggestion(Environment, loc)
         lines.append(f"{where}: field '{field[:120]}': {message} (got {got}). Fix: {_hint(field, error)}")
     return "\n".join(lines + _more(len(exc.errors())))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 MAX_SYNTH_OUTPUT = 2000
@@ -23,12 +24,12 @@ class BackgroundSynth:
     as a context manager: leaving it stops the process if still running and removes the folder.
     """
 
-    def __init__(self, checkout: Path, env: str | None = None) -> None:
+    def __init__(self, checkout: Path, envs: Sequence[str] = ()) -> None:
         self.checkout = checkout
         self._folder = tempfile.TemporaryDirectory(prefix="docrouter-synth-")
         self.out = Path(self._folder.name)
         command = [sys.executable, "main.py", "synth", "--out", str(self.out / "dist")]
-        command += ["--clusters-out", str(self.out / "clusters")] + (["--env", env] if env else [])
+        command += ["--clusters-out", str(self.out / "clusters")] + [arg for env in envs for arg in ("--env", env)]
         self._process = subprocess.Popen(
             command, cwd=checkout, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
         )

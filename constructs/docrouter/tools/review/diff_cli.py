@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
+from docrouter.environment_files import add_env_argument
 from docrouter.exit_codes import FINDINGS, OK, RISK
 from docrouter.output import add_output_arguments, emit, structured
 from docrouter.paths import REPO_ROOT
@@ -21,6 +23,7 @@ from docrouter.tools.review.revisions import committed_tree, default_base, synth
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_env_argument(parser, repeatable=True)
     parser.add_argument("--base", help="base revision (default: merge-base with origin/main, else HEAD)")
     parser.add_argument("--head", help="head revision (default: a fresh synth of the working tree)")
     add_output_arguments(parser)
@@ -28,17 +31,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repo", default=str(REPO_ROOT), help=argparse.SUPPRESS)
 
 
-def build_report(repo: Path, base: str | None, head: str | None) -> Report:
+def build_report(repo: Path, base: str | None, head: str | None, envs: Sequence[str] = ()) -> Report:
     """With --head both revisions are synthesized from their own sources; otherwise the
-    committed dist/ at base is compared with a fresh synth of the working tree."""
+    committed dist/ at base is compared with a fresh synth of the working tree. With envs, only
+    those environments' dist/<env>/ and clusters/<env>/."""
     if head:
         base = base or default_base(repo)
         old, new = synthesized_trees_at(repo, (base, head))
-        return _diff(old, new, base, head)
-    with BackgroundSynth(repo) as synth:  # runs while the base revision is read and the diff engine loads
+        return _diff(only(old, envs), only(new, envs), base, head)
+    with BackgroundSynth(repo, envs) as synth:  # runs while the base revision is read and the diff engine loads
         base = base or default_base(repo)
         old = committed_tree(repo, base)
-        return _diff(old, synth.tree(), base, "working tree")
+        return _diff(only(old, envs), only(synth.tree(), envs), base, "working tree")
+
+
+def only(tree: dict[str, bytes], envs: Sequence[str]) -> dict[str, bytes]:
+    """The files of those environments (every file when envs is empty)."""
+    return {path: data for path, data in tree.items() if not envs or (path.split("/") + [""])[1] in envs}
 
 
 def _diff(old: dict[str, bytes], new: dict[str, bytes], base: str, head: str) -> Report:
@@ -59,7 +68,7 @@ def render(report: Report, fmt: str, colour: bool) -> str:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        report = build_report(Path(args.repo), args.base, args.head)
+        report = build_report(Path(args.repo), args.base, args.head, args.env or ())
     except (GitError, SynthFailed, ManifestError) as exc:
         print(f"diff failed: {exc}", file=sys.stderr)
         return FINDINGS

@@ -7,7 +7,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from docrouter.environment_files import known_environment
+from docrouter.environment_files import add_env_argument
 from docrouter.exit_codes import FINDINGS
 from docrouter.output import add_output_arguments, emit, markdown_table, structured
 from docrouter.paths import REPO_ROOT
@@ -16,7 +16,7 @@ from docrouter.tools.review.history import HEADER, Revision, revisions
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env", required=True, type=known_environment, help="environment, e.g. production")
+    add_env_argument(parser, repeatable=False, required=True)
     add_output_arguments(parser)
     parser.add_argument("--repo", default=str(REPO_ROOT), help=argparse.SUPPRESS)
 

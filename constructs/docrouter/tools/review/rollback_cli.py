@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from docrouter.environment_files import known_environment
+from docrouter.environment_files import add_env_argument
 from docrouter.paths import REPO_ROOT
 from docrouter.synthesis.background import SynthFailed
 from docrouter.tools.review.git import GitError
@@ -19,7 +19,7 @@ from docrouter.tools.review.rollback import RollbackRefused, rollback
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env", required=True, type=known_environment, help="environment, e.g. production")
+    add_env_argument(parser, repeatable=False, required=True)
     parser.add_argument("--to", required=True, help="revision number (make history) or commit")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     parser.add_argument("--repo", default=str(REPO_ROOT), help=argparse.SUPPRESS)

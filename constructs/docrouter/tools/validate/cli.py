@@ -7,7 +7,7 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from docrouter.environment_files import known_environment
+from docrouter.environment_files import add_env_argument
 from docrouter.exit_codes import FINDINGS, OK
 from docrouter.output import add_output_arguments, emit
 from docrouter.paths import REPO_ROOT
@@ -17,9 +17,7 @@ from docrouter.tools.validate.report import render
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--env", action="append", type=known_environment, help="one environment (repeatable; default: all of them)"
-    )
+    add_env_argument(parser, repeatable=True)
     add_output_arguments(parser)
     parser.add_argument(
         "-v",
@@ -48,8 +46,7 @@ def run(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         # The drift check compares with a fresh synth of this checkout: it runs in its own process (the
         # command's one Node start) on the other core, while this one loads and runs the other checks.
-        only = args.env[0] if args.env and len(args.env) == 1 else None
-        synth = None if args.no_drift else stack.enter_context(BackgroundSynth(REPO_ROOT, env=only))
+        synth = None if args.no_drift else stack.enter_context(BackgroundSynth(REPO_ROOT, envs=args.env or ()))
         from docrouter.config import ConfigError, environment_names, load_environment
         from docrouter.tools.validate.drift import check_drift
         from docrouter.tools.validate.engine import most_severe_first, validate_environment
