@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from docrouter.environment_files import add_env_argument
-from docrouter.exit_codes import EXIT_CODES_HELP, FINDINGS, OK, USAGE
+from docrouter.exit_codes import CLOSED_PIPE, EXIT_CODES_HELP, FINDINGS, OK, USAGE
 from docrouter.paths import REPO_ROOT
 
 __doc__ += EXIT_CODES_HELP
@@ -161,9 +161,21 @@ def default_dist() -> Path:
     return Path(os.environ.get("CDK8S_OUTDIR") or REPO_ROOT / "dist")
 
 
+def synth_folder(value: str) -> str:
+    """synth writes a folder per environment: unlike a report's --out FILE, '-' (standard output) cannot be one."""
+    if value in ("", "-"):
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not a folder: synth writes one folder per environment, never to standard output. "
+            "Fix: name a folder, e.g. --out /tmp/dist"
+        )
+    return value
+
+
 def synth_arguments(parser: argparse.ArgumentParser) -> None:
     add_env_argument(parser, repeatable=True)
-    parser.add_argument("--out", help="folder to write environments into (default: dist/)")
+    parser.add_argument(
+        "--out", type=synth_folder, metavar="DIR", help="folder to write environments into (default: dist/)"
+    )
     parser.add_argument("--clusters-out", help="folder for clusters/<env>/ (default: clusters/, or none with --out)")
 
 
@@ -240,6 +252,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `validate -o json | head`: the reader has what it wanted; no error, like kubectl
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush cannot complain either
+        return CLOSED_PIPE
 
 
 assert USAGE == 2, "argparse exits 2 on a usage error; the exit-code table relies on it"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,7 +24,18 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FORMAT",
         help=f"report format: {', '.join(FORMATS)} (default: terminal)",
     )
-    parser.add_argument("--out", metavar="FILE", help="write the report to FILE instead of standard output")
+    parser.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write the report to FILE (default, or -: standard output; synth's is a folder)",
+    )
+
+
+def colour_enabled(stream: object = None) -> bool:
+    """Colour only on a terminal that can show it: never with NO_COLOR set (no-color.org) or TERM=dumb."""
+    stream = sys.stdout if stream is None else stream
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
 def structured(data: object, fmt: str) -> str:
@@ -47,10 +59,13 @@ def emit(text: str, out: str | None, command: str) -> int:
     """Write the report to --out or stdout; an unwritable file is one line, not a traceback."""
     text = text if text.endswith("\n") else text + "\n"
     try:
-        if out:
+        if out and out != "-":
             Path(out).write_text(text, encoding="utf-8")
         else:
             sys.stdout.write(text)
+            sys.stdout.flush()
+    except BrokenPipeError:
+        raise  # `| head` closed the pipe: docrouter.cli exits quietly
     except OSError as exc:
         print(
             f"{command} failed: cannot write {out or 'the report'}: {exc.strerror}. Fix: choose a writable --out path.",

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from docrouter.environment_files import add_env_argument
 from docrouter.exit_codes import FINDINGS, OK, RISK
-from docrouter.output import add_output_arguments, emit, structured
+from docrouter.output import add_output_arguments, colour_enabled, emit, structured
 from docrouter.paths import REPO_ROOT
 from docrouter.synthesis.background import BackgroundSynth, SynthFailed
 from docrouter.tools.review.git import GitError
@@ -80,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return FINDINGS
-    colour = not args.out and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    colour = args.out in (None, "-") and colour_enabled()
     written = emit(render(report, args.output, colour), args.out, "diff")
     if written != OK:
         return written

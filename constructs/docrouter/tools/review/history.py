@@ -12,18 +12,28 @@ from docrouter.tools.review.git import git
 FIELD_SEPARATOR = "\x1f"
 
 
+AUTHOR_WIDTH = 20
+
+
+def fitted(text: str, width: int) -> str:
+    """Exactly `width` characters: padded, or cut with an ellipsis, so every column lines up."""
+    return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Revision:
     number: int
     commit: str
-    date: str
+    date: str  # ISO 8601 with the author's UTC offset, e.g. 2026-05-02T10:14:00+02:00 (what -o json shows)
     author: str
     subject: str
     images: tuple[str, ...]
 
     def line(self) -> str:
         images = ", ".join(self.images) or "-"
-        return f"{self.number:>4}  {self.date}  {self.commit[:10]}  {self.author:<20}  {self.subject}  [{images}]"
+        when = self.date[:16].replace("T", " ")
+        author = fitted(self.author, AUTHOR_WIDTH)
+        return f"{self.number:>4}  {when}  {self.commit[:10]}  {author}  {self.subject}  [{images}]"
 
 
 def env_paths(env: str) -> list[str]:
@@ -51,7 +61,7 @@ def revisions(repo: Path, env: str) -> list[Revision]:
         repo,
         "log",
         f"--format=%H{FIELD_SEPARATOR}%ad{FIELD_SEPARATOR}%an{FIELD_SEPARATOR}%s",
-        "--date=format:%Y-%m-%d %H:%M",
+        "--date=iso-strict",
         "--",
         *env_paths(env),
     )
@@ -63,4 +73,4 @@ def revisions(repo: Path, env: str) -> list[Revision]:
     ]
 
 
-HEADER = f"{'REV':>4}  {'DATE':<16}  {'COMMIT':<10}  {'AUTHOR':<20}  SUBJECT  [IMAGES]"
+HEADER = f"{'REV':>4}  {'DATE':<16}  {'COMMIT':<10}  {'AUTHOR':<{AUTHOR_WIDTH}}  SUBJECT  [IMAGES]"

@@ -18,7 +18,16 @@ from docrouter.tools.review.history import HEADER, Revision, revisions
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_env_argument(parser, repeatable=False, required=True)
     add_output_arguments(parser)
+    parser.add_argument("--max", type=positive, metavar="N", help="only the N newest revisions (like helm history)")
     parser.add_argument("--repo", default=str(REPO_ROOT), help=argparse.SUPPRESS)
+
+
+def positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(
+            f"'{value[:20]}' is not a number of revisions. Fix: use 1 or more, e.g. --max 10"
+        )
+    return int(value)
 
 
 def render(found: list[Revision], fmt: str) -> str:
@@ -43,4 +52,4 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return FINDINGS
-    return emit(render(found, args.output), args.out, "history")
+    return emit(render(found[: args.max] if args.max else found, args.output), args.out, "history")
