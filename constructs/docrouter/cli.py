@@ -20,6 +20,7 @@ from pathlib import Path
 from docrouter.environment_files import add_env_argument
 from docrouter.exit_codes import CLOSED_PIPE, EXIT_CODES_HELP, FINDINGS, OK, USAGE
 from docrouter.paths import REPO_ROOT
+from docrouter.progress import Progress
 
 __doc__ += EXIT_CODES_HELP
 
@@ -207,7 +208,9 @@ def run_synth(args: argparse.Namespace) -> int:
         # With --out (throwaway copies), clusters/ is written only where --clusters-out says.
         out = Path(args.out) if args.out else default_dist()
         clusters = Path(args.clusters_out) if args.clusters_out else (None if args.out else REPO_ROOT / "clusters")
-        for path in synthesize(envs, out, clusters=clusters, allow_shrink=allow_shrink):
+        with Progress(f"synth: {len(envs)} environment{'s' * (len(envs) > 1)}"):
+            written = synthesize(envs, out, clusters=clusters, allow_shrink=allow_shrink)
+        for path in written:
             print(f"synthesized {path}")
         if not args.out:  # the repository's own dist/: its README table follows the environment files too
             _update_readme_table(envs)

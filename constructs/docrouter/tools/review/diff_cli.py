@@ -11,6 +11,7 @@ from docrouter.environment_files import add_env_argument
 from docrouter.exit_codes import FINDINGS, OK, RISK
 from docrouter.output import add_output_arguments, colour_enabled, emit, structured
 from docrouter.paths import REPO_ROOT
+from docrouter.progress import Progress
 from docrouter.synthesis.background import BackgroundSynth, SynthFailed
 from docrouter.tools.review.git import GitError
 from docrouter.tools.review.manifests import ManifestError
@@ -67,7 +68,8 @@ def render(report: Report, fmt: str, colour: bool) -> str:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        report = build_report(Path(args.repo), args.base, args.head, args.env or ())
+        with Progress("diff: synthesizing and comparing"):
+            report = build_report(Path(args.repo), args.base, args.head, args.env or ())
     except (GitError, SynthFailed, ManifestError) as exc:
         print(f"diff failed: {exc}", file=sys.stderr)
         return FINDINGS

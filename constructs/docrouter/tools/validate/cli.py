@@ -11,6 +11,7 @@ from docrouter.environment_files import add_env_argument
 from docrouter.exit_codes import FINDINGS, OK
 from docrouter.output import add_output_arguments, emit
 from docrouter.paths import REPO_ROOT
+from docrouter.progress import Progress
 from docrouter.synthesis.background import BackgroundSynth, SynthFailed
 from docrouter.tools.validate.model import ERROR, Finding, file_finding
 from docrouter.tools.validate.report import render
@@ -57,15 +58,17 @@ def run(args: argparse.Namespace) -> int:
             print(f"validate: {exc}", file=sys.stderr)
             return FINDINGS
         results, loaded = {}, {}
-        for name in names:
-            try:
-                loaded[name] = load_environment(name)
-            except ConfigError as exc:  # one broken environment file is a finding; the others are still checked
-                results[name] = [config_finding(name, str(exc))]
-                continue
-            results[name] = validate_environment(root, loaded[name], with_drift=False)
+        with Progress(f"validate: checking {', '.join(names)} (schemas, references, policy, network flows)"):
+            for name in names:
+                try:
+                    loaded[name] = load_environment(name)
+                except ConfigError as exc:  # one broken environment file is a finding; the others still run
+                    results[name] = [config_finding(name, str(exc))]
+                    continue
+                results[name] = validate_environment(root, loaded[name], with_drift=False)
         if synth is not None:
-            fresh = _synthesized(synth)
+            with Progress("validate: waiting for the drift check's synth"):
+                fresh = _synthesized(synth)
             for name, env in loaded.items():
                 results[name] = most_severe_first(results[name] + check_drift(root, env, fresh))
     written = emit(render(results, args.output, verbose=args.verbose), args.out, "validate")
