@@ -16,11 +16,24 @@ from conftest import REPO, copy_sources
 
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 SHELL_LANGUAGES = {"sh", "bash", "shell", "console"}
-PROGRAMS = ("make", ".venv/bin/docrouter", "cp", "open", "age-keygen", "kubectl", "export", "git", "flux", "sops")
+PROGRAMS = (
+    "make",
+    ".venv/bin/docrouter",
+    "cp",
+    "open",
+    "age-keygen",
+    "kubectl",
+    "export",
+    "git",
+    "flux",
+    "sops",
+    "docker",
+)
 
 # (why it does not run here, pattern of the command line). Anything not listed here runs offline.
 NOT_HERE = [
     ("needs Docker, kind, kubectl and flux (make e2e runs the Kind loop)", r"make kind-\w+|open http://localhost"),
+    ("needs Docker and your doc-router checkout", r"docker (build|push) .*"),
     ("needs a cluster", r"kubectl .*"),
     ("needs the age tool and creates a real key", r"age-keygen .*"),
     ("needs sops and the environment's age key", r"make secrets-(init|edit) .*|export SOPS_AGE_KEY_FILE=.*"),

@@ -191,6 +191,22 @@ class Notifications(Frozen):
     slack_channel: str = Field(pattern=r"^#?[a-z0-9_-]{1,80}$")
 
 
+# Kind's local registry as the host and the Kind nodes reach it (constants.KIND_REGISTRY_HOST_PORT;
+# `make kind-up` writes the node's hosts.toml for it).
+KIND_LOCAL_REGISTRY = "localhost:5001"  # LocalImages.registry: the one value it accepts
+# An OCI tag (distribution-spec: [A-Za-z0-9_][A-Za-z0-9._-]{0,127}) that is also a label value (63
+# characters, alphanumeric at both ends): workloads carry it in app.kubernetes.io/version.
+LOCAL_TAG = r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
+
+
+class LocalImages(Frozen):
+    """Kind only: run images built here (`docker build -t localhost:5001/doc-router-backend:dev .`,
+    `docker push ...`) instead of the releases; image_tag still names the release the data is migrated for."""
+
+    registry: Literal["localhost:5001"] = "localhost:5001"  # KIND_LOCAL_REGISTRY
+    tag: str = Field(pattern=LOCAL_TAG)
+
+
 class Environment(Frozen):
     """Everything that differs between two clusters running doc-router."""
 
@@ -211,6 +227,16 @@ class Environment(Frozen):
     cors_origins_extra: list[str] = Field(default_factory=list)
     notifications: Notifications | None = None
     migration: Migration = Migration()
+    local_images: LocalImages | None = None
+
+    @model_validator(mode="after")
+    def _local_images_only_on_kind(self) -> Environment:
+        if self.local_images is not None and self.provider != "kind":
+            raise ValueError(
+                f"local_images is set but provider is {self.provider}: a cluster in the cloud cannot pull from this "
+                "machine's registry; remove local_images (it is for the kind environment only)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _public_names_for_tls(self) -> Environment:

@@ -9,6 +9,7 @@ from constructs import Construct
 
 from docrouter import constants as c
 from docrouter.config import Environment
+from docrouter.images import image_repository, image_version
 from docrouter.platform import typed
 from docrouter.platform.k8s import api_object, exec_probe, http_probe, labels
 from docrouter.platform.network import AppNetworkPolicies
@@ -74,8 +75,8 @@ class Frontend(AppWorkload):
             props=WorkloadProps(
                 name=FRONTEND,
                 component="web",
-                image=c.FRONTEND_IMAGE,
-                version=cfg.image_tag,
+                image=image_repository(env, c.FRONTEND_IMAGE),
+                version=image_version(env, cfg.image_tag),
                 command=("node", "frontend/server.js"),
                 replicas=cfg.replicas,
                 resources=cfg.resources,
@@ -105,8 +106,8 @@ class Backend(AppWorkload):
             props=WorkloadProps(
                 name=BACKEND,
                 component="api",
-                image=c.BACKEND_IMAGE,
-                version=cfg.image_tag,
+                image=image_repository(env, c.BACKEND_IMAGE),
+                version=image_version(env, cfg.image_tag),
                 command=(
                     "uvicorn",
                     "app.main:app",
@@ -159,8 +160,8 @@ class Worker(AppWorkload):
             props=WorkloadProps(
                 name=WORKER,
                 component="worker",
-                image=c.BACKEND_IMAGE,
-                version=env.backend.image_tag,
+                image=image_repository(env, c.BACKEND_IMAGE),
+                version=image_version(env, env.backend.image_tag),
                 command=("python3", "worker/worker.py"),
                 working_dir=c.BACKEND_WORKDIR,
                 replicas=cfg.replicas,

@@ -15,6 +15,7 @@ from constructs import Construct
 from docrouter import constants as c
 from docrouter.config import Environment, release_version
 from docrouter.constants import MIGRATION_DEADLINE_SECONDS
+from docrouter.images import image_repository, image_version
 from docrouter.migration_names import MIGRATION, migration_job_name
 from docrouter.platform import typed
 from docrouter.platform.app import AppConfig
@@ -37,7 +38,7 @@ class MigrationJob(Construct):
         volumes, mounts = writable_volumes({"tmp": "/tmp"})
         migrate = container(
             name=MIGRATION,
-            image=f"{c.BACKEND_IMAGE}:{version}",
+            image=f"{image_repository(env, c.BACKEND_IMAGE)}:{image_version(env, version)}",
             command=("python3", "migrate.py"),
             working_dir=c.BACKEND_WORKDIR,
             spec=env.backend.resources,
