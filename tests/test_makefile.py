@@ -72,6 +72,15 @@ def test_a_variable_is_one_argument_and_never_runs(tmp_path, target, variable, e
     assert main_py_args(calls) == [part.replace("{value}", value) for part in expected]
 
 
+@pytest.mark.parametrize("template", HOSTILE)
+def test_a_hostile_env_is_one_argument_too(tmp_path, template):
+    mark = tmp_path / "injected"
+    value = template.format(mark=mark)
+    result, calls = make(tmp_path, "history", f"ENV={value}", "OUT=out file.json")
+    assert result.returncode == 0 and not mark.exists()
+    assert main_py_args(calls) == ["history", "--env", value, "-o", "terminal", "--out", "out file.json"]
+
+
 def test_status_file_and_out_with_spaces_and_quotes(tmp_path):
     status = tmp_path / "a b'c.status"
     result, calls = make(tmp_path, "diff", f"STATUS_FILE={status}", "FAIL_ON_RISK=1")
