@@ -2,6 +2,9 @@
 # Python 3.11+, Node 20+ and make: they create .venv and install pinned requirements.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
+# No recipe is echoed: `make validate FORMAT=json > report.json` writes only the tool's JSON.
+# (`make --trace` or `make -n` shows what would run.)
+.SILENT:
 
 PYTHON ?= python3
 VENV := .venv
@@ -9,34 +12,47 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-12)
 ENV ?=
 # Where CRD JSON schemas ({group}/{kind}_{version}.json) are read from: the team's shared folder
-# beside the checkout when it exists (CI has it), else what `make crd-schemas` downloads.
-CRD_SCHEMAS ?= $(if $(wildcard ../shared/schemas),$(abspath ../shared/schemas),.cache/crd-schemas)
+# beside the checkout when it exists (CI has it); empty: synth and validate look for .cache/crd-schemas
+# (`make crd-schemas`) and say how to get schemas when there are none (CRD_SCHEMAS=skip opts out).
+CRD_SCHEMAS ?= $(if $(wildcard ../shared/schemas),$(abspath ../shared/schemas))
 
-# jsii (under cdk8s) prints a large banner on Node 20; silence only that banner.
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# Node 20 (end-of-life) still works: synth then says so in one line (constructs/docrouter/node_runtime.py).
 export CRD_SCHEMAS
+
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help venv requirements synth test lint bench e2e crd-schemas clean validate diff history rollback checkov requirements-checkov \
 	kind-up kind-secrets kind-deploy kind-status kind-down secrets-init secrets-edit
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
-	@echo
-	@echo "Variables (current value):"
-	@printf '  %-22s %s\n' "ENV=$(ENV)" "one environment (empty: all; required by history, rollback, secrets-*)" \
-		"BASE=$(BASE)" "diff base revision (empty: merge-base with origin/main, else HEAD)" \
-		"HEAD=$(HEAD)" "diff head revision (empty: a fresh synth of the working tree)" \
-		"FORMAT=$(FORMAT)" "report format of diff, validate, history: terminal, markdown, json, yaml" \
-		"OUT=$(OUT)" "write the report to this file (empty: the terminal)" \
-		"KIND_CLUSTER=$(KIND_CLUSTER)" "Kind cluster name" \
-		"TIMEOUT=$(TIMEOUT)" "kind-deploy: one overall deadline" \
-		"CRD_SCHEMAS=$(CRD_SCHEMAS)" "CRD JSON schemas for validate"
-	@echo "Exit codes: 0 ok, 1 findings or failure, 2 usage error, 3 risk flags (diff FAIL_ON_RISK=1); make itself exits 0 or 2."
+	grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+	echo
+	echo "Variables (make <target> NAME=value), current value last:"
+	printf '  %-13s %-74s %s\n' \
+		ENV "one environment (empty: all; required by history, rollback, secrets-*)" "$$MAKE_ENV" \
+		BASE "diff: base revision (empty: merge-base with origin/main, else HEAD)" "$$MAKE_BASE" \
+		HEAD "diff: head revision (empty: a fresh synth of the working tree)" "$$MAKE_HEAD" \
+		FORMAT "report format of diff, validate, history: terminal, markdown, json, yaml" "$$MAKE_FORMAT" \
+		OUT "write the report to this file (empty: standard output)" "$$MAKE_OUT" \
+		V "validate: V=1 lists every finding" "$$MAKE_V" \
+		FAIL_ON_RISK "diff: FAIL_ON_RISK=1 exits 3 on any risk flag" "$$MAKE_FAIL_ON_RISK" \
+		STATUS_FILE "diff: write the tool's own exit code to this file" "$$MAKE_STATUS_FILE" \
+		TO "rollback: the revision (a number from make history, or a commit)" "$$MAKE_TO" \
+		YES "rollback: YES=1 skips the prompt" "$$MAKE_YES" \
+		SECRET "secrets-edit: which Secret (empty: doc-router-secrets)" "$$MAKE_SECRET" \
+		FORCE "secrets-init: FORCE=1 replaces existing secrets" "$$MAKE_FORCE" \
+		KIND_CLUSTER "kind-*: the Kind cluster's name" "$$MAKE_KIND_CLUSTER" \
+		TIMEOUT "kind-deploy: one overall deadline" "$$MAKE_TIMEOUT" \
+		TEST_ARGS "test: more pytest arguments, e.g. TEST_ARGS=\"-k netflow\"" "$$MAKE_TEST_ARGS" \
+		PYTHON "the Python 3.11+ that creates .venv" "$$MAKE_PYTHON" \
+		ALLOW_SHRINK "synth: ALLOW_SHRINK=1 allows removing objects a cluster runs" "$$MAKE_ALLOW_SHRINK" \
+		CRD_SCHEMAS "CRD JSON schemas for synth and validate (skip: no custom-resource check)" "$$CRD_SCHEMAS"
+	echo "Exit codes: 0 ok, 1 findings or failure, 2 usage error, 3 risk flags (diff FAIL_ON_RISK=1); make itself exits 0 or 2."
 
 $(STAMP): requirements.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (found " + sys.version.split()[0] + ")")'
-	@command -v node >/dev/null || { echo "Node.js 20+ is required (cdk8s runs on jsii): https://nodejs.org/"; exit 1; }
+	echo "make: creating .venv with the pinned requirements (once per change of requirements.txt)" >&2
+	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (found " + sys.version.split()[0] + ")")'
+	command -v node >/dev/null || { echo "Node.js 22 LTS or newer is required (cdk8s runs on jsii): https://nodejs.org/" >&2; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --require-hashes -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .
@@ -52,7 +68,7 @@ requirements: ## Re-pin requirements.txt (versions + sha256 hashes) from require
 		--no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
 
 synth: $(STAMP) ## Write dist/<env>/ for every environment (ENV=staging for one)
-	$(PY) main.py synth $(if $(ENV),--env "$(ENV)")
+	ALLOW_SHRINK="$$MAKE_ALLOW_SHRINK" $(PY) main.py synth $${MAKE_ENV:+--env "$$MAKE_ENV"}
 
 # -n auto: one pytest worker per core (pytest-xdist); TEST_ARGS= passes more (e.g. TEST_ARGS="-k netflow").
 TEST_ARGS ?=
@@ -109,7 +125,8 @@ e2e: $(STAMP) ## Kind end-to-end test (needs Docker, kind, kubectl, flux)
 	$(PY) -m pytest -m e2e -v
 
 validate: $(STAMP) ## Check every manifest: schema, references, policy, drift (ENV=, FORMAT=, OUT=, V=1)
-	$(PY) main.py validate $(if $(ENV),--env "$(ENV)") -o $(FORMAT) $(if $(OUT),--out "$(OUT)") $(if $(V),-v)
+	$(PY) main.py validate $${MAKE_ENV:+--env "$$MAKE_ENV"} -o "$$MAKE_FORMAT" $${MAKE_OUT:+--out "$$MAKE_OUT"} \
+		$${MAKE_V:+-v}
 
 # Review and release (see README, "Reviewing a change").
 BASE ?=
@@ -125,47 +142,63 @@ TIMEOUT ?= 15m
 OUT ?=
 FAIL_ON_RISK ?=
 STATUS_FILE ?=
-diff: $(STAMP) ## Per-object diff of dist/ with risk flags (BASE=<ref> HEAD=<ref> FORMAT=markdown|json)
-	@status=0; $(PY) main.py diff $(if $(BASE),--base $(BASE)) $(if $(HEAD),--head $(HEAD)) -o $(FORMAT) \
-		$(if $(OUT),--out "$(OUT)") $(if $(FAIL_ON_RISK),--fail-on-risk) || status=$$?; \
-	$(if $(STATUS_FILE),echo $$status > "$(STATUS_FILE)";) \
+diff: $(STAMP) ## Per-object diff of dist/ with risk flags (ENV=, BASE=<ref>, HEAD=<ref>, FORMAT=, OUT=)
+	status=0; $(PY) main.py diff $${MAKE_ENV:+--env "$$MAKE_ENV"} $${MAKE_BASE:+--base "$$MAKE_BASE"} \
+		$${MAKE_HEAD:+--head "$$MAKE_HEAD"} -o "$$MAKE_FORMAT" $${MAKE_OUT:+--out "$$MAKE_OUT"} \
+		$${MAKE_FAIL_ON_RISK:+--fail-on-risk} || status=$$?; \
+	if [ -n "$$MAKE_STATUS_FILE" ]; then echo "$$status" > "$$MAKE_STATUS_FILE"; fi; \
 	case $$status in 0) ;; 3) echo "make diff: risk flags present (tool exit code 3)" >&2 ;; \
 		*) echo "make diff: the diff tool failed (exit code $$status)" >&2 ;; esac; \
 	exit $$status
 
 history: $(STAMP) ## Revisions that changed dist/<env>/ (ENV=production, FORMAT=json)
-	$(PY) main.py history --env "$(ENV)" -o $(FORMAT) $(if $(OUT),--out "$(OUT)")
+	$(PY) main.py history --env "$$MAKE_ENV" -o "$$MAKE_FORMAT" $${MAKE_OUT:+--out "$$MAKE_OUT"}
 
 rollback: $(STAMP) ## Restore ENV to revision TO as a new commit (YES=1 skips the prompt)
-	$(PY) main.py rollback --env "$(ENV)" --to "$(TO)" $(if $(YES),--yes)
+	$(PY) main.py rollback --env "$$MAKE_ENV" --to "$$MAKE_TO" $${MAKE_YES:+--yes}
 
 # Local Kind cluster (see README, "Kind").
 KIND_CLUSTER ?= doc-router
 kind-up: $(STAMP) ## Create the Kind cluster and local registry (idempotent)
-	$(PY) main.py kind up --cluster $(KIND_CLUSTER)
+	$(PY) main.py kind up --cluster "$$MAKE_KIND_CLUSTER"
 
 kind-secrets: $(STAMP) ## Age key + development secrets from .env.kind into the Kind cluster
-	$(PY) main.py kind secrets --cluster $(KIND_CLUSTER)
+	$(PY) main.py kind secrets --cluster "$$MAKE_KIND_CLUSTER"
 
 kind-deploy: $(STAMP) ## Install Flux, push dist/kind, wait until Ready (TIMEOUT=15m overall)
-	$(PY) main.py kind deploy --cluster $(KIND_CLUSTER) --timeout $(TIMEOUT)
+	$(PY) main.py kind deploy --cluster "$$MAKE_KIND_CLUSTER" --timeout "$$MAKE_TIMEOUT"
 
 kind-status: $(STAMP) ## Flux Kustomizations, HelmReleases and pods
-	$(PY) main.py kind status --cluster $(KIND_CLUSTER)
+	$(PY) main.py kind status --cluster "$$MAKE_KIND_CLUSTER"
 
 kind-down: $(STAMP) ## Delete the Kind cluster and the registry
-	$(PY) main.py kind down --cluster $(KIND_CLUSTER)
+	$(PY) main.py kind down --cluster "$$MAKE_KIND_CLUSTER"
 
 SECRET ?=
 FORCE ?=
 secrets-init: $(STAMP) ## Create ENV's encrypted secrets with generated credentials (FORCE=1 replaces them)
-	$(PY) main.py secrets init --env "$(ENV)" $(if $(FORCE),--force)
+	$(PY) main.py secrets init --env "$$MAKE_ENV" $${MAKE_FORCE:+--force}
 
 secrets-edit: $(STAMP) ## Edit ENV's SOPS-encrypted secrets with sops (SECRET=mongodb-credentials for the other)
-	$(PY) main.py secrets edit --env "$(ENV)" $(if $(SECRET),--secret $(SECRET))
+	$(PY) main.py secrets edit --env "$$MAKE_ENV" $${MAKE_SECRET:+--secret "$$MAKE_SECRET"}
 
-crd-schemas: ## Download CRD JSON schemas into CRD_SCHEMAS (needs internet)
-	$(PYTHON) constructs/docrouter/scripts/fetch_crd_schemas.py "$(CRD_SCHEMAS)"
+# Always into .cache/crd-schemas (never into CRD_SCHEMAS, which may be the team's shared folder).
+crd-schemas: $(STAMP) ## Download CRD JSON schemas into .cache/crd-schemas (needs internet)
+	$(PY) constructs/docrouter/scripts/fetch_crd_schemas.py .cache/crd-schemas
 
-clean: ## Remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .cache .mypy_cache .ruff_cache
+# .cache/kind/ holds the Kind cluster's age key and generated database credentials: clean keeps it
+# (delete it by hand with the cluster, see docs/secrets.md).
+clean: ## Remove the virtualenv and caches (keeps the Kind keys in .cache/kind/)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	if [ -d .cache ]; then find .cache -mindepth 1 -maxdepth 1 ! -name kind -exec rm -rf {} +; fi
+	if [ -d .cache/kind ]; then echo "make clean: kept .cache/kind/ (Kind age key and credentials)" >&2; fi
+
+# Variables a user types reach the tools through the environment, never spliced into shell text:
+# $(value X) stops make expanding them and a recipe reads "$$MAKE_X", so `TO='$$(touch /tmp/x)'`,
+# a backtick or `BASE='HEAD;touch /tmp/x'` is an argument the tool refuses, never a command.
+USER_VARIABLES := ENV BASE HEAD FORMAT OUT TO YES V TIMEOUT FAIL_ON_RISK STATUS_FILE KIND_CLUSTER SECRET FORCE \
+	TEST_ARGS PYTHON ALLOW_SHRINK
+$(foreach name,$(USER_VARIABLES),$(eval export MAKE_$(name) = $$(value $(name))))
+# Nor under their own names: make would expand them to export them. (Last in the file: `unexport`
+# defines a variable, so every `X ?= default` above must come first.)
+unexport $(USER_VARIABLES)

@@ -41,7 +41,7 @@ def checkout(tmp_path: Path, script: str) -> Path:
 
 
 def test_the_files_synth_wrote_come_back_under_dist_and_clusters(tmp_path):
-    with BackgroundSynth(checkout(tmp_path, WRITES), env="staging") as synth:
+    with BackgroundSynth(checkout(tmp_path, WRITES), envs=("staging",)) as synth:
         tree = synth.tree()
     assert tree == {
         "clusters/staging/apps.yaml": b"kind: Kustomization\n",

@@ -40,7 +40,10 @@ def test_config_errors_name_environment_field_and_fix(env_dir, change, field, wo
 
 
 def test_unknown_environment_lists_the_known_ones(env_dir):
-    with pytest.raises(ConfigError, match=r"environment 'prod': unknown environment \(known: kind, production"):
+    with pytest.raises(
+        ConfigError,
+        match=r"environment .prod.: unknown environment \(did you mean .production.\?\) \(known: kind, production",
+    ):
         load_environment("prod", env_dir)
 
 

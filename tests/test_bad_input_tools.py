@@ -183,7 +183,7 @@ def history(tmp_path, monkeypatch) -> Path:
 class WorkingTreeAsSynth:
     """Stands in for diff's background synth: the working tree's dist/ is read as synth's output is."""
 
-    def __init__(self, repo: Path) -> None:
+    def __init__(self, repo: Path, envs: tuple[str, ...] = ()) -> None:
         self.repo = repo
 
     def __enter__(self) -> WorkingTreeAsSynth:
@@ -203,7 +203,7 @@ def commit_all(root: Path) -> None:
 
 def diff(root: Path, capsys, *, base: str = "HEAD", fail_on_risk: bool = False) -> tuple[int, str, str]:
     args = argparse.Namespace(
-        repo=str(root), base=base, head=None, output="terminal", out=None, fail_on_risk=fail_on_risk
+        repo=str(root), env=None, base=base, head=None, output="terminal", out=None, fail_on_risk=fail_on_risk
     )
     started = time.monotonic()
     code = diff_cli.run(args)

@@ -93,4 +93,5 @@ def test_make_help_shows_real_defaults():
         ["make", "--no-print-directory", "help"], cwd=REPO, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0 and "$(" not in result.stdout
-    assert "FORMAT=terminal" in result.stdout and "KIND_CLUSTER=doc-router" in result.stdout
+    variables = {line.split()[0]: line.split()[-1] for line in result.stdout.split("Variables", 1)[1].splitlines()[1:]}
+    assert variables["FORMAT"] == "terminal" and variables["KIND_CLUSTER"] == "doc-router"

@@ -37,6 +37,8 @@ def _main(repo: Path, *args: str) -> subprocess.CompletedProcess:
             "PATH": "/usr/bin:/bin:/usr/local/bin",
             "NO_COLOR": "1",
             "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+            # synth refuses to run without CRD schemas; these tests are about git, not custom resources
+            "CRD_SCHEMAS": os.environ.get("CRD_SCHEMAS") or "skip",
         },
     )
 

@@ -45,7 +45,7 @@ def test_real_repository_passes():
 
 
 def test_json_report_shape():
-    result = run_validate("-o", "json", "--env", "kind", crd_schemas="/nonexistent/schemas")
+    result = run_validate("-o", "json", "--env", "kind", crd_schemas="skip")
     report = json.loads(result.stdout)
     assert result.returncode == 0 and report["ok"] is True and report["errors"] == 0
     kind = report["environments"]["kind"]
@@ -53,7 +53,18 @@ def test_json_report_shape():
     finding = kind["findings"][0]
     assert set(finding) == {"severity", "rule", "object", "file", "message", "fix", "document"}
     skipped = [f for f in kind["findings"] if f["rule"] == "schema/crd-skipped"]
-    assert skipped and "skipped: CRD_SCHEMAS folder /nonexistent/schemas not found" in skipped[0]["message"]
+    assert skipped and skipped[0]["severity"] == "warning"  # the user's explicit choice
+    assert "skipped: CRD_SCHEMAS=skip" in skipped[0]["message"]
+
+
+def test_a_missing_crd_schema_folder_is_an_error_that_says_how_to_get_one():
+    result = run_validate("-o", "json", "--env", "kind", "--no-drift", crd_schemas="/nonexistent/schemas")
+    report = json.loads(result.stdout)
+    assert result.returncode == 1 and report["ok"] is False
+    missing = [f for f in report["environments"]["kind"]["findings"] if f["rule"] == "schema/crd-skipped"]
+    assert missing and missing[0]["severity"] == "error"
+    assert "CRD_SCHEMAS=/nonexistent/schemas is not a folder" in missing[0]["message"]
+    assert "make crd-schemas" in missing[0]["fix"] and "shared" in missing[0]["fix"]
 
 
 def test_broken_fixture_exits_1_with_one_line_per_finding():
@@ -107,7 +118,7 @@ def test_the_command_finds_drift_through_its_background_synth(tmp_path):
 class FailedSynth:
     """A background synth that failed (e.g. one environment's constructs raise)."""
 
-    def __init__(self, checkout: Path, env: str | None = None) -> None:
+    def __init__(self, checkout: Path, envs: tuple[str, ...] = ()) -> None:
         pass
 
     def __enter__(self) -> FailedSynth:

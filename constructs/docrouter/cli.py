@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO, cast
 
-from docrouter.environment_files import known_environment
-from docrouter.exit_codes import EXIT_CODES_HELP, FINDINGS, OK, USAGE
+from docrouter.environment_files import add_env_argument
+from docrouter.exit_codes import CLOSED_PIPE, EXIT_CODES_HELP, FINDINGS, OK, USAGE
 from docrouter.output import PrintableStream
 from docrouter.paths import REPO_ROOT
+from docrouter.progress import Progress
 
 __doc__ += EXIT_CODES_HELP
 
@@ -58,7 +59,7 @@ COMMANDS = {
         (
             "main.py diff",
             "main.py diff --base main --head HEAD -o markdown --out diff.md",
-            "main.py diff --fail-on-risk",
+            "main.py diff --env staging --fail-on-risk",
         ),
     ),
     "history": Command(
@@ -174,10 +175,22 @@ def default_dist() -> Path:
     return Path(os.environ.get("CDK8S_OUTDIR") or REPO_ROOT / "dist")
 
 
+def synth_folder(value: str) -> str:
+    """synth writes a folder per environment: unlike a report's --out FILE, '-' (standard output) cannot be one."""
+    if value in ("", "-"):
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not a folder: synth writes one folder per environment, never to standard output. "
+            "Fix: name a folder, e.g. --out /tmp/dist"
+        )
+    return value
+
+
 def synth_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env", type=known_environment, help="one environment (default: all of them)")
+    add_env_argument(parser, repeatable=True)
     parser.add_argument(
         "--out",
+        type=synth_folder,
+        metavar="DIR",
         help="folder to write environments into (default: dist/); it must hold only earlier synth output, "
         "and lie inside the repository unless ALLOW_OUTSIDE_REPO=1",
     )
@@ -197,16 +210,20 @@ def _output_state(args: argparse.Namespace) -> str:
 
 def run_synth(args: argparse.Namespace) -> int:
     from docrouter.config import ConfigError, environment_names, load_environment
+    from docrouter.node_runtime import prepare
+    from docrouter.schemas import CrdSchemasMissing, crd_schema_folder
     from docrouter.synthesis.checks import SynthError
 
+    prepare()  # before jsii starts Node
     try:
+        crd_schema_folder()  # no CRD schema source: one line before any work
         from docrouter.synthesis.output_guard import check_inside_repository, check_output_folder
         from docrouter.synthesis.synth import (
             environments_without_file,
             synthesize,  # cdk8s start-up cost only for synth
         )
 
-        names = [args.env] if args.env else environment_names()
+        names = args.env or environment_names()
         envs = [load_environment(name) for name in names]  # all valid before anything is written
         allow_shrink = os.environ.get("ALLOW_SHRINK", "") not in ("", "0")
         # With --out (throwaway copies), clusters/ is written only where --clusters-out says.
@@ -218,10 +235,14 @@ def run_synth(args: argparse.Namespace) -> int:
             check_inside_repository("--clusters-out", clusters)
         # A full synth of the repository's own trees also removes environments whose file was deleted.
         retired = environments_without_file(out, clusters, environment_names()) if not (args.env or args.out) else []
-        for path in synthesize(envs, out, clusters=clusters, allow_shrink=allow_shrink, retired=retired):
+        with Progress(f"synth: {len(envs)} environment{'s' * (len(envs) > 1)}"):
+            written = synthesize(envs, out, clusters=clusters, allow_shrink=allow_shrink, retired=retired)
+        for path in written:
             print(f"{'removed' if path.name in retired else 'synthesized'} {path}")
+        if not args.out:  # the repository's own dist/: its README table follows the environment files too
+            _update_readme_table(envs)
         return OK
-    except (ConfigError, SynthError) as exc:
+    except (ConfigError, SynthError, CrdSchemasMissing) as exc:
         print(f"synth failed: {exc}", file=sys.stderr)
         print(_output_state(args), file=sys.stderr)
         return FINDINGS
@@ -232,6 +253,21 @@ def run_synth(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return FINDINGS
+
+
+def _update_readme_table(synthesized: list) -> None:
+    """README.md's environment table from every environment file (generated, like dist/)."""
+    from docrouter.config import ConfigError, environment_names, load_environment
+    from docrouter.readme_environments import README, update_readme
+
+    done = {env.name: env for env in synthesized}
+    try:
+        envs = [done.get(name) or load_environment(name) for name in environment_names()]
+    except ConfigError as exc:  # that environment's own synth reports it; the table waits for it
+        print(f"README.md environment table not updated: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return
+    if update_readme(envs):
+        print(f"updated {README.relative_to(REPO_ROOT)} (environment table)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -248,6 +284,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `validate -o json | head`: the reader has what it wanted; no error, like kubectl
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush cannot complain either
+        return CLOSED_PIPE
     finally:
         sys.stderr = original
 

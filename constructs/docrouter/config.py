@@ -18,7 +18,8 @@ from pydantic_core import ErrorDetails
 
 from docrouter import quantities
 from docrouter.constants import CLUSTER_ISSUERS
-from docrouter.environment_files import ENV_NAME
+from docrouter.environment_files import ENV_NAME, did_you_mean
+from docrouter.field_suggestions import suggestion, unknown_fields_first
 from docrouter.migration_names import migration_job_name
 from docrouter.names import release_version, slug
 from docrouter.paths import ENVIRONMENTS_DIR, REPO_ROOT
@@ -232,6 +233,22 @@ class Notifications(Frozen):
     slack_channel: str = Field(pattern=r"^#?[a-z0-9_-]{1,80}$")
 
 
+# Kind's local registry as the host and the Kind nodes reach it (constants.KIND_REGISTRY_HOST_PORT;
+# `make kind-up` writes the node's hosts.toml for it).
+KIND_LOCAL_REGISTRY = "localhost:5001"  # LocalImages.registry: the one value it accepts
+# An OCI tag (distribution-spec: [A-Za-z0-9_][A-Za-z0-9._-]{0,127}) that is also a label value (63
+# characters, alphanumeric at both ends): workloads carry it in app.kubernetes.io/version.
+LOCAL_TAG = r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
+
+
+class LocalImages(Frozen):
+    """Kind only: run images built here (`docker build -t localhost:5001/doc-router-backend:dev .`,
+    `docker push ...`) instead of the releases; image_tag still names the release the data is migrated for."""
+
+    registry: Literal["localhost:5001"] = "localhost:5001"  # KIND_LOCAL_REGISTRY
+    tag: str = Field(pattern=LOCAL_TAG)
+
+
 class Environment(Frozen):
     """Everything that differs between two clusters running doc-router."""
 
@@ -255,6 +272,16 @@ class Environment(Frozen):
     # Revert a merged revision whose rollout fails (docs/reviewing.md, "Automatic rollback").
     # Unset: on for the cloud environments, off for Kind (see auto_rollback_on).
     auto_rollback: bool | None = None
+    local_images: LocalImages | None = None
+
+    @model_validator(mode="after")
+    def _local_images_only_on_kind(self) -> Environment:
+        if self.local_images is not None and not self.cluster.is_local:
+            raise ValueError(
+                f"local_images is set but provider is {self.provider}: a cluster in the cloud cannot pull from this "
+                "machine's registry; remove local_images (it is for the kind environment only)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _public_names_for_tls(self) -> Environment:
@@ -424,9 +451,10 @@ def load_environment(name: str, directory: Path = ENVIRONMENTS_DIR) -> Environme
     path = directory / f"{name}.yaml"
     where = f"environment '{name[:63]}': {_shown(path)}"
     if not ENV_NAME.fullmatch(name) or not (path.exists() or path.is_symlink()) or path.is_dir():
-        known = ", ".join(sorted(p.stem for p in directory.glob("*.yaml"))) or "none"
+        names = sorted(p.stem for p in directory.glob("*.yaml"))
         raise ConfigError(
-            f"environment '{name[:63]}': unknown environment (known: {known}). "
+            f"environment '{name[:63]}': unknown environment{did_you_mean(name, names)} "
+            f"(known: {', '.join(names) or 'none'}). "
             f"Fix: pick one of those, or add {_shown(path)} (see README, 'Adding an environment')."
         )
     raw = _read_yaml(path, where)
@@ -517,7 +545,7 @@ def _describe(where: str, exc: ValidationError) -> str:
         lines = [f"{where}: field '{p.where}': {p.message}. Fix: {p.fix}." for p in problems[:MAX_ERRORS_SHOWN]]
         return "\n".join(lines + _more(len(problems)))
     lines = []
-    for error in exc.errors()[:MAX_ERRORS_SHOWN]:
+    for error in unknown_fields_first(exc.errors())[:MAX_ERRORS_SHOWN]:
         # Drop discriminator tags (e.g. 'in-cluster') so the field path reads like the YAML.
         loc = [str(part) for part in error["loc"] if part not in ("in-cluster", "external")]
         if not loc:
@@ -527,6 +555,8 @@ def _describe(where: str, exc: ValidationError) -> str:
         field = ".".join(loc)
         message = error["msg"][:200]
         got = _excerpt(error.get("input"))
+        if error["type"] == "extra_forbidden":
+            message += suggestion(Environment, loc)
         lines.append(f"{where}: field '{field[:120]}': {message} (got {got}). Fix: {_hint(field, error)}")
     return "\n".join(lines + _more(len(exc.errors())))
 

@@ -81,7 +81,18 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FORMAT",
         help=f"report format: {', '.join(FORMATS)} (default: terminal)",
     )
-    parser.add_argument("--out", metavar="FILE", help="write the report to FILE instead of standard output")
+    parser.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write the report to FILE (default, or -: standard output; synth's is a folder)",
+    )
+
+
+def colour_enabled(stream: object = None) -> bool:
+    """Colour only on a terminal that can show it: never with NO_COLOR set (no-color.org) or TERM=dumb."""
+    stream = sys.stdout if stream is None else stream
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
 def structured(data: object, fmt: str) -> str:
@@ -113,13 +124,16 @@ def emit(text: str, out: str | None, command: str) -> int:
             )
             return FINDINGS
     try:
-        if out:
+        if out and out != "-":
             # O_NOFOLLOW: a link put there after the check above is refused too.
             descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
             with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
                 handle.write(text)
         else:
             sys.stdout.write(text)
+            sys.stdout.flush()
+    except BrokenPipeError:
+        raise  # `| head` closed the pipe: docrouter.cli exits quietly
     except OSError as exc:
         print(
             f"{command} failed: cannot write {out or 'the report'}: {exc.strerror}. Fix: choose a writable --out path.",

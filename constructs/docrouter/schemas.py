@@ -3,9 +3,9 @@
 Built-in kinds: Kubernetes' own OpenAPI schema for the environment's `kubernetes_version`, as
 kubernetes-validate ships it (strict: an unknown field is an error). Custom resources: the vendors'
 CRD schemas from the folder `CRD_SCHEMAS` points at, laid out `{group}/{kind}_{version}.json` (CI:
-../shared/schemas; `make crd-schemas` fills the default), made strict at the top level too, with
-`metadata` checked as Kubernetes' ObjectMeta. Synth refuses an object's first problem; validate
-reports them all. Validators are built once per kind and reused.
+../shared/schemas; `make crd-schemas` fills .cache/crd-schemas; none at all is an error), made strict
+at the top level too, with `metadata` checked as Kubernetes' ObjectMeta. Synth refuses an object's
+first problem; validate reports them all. Validators are built once per kind and reused.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import kubernetes_validate.utils as kv
 from referencing import Registry, Resource
 
 from docrouter.identity import field_path
+from docrouter.paths import REPO_ROOT
 
 CRD_SCHEMAS_VARIABLE = "CRD_SCHEMAS"
 DEFAULT_CRD_FOLDER = ".cache/crd-schemas"
@@ -39,8 +40,36 @@ class Problem:
     unknown_field: bool
 
 
-def crd_schema_folder() -> Path:
-    return Path(os.environ.get(CRD_SCHEMAS_VARIABLE) or DEFAULT_CRD_FOLDER)
+SKIP_CRD_SCHEMAS = "skip"  # CRD_SCHEMAS=skip: the user's explicit choice to not check custom resources
+SHARED_CRD_FOLDER = REPO_ROOT.parent / "shared" / "schemas"  # the team's shared folder beside the checkout
+
+
+class CrdSchemasMissing(ValueError):
+    """No CRD schema source: custom resources would pass unchecked, so this is an error."""
+
+
+def crd_schema_folder() -> Path | None:
+    """Where CRD schemas are read from: CRD_SCHEMAS, else .cache/crd-schemas (`make crd-schemas`), else the
+    team's shared folder beside the checkout; None when CRD_SCHEMAS=skip. Nothing found is an error: a typo
+    in a custom resource must never pass because a folder is missing."""
+    value = os.environ.get(CRD_SCHEMAS_VARIABLE, "")
+    if value == SKIP_CRD_SCHEMAS:
+        return None
+    fix = (
+        "Fix: run `make crd-schemas` (needs internet), or point CRD_SCHEMAS at the team's shared schemas folder "
+        f"(e.g. CRD_SCHEMAS=../shared/schemas), or set CRD_SCHEMAS={SKIP_CRD_SCHEMAS} to not check custom resources."
+    )
+    if value:
+        if Path(value).is_dir():
+            return Path(value)
+        raise CrdSchemasMissing(f"CRD_SCHEMAS={value[:200]} is not a folder of CRD schemas. {fix}")
+    for folder in (REPO_ROOT / DEFAULT_CRD_FOLDER, SHARED_CRD_FOLDER):
+        if folder.is_dir():
+            return folder
+    raise CrdSchemasMissing(
+        f"no CRD schemas to check custom resources against (CRD_SCHEMAS is unset; neither {DEFAULT_CRD_FOLDER} "
+        f"nor ../shared/schemas exists). {fix}"
+    )
 
 
 def load_crd_schema(folder: Path, group: str, kind: str, version: str) -> dict[str, Any] | None:

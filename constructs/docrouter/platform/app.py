@@ -74,6 +74,10 @@ class FrontendProps:
     frontend: config.Frontend
     # Rolls the pods when the ConfigMap changes (config_annotation).
     pod_annotations: dict[str, str] = field(default_factory=dict)
+    # The image repository: the released one, or Kind's local registry (images.py, `local_images`).
+    image: str = c.FRONTEND_IMAGE
+    # The tag to run; None: the release tag in the environment file.
+    image_version: str | None = None
 
 
 class Frontend(AppWorkload):
@@ -87,8 +91,8 @@ class Frontend(AppWorkload):
             props=WorkloadProps(
                 name=FRONTEND,
                 component="web",
-                image=c.FRONTEND_IMAGE,
-                version=cfg.image_tag,
+                image=props.image,
+                version=props.image_version or cfg.image_tag,
                 command=("node", "frontend/server.js"),
                 replicas=cfg.replicas,
                 resources=cfg.resources,
@@ -113,6 +117,10 @@ class BackendProps:
     backend: config.Backend
     # Rolls the pods when the ConfigMap changes (config_annotation).
     pod_annotations: dict[str, str] = field(default_factory=dict)
+    # The image repository: the released one, or Kind's local registry (images.py, `local_images`).
+    image: str = c.BACKEND_IMAGE
+    # The tag to run; None: the release tag in the environment file.
+    image_version: str | None = None
 
 
 class Backend(AppWorkload):
@@ -126,8 +134,8 @@ class Backend(AppWorkload):
             props=WorkloadProps(
                 name=BACKEND,
                 component="api",
-                image=c.BACKEND_IMAGE,
-                version=cfg.image_tag,
+                image=props.image,
+                version=props.image_version or cfg.image_tag,
                 command=(
                     "uvicorn",
                     "app.main:app",
@@ -176,6 +184,10 @@ class WorkerProps:
     version: str
     # Rolls the pods when the ConfigMap changes (config_annotation).
     pod_annotations: dict[str, str] = field(default_factory=dict)
+    # The image repository: the released one, or Kind's local registry (images.py, `local_images`).
+    image: str = c.BACKEND_IMAGE
+    # The tag to run; None: the release tag in the environment file.
+    image_version: str | None = None
 
 
 class Worker(AppWorkload):
@@ -189,8 +201,8 @@ class Worker(AppWorkload):
             props=WorkloadProps(
                 name=WORKER,
                 component="worker",
-                image=c.BACKEND_IMAGE,
-                version=props.version,
+                image=props.image,
+                version=props.image_version or props.version,
                 command=("python3", "worker/worker.py"),
                 working_dir=c.BACKEND_WORKDIR,
                 replicas=cfg.replicas,

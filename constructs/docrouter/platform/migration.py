@@ -40,6 +40,10 @@ class MigrationProps:
     attempt: int = 1
     # MongoDB runs in the cluster (egress to its pods) or elsewhere (egress to the internet).
     in_cluster_mongodb: bool = True
+    # The image repository: the released one, or Kind's local registry (images.py, `local_images`).
+    image: str = c.BACKEND_IMAGE
+    # The tag to run; None: the release tag in the environment file.
+    image_version: str | None = None
 
 
 class MigrationJob(Construct):
@@ -50,7 +54,7 @@ class MigrationJob(Construct):
         volumes, mounts = writable_volumes({"tmp": "/tmp"})
         migrate = container(
             name=MIGRATION,
-            image=f"{c.BACKEND_IMAGE}:{version}",
+            image=f"{props.image}:{props.image_version or version}",
             command=("python3", "migrate.py"),
             working_dir=c.BACKEND_WORKDIR,
             spec=props.backend.resources,

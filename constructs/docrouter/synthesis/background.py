@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 MAX_SYNTH_OUTPUT = 2000
@@ -42,9 +43,10 @@ class BackgroundSynth:
     as a context manager: leaving it stops the process if still running and removes the folder.
     """
 
-    def __init__(self, checkout: Path, env: str | None = None, *, foreign: bool = False) -> None:
-        """foreign: the checkout is another revision; its code also gets an empty HOME of its own
-        (~/.config/sops/age/keys.txt, ~/.aws, ~/.kube are not where it looks). Not a sandbox: see docs/reviewing.md."""
+    def __init__(self, checkout: Path, envs: Sequence[str] = (), *, foreign: bool = False) -> None:
+        """envs: only these environments (default: all). foreign: the checkout is another revision; its code
+        also gets an empty HOME of its own (~/.config/sops/age/keys.txt, ~/.aws, ~/.kube are not where it
+        looks). Not a sandbox: see docs/reviewing.md."""
         self.checkout = checkout
         self._folder = tempfile.TemporaryDirectory(prefix="docrouter-synth-")
         self.out = Path(self._folder.name)
@@ -53,7 +55,7 @@ class BackgroundSynth:
             (self.out / "home").mkdir()
             home = str(self.out / "home")
         command = [sys.executable, "main.py", "synth", "--out", str(self.out / "dist")]
-        command += ["--clusters-out", str(self.out / "clusters")] + (["--env", env] if env else [])
+        command += ["--clusters-out", str(self.out / "clusters")] + [arg for env in envs for arg in ("--env", env)]
         self._process = subprocess.Popen(
             command,
             cwd=checkout,

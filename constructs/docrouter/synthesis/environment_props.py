@@ -6,8 +6,11 @@ each), never the whole Environment, so a construct can be built and tested from 
 
 from __future__ import annotations
 
+from typing import Any
+
 from docrouter import constants as c
 from docrouter.config import Environment, InClusterMongoDB
+from docrouter.images import image_repository
 from docrouter.platform.app import (
     AppConfigProps,
     AppProps,
@@ -50,11 +53,22 @@ def mongodb_props(env: Environment, db: InClusterMongoDB) -> MongoDBProps:
     return MongoDBProps(db=db, storage_class=env.storage.name, api_server=env.cluster.api_server)
 
 
+def _image(env: Environment, released: str) -> dict[str, Any]:
+    """Which image the app's pods run: the release, or on Kind a locally built one (images.py)."""
+    return {
+        "image": image_repository(env, released),
+        "image_version": env.local_images.tag if env.local_images else None,
+    }
+
+
 def pre_deploy_props(env: Environment) -> PreDeployProps:
     return PreDeployProps(
         config=AppConfigProps(data=app_config(env)),
         migration=MigrationProps(
-            backend=env.backend, attempt=env.migration.attempt, in_cluster_mongodb=env.in_cluster_mongodb is not None
+            backend=env.backend,
+            attempt=env.migration.attempt,
+            in_cluster_mongodb=env.in_cluster_mongodb is not None,
+            **_image(env, c.BACKEND_IMAGE),
         ),
     )
 
@@ -67,9 +81,13 @@ def app_props(env: Environment) -> AppProps:
     }
     worker = env.worker
     return AppProps(
-        frontend=FrontendProps(frontend=env.frontend, pod_annotations=rollout),
-        backend=BackendProps(backend=env.backend, pod_annotations=rollout),
-        worker=WorkerProps(worker=worker, version=env.backend.image_tag, pod_annotations=rollout) if worker else None,
+        frontend=FrontendProps(frontend=env.frontend, pod_annotations=rollout, **_image(env, c.FRONTEND_IMAGE)),
+        backend=BackendProps(backend=env.backend, pod_annotations=rollout, **_image(env, c.BACKEND_IMAGE)),
+        worker=WorkerProps(
+            worker=worker, version=env.backend.image_tag, pod_annotations=rollout, **_image(env, c.BACKEND_IMAGE)
+        )
+        if worker
+        else None,
         ingress=IngressProps(ingress=env.ingress),
         network=AppNetworkProps(
             in_cluster_mongodb=env.in_cluster_mongodb is not None, worker=worker is not None, tls=env.tls

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
+from docrouter.environment_files import add_env_argument
 from docrouter.exit_codes import FINDINGS, OK, RISK
-from docrouter.output import add_output_arguments, emit, structured
+from docrouter.output import add_output_arguments, colour_enabled, emit, structured
 from docrouter.paths import REPO_ROOT
+from docrouter.progress import Progress
 from docrouter.synthesis.background import BackgroundSynth, SynthFailed
 from docrouter.tools.review.git import GitError, resolve
 from docrouter.tools.review.hand_edits import add_flags, differing_files, hand_edit_flags
@@ -22,6 +24,7 @@ from docrouter.tools.review.revisions import committed_tree, default_base, synth
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_env_argument(parser, repeatable=True)
     parser.add_argument("--base", help="base revision (default: merge-base with origin/main, else HEAD)")
     parser.add_argument("--head", help="head revision (default: a fresh synth of the working tree)")
     add_output_arguments(parser)
@@ -29,14 +32,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repo", default=str(REPO_ROOT), help=argparse.SUPPRESS)
 
 
-def build_report(repo: Path, base: str | None, head: str | None) -> Report:
+def build_report(repo: Path, base: str | None, head: str | None, envs: Sequence[str] = ()) -> Report:
     """With --head: the committed dist/ and clusters/ of both revisions (what Flux applies), with a
     hand-edit flag for a revision whose committed tree is not a synth of its own sources. Otherwise the
-    committed dist/ at base is compared with a fresh synth of the working tree."""
+    committed dist/ at base is compared with a fresh synth of the working tree. With envs, only those
+    environments' dist/<env>/ and clusters/<env>/."""
     if head:
         base = base or default_base(repo)
-        old, new = committed_tree(repo, base), committed_tree(repo, head)
-        fresh_old, fresh_new = synthesized_trees_at(repo, (base, head))
+        old, new = only(committed_tree(repo, base), envs), only(committed_tree(repo, head), envs)
+        fresh_old, fresh_new = (only(tree, envs) for tree in synthesized_trees_at(repo, (base, head)))
         report = _diff(old, new, base, head)
         flags = hand_edit_flags(head, new, fresh_new)
         if resolve(repo, base) != resolve(repo, head):
@@ -45,10 +49,15 @@ def build_report(repo: Path, base: str | None, head: str | None) -> Report:
         if differing_files(new, fresh_new):
             report.sources = _diff(old, fresh_new, base, f"a synth of {head}'s sources")
         return report
-    with BackgroundSynth(repo) as synth:  # runs while the base revision is read and the diff engine loads
+    with BackgroundSynth(repo, envs) as synth:  # runs while the base revision is read and the diff engine loads
         base = base or default_base(repo)
         old = committed_tree(repo, base)
-        return _diff(old, synth.tree(), base, "working tree")
+        return _diff(only(old, envs), only(synth.tree(), envs), base, "working tree")
+
+
+def only(tree: dict[str, bytes], envs: Sequence[str]) -> dict[str, bytes]:
+    """The files of those environments (every file when envs is empty)."""
+    return {path: data for path, data in tree.items() if not envs or (path.split("/") + [""])[1] in envs}
 
 
 def _diff(old: dict[str, bytes], new: dict[str, bytes], base: str, head: str) -> Report:
@@ -69,7 +78,8 @@ def render(report: Report, fmt: str, colour: bool) -> str:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        report = build_report(Path(args.repo), args.base, args.head)
+        with Progress("diff: synthesizing and comparing"):
+            report = build_report(Path(args.repo), args.base, args.head, args.env or ())
     except (GitError, SynthFailed, ManifestError) as exc:
         print(f"diff failed: {exc}", file=sys.stderr)
         return FINDINGS
@@ -81,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return FINDINGS
-    colour = not args.out and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    colour = args.out in (None, "-") and colour_enabled()
     written = emit(render(report, args.output, colour), args.out, "diff")
     if written != OK:
         return written

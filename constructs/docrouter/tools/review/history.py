@@ -18,11 +18,19 @@ FIELD_SEPARATOR = "\x1f"
 FLUX_BRANCH = "main"
 
 
+AUTHOR_WIDTH = 20
+
+
+def fitted(text: str, width: int) -> str:
+    """Exactly `width` characters: padded, or cut with an ellipsis, so every column lines up."""
+    return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Revision:
     number: int
     commit: str
-    date: str
+    date: str  # ISO 8601 with the author's UTC offset, e.g. 2026-05-02T10:14:00+02:00 (what -o json shows)
     author: str
     subject: str
     images: tuple[str, ...]
@@ -34,7 +42,9 @@ class Revision:
 
     def line(self) -> str:
         images = ", ".join(self.images) or "-"
-        return f"{self.number:>4}  {self.date}  {self.commit[:10]}  {self.author:<20}  {self.described()}  [{images}]"
+        when = self.date[:16].replace("T", " ")
+        author = fitted(self.author, AUTHOR_WIDTH)
+        return f"{self.number:>4}  {when}  {self.commit[:10]}  {author}  {self.described()}  [{images}]"
 
 
 def env_paths(env: str) -> list[str]:
@@ -73,7 +83,7 @@ def revisions(repo: Path, env: str, ref: str | None = None) -> list[Revision]:
         "--first-parent",  # merges compare with their first parent: a PR's merge is one revision
         "--reverse",
         f"--format=%H{FIELD_SEPARATOR}%ad{FIELD_SEPARATOR}%an{FIELD_SEPARATOR}%s",
-        "--date=format:%Y-%m-%d %H:%M",
+        "--date=iso-strict",
         ref or watched_ref(repo),
         "--",
         *env_paths(env),
@@ -86,4 +96,4 @@ def revisions(repo: Path, env: str, ref: str | None = None) -> list[Revision]:
     return found[::-1]
 
 
-HEADER = f"{'REV':>4}  {'DATE':<16}  {'COMMIT':<10}  {'AUTHOR':<20}  SUBJECT  [IMAGES]"
+HEADER = f"{'REV':>4}  {'DATE':<16}  {'COMMIT':<10}  {'AUTHOR':<{AUTHOR_WIDTH}}  SUBJECT  [IMAGES]"

@@ -7,7 +7,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from docrouter.environment_files import known_environment
+from docrouter.environment_files import add_env_argument
 from docrouter.exit_codes import FINDINGS
 from docrouter.output import add_output_arguments, emit, markdown_table, structured
 from docrouter.paths import REPO_ROOT
@@ -17,9 +17,18 @@ from docrouter.tools.review.history import HEADER, Revision, revisions
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env", required=True, type=known_environment, help="environment, e.g. production")
+    add_env_argument(parser, repeatable=False, required=True)
     add_output_arguments(parser)
+    parser.add_argument("--max", type=positive, metavar="N", help="only the N newest revisions (like helm history)")
     parser.add_argument("--repo", default=str(REPO_ROOT), help=argparse.SUPPRESS)
+
+
+def positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(
+            f"'{value[:20]}' is not a number of revisions. Fix: use 1 or more, e.g. --max 10"
+        )
+    return int(value)
 
 
 def render(found: list[Revision], fmt: str) -> str:
@@ -44,4 +53,4 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return FINDINGS
-    return emit(render(found, args.output), args.out, "history")
+    return emit(render(found[: args.max] if args.max else found, args.output), args.out, "history")

@@ -83,7 +83,7 @@ def restore(repo: Path, commit: str, env: str) -> None:
 
 def synth_mismatches(repo: Path, commit: str, env: str) -> list[str]:
     """Files where a synth of the restored sources differs from dist/<env>/ at commit."""
-    with BackgroundSynth(repo, env) as synth:
+    with BackgroundSynth(repo, (env,)) as synth:
         synth.wait()
         fresh = read_folder(synth.out / "dist" / env, f"dist/{env}")
         fresh |= read_folder(synth.out / "clusters" / env, f"clusters/{env}")

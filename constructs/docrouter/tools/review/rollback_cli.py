@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from docrouter.environment_files import known_environment
+from docrouter.environment_files import add_env_argument
+from docrouter.output import colour_enabled
 from docrouter.paths import REPO_ROOT
 from docrouter.synthesis.background import SynthFailed
 from docrouter.tools.review.git import GitError
@@ -19,7 +19,7 @@ from docrouter.tools.review.rollback import RollbackRefused, rollback
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env", required=True, type=known_environment, help="environment, e.g. production")
+    add_env_argument(parser, repeatable=False, required=True)
     parser.add_argument("--to", required=True, help="revision number (make history) or commit")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     parser.add_argument("--repo", default=str(REPO_ROOT), help=argparse.SUPPRESS)
@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _confirm(env: str, assume_yes: bool) -> Callable[[Report], bool]:
     def confirm(report: Report) -> bool:
-        sys.stdout.write(render_terminal(report, colour=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
+        sys.stdout.write(render_terminal(report, colour=colour_enabled()))
         if assume_yes:
             return True
         if not sys.stdin.isatty():

@@ -12,7 +12,11 @@ MAX_VALUE = 120
 def show(value: object) -> str:
     if value is MISSING:
         return "(absent)"
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    # An empty or space-padded string is quoted, so "" -> "x" never reads as nothing -> x.
+    if isinstance(value, str) and value != "" and value == value.strip():
+        text = value
+    else:
+        text = json.dumps(value, sort_keys=True, default=str)
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
 
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from docrouter import constants as c
-from docrouter.environment_files import known_environment
+from docrouter.environment_files import add_env_argument
 from docrouter.paths import REPO_ROOT
 from docrouter.preflight import PreflightError
 from docrouter.tools.secrets.catalog import SECRETS
@@ -23,13 +23,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = commands.add_parser(
         "edit", help="open an environment's SOPS-encrypted Secret in sops (created first if missing)"
     )
-    sub.add_argument("--env", required=True, type=known_environment, help="environment, e.g. staging")
+    add_env_argument(sub, repeatable=False, required=True)
     sub.add_argument(
         "--secret", default=c.APP_SECRET_NAME, choices=sorted(SECRETS), help=f"default: {c.APP_SECRET_NAME}"
     )
     add_root(sub)
     sub = commands.add_parser("init", help="create an environment's encrypted Secrets with generated credentials")
-    sub.add_argument("--env", required=True, type=known_environment, help="environment, e.g. staging")
+    add_env_argument(sub, repeatable=False, required=True)
     sub.add_argument("--force", action="store_true", help="replace existing files (every credential changes)")
     add_root(sub)
 

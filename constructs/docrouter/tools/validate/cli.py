@@ -7,19 +7,18 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from docrouter.environment_files import known_environment
+from docrouter.environment_files import add_env_argument
 from docrouter.exit_codes import FINDINGS, OK
 from docrouter.output import add_output_arguments, emit
 from docrouter.paths import REPO_ROOT
+from docrouter.progress import Progress
 from docrouter.synthesis.background import BackgroundSynth, SynthFailed
 from docrouter.tools.validate.model import ERROR, Finding, file_finding
 from docrouter.tools.validate.report import render
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--env", action="append", type=known_environment, help="one environment (repeatable; default: all of them)"
-    )
+    add_env_argument(parser, repeatable=True)
     add_output_arguments(parser)
     parser.add_argument(
         "-v",
@@ -48,8 +47,7 @@ def run(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         # The drift check compares with a fresh synth of this checkout: it runs in its own process (the
         # command's one Node start) on the other core, while this one loads and runs the other checks.
-        only = args.env[0] if args.env and len(args.env) == 1 else None
-        synth = None if args.no_drift else stack.enter_context(BackgroundSynth(REPO_ROOT, env=only))
+        synth = None if args.no_drift else stack.enter_context(BackgroundSynth(REPO_ROOT, envs=args.env or ()))
         from docrouter.config import ConfigError, environment_names, load_environment
         from docrouter.tools.validate.drift import check_drift
         from docrouter.tools.validate.engine import most_severe_first, validate_environment
@@ -60,15 +58,17 @@ def run(args: argparse.Namespace) -> int:
             print(f"validate: {exc}", file=sys.stderr)
             return FINDINGS
         results, loaded = {}, {}
-        for name in names:
-            try:
-                loaded[name] = load_environment(name)
-            except ConfigError as exc:  # one broken environment file is a finding; the others are still checked
-                results[name] = [config_finding(name, str(exc))]
-                continue
-            results[name] = validate_environment(root, loaded[name], with_drift=False)
+        with Progress(f"validate: checking {', '.join(names)} (schemas, references, policy, network flows)"):
+            for name in names:
+                try:
+                    loaded[name] = load_environment(name)
+                except ConfigError as exc:  # one broken environment file is a finding; the others still run
+                    results[name] = [config_finding(name, str(exc))]
+                    continue
+                results[name] = validate_environment(root, loaded[name], with_drift=False)
         if synth is not None:
-            fresh = _synthesized(synth)
+            with Progress("validate: waiting for the drift check's synth"):
+                fresh = _synthesized(synth)
             for name, env in loaded.items():
                 results[name] = most_severe_first(results[name] + check_drift(root, env, fresh))
     written = emit(render(results, args.output, verbose=args.verbose), args.out, "validate")

@@ -21,7 +21,7 @@ RULES: dict[str, str] = {
     "schema/unknown-field": "a field the schema does not define",
     "schema/invalid": "a value the schema rejects",
     "schema/no-schema": "no schema for this apiVersion/kind",
-    "schema/crd-skipped": "CRD_SCHEMAS folder not found: custom resources were not schema-checked",
+    "schema/crd-skipped": "no CRD schemas (error), or CRD_SCHEMAS=skip (warning): custom resources not checked",
     "unique/duplicate": "two objects with the same group/kind/namespace/name",
     "ref/service-selector": "a Service selector matches no pod template",
     "ref/ingress-backend": "an Ingress backend names a missing Service or port",

@@ -7,7 +7,14 @@ from pathlib import Path
 from jsonschema.protocols import Validator
 
 from docrouter.identity import is_builtin_group
-from docrouter.schemas import builtin_validator, crd_schema_folder, crd_validator, problems
+from docrouter.schemas import (
+    SKIP_CRD_SCHEMAS,
+    CrdSchemasMissing,
+    builtin_validator,
+    crd_schema_folder,
+    crd_validator,
+    problems,
+)
 from docrouter.synthesis.checks import is_sops_encrypted
 from docrouter.tools.validate.inventory import Inventory
 from docrouter.tools.validate.model import ERROR, WARNING, Document, Finding, file_finding, object_finding
@@ -17,19 +24,25 @@ MAX_ERRORS_PER_OBJECT = 5
 
 def check_schemas(inventory: Inventory) -> list[Finding]:
     version = inventory.env.kubernetes_version
-    folder = crd_schema_folder()
     findings: list[Finding] = []
-    crd_folder_present = folder.is_dir()
-    if not crd_folder_present:
-        findings.append(
-            file_finding(
-                "schema/crd-skipped",
-                "",
-                f"skipped: CRD_SCHEMAS folder {folder} not found; custom resources were not schema-checked",
-                "run `make crd-schemas`, or point CRD_SCHEMAS at a folder of {group}/{kind}_{version}.json",
-                WARNING,
+    try:
+        folder = crd_schema_folder()
+    except CrdSchemasMissing as exc:  # nothing to check against, and the user did not choose to skip: an error
+        folder = None
+        what, _, fix = str(exc).partition(" Fix: ")
+        findings.append(file_finding("schema/crd-skipped", "", what, fix.rstrip("."), ERROR))
+    else:
+        if folder is None:
+            findings.append(
+                file_finding(
+                    "schema/crd-skipped",
+                    "",
+                    f"skipped: CRD_SCHEMAS={SKIP_CRD_SCHEMAS}; custom resources were not schema-checked",
+                    "unset CRD_SCHEMAS (or point it at a folder of {group}/{kind}_{version}.json) to check them",
+                    WARNING,
+                )
             )
-        )
+    crd_folder_present = folder is not None
     for doc in inventory.documents:
         api_version = str(doc.obj["apiVersion"])
         if is_builtin_group(doc.group):
@@ -45,7 +58,7 @@ def check_schemas(inventory: Inventory) -> list[Finding]:
     return findings
 
 
-def _no_schema(doc: Document, folder: Path) -> Finding:
+def _no_schema(doc: Document, folder: Path | None) -> Finding:
     api_version = doc.obj["apiVersion"]
     if is_builtin_group(doc.group):
         return object_finding(
@@ -55,7 +68,7 @@ def _no_schema(doc: Document, folder: Path) -> Finding:
             "use the apiVersion the pinned Kubernetes version serves (see `kubectl api-resources`)",
         )
     # A group the catalog knows but without this kind/version is almost surely a typo or a removed version.
-    known_group = (folder / doc.group).is_dir()
+    known_group = folder is not None and (folder / doc.group).is_dir()
     return object_finding(
         doc,
         "schema/no-schema",
