@@ -111,7 +111,7 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	rm -f $(CHECKOV_VENV)/.installed-* && touch $@
 
 checkov: $(STAMP) $(CHECKOV_STAMP) ## checkov on every dist/<env>: fails on findings docs/checkov.md does not explain
-	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(PY) -m docrouter.tools.checkov_gate $(ENV)
+	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(PY) -m docrouter.tools.checkov_gate $${MAKE_ENV:+"$$MAKE_ENV"}
 
 requirements-checkov: ## Re-pin requirements-checkov.txt (versions + sha256 hashes) from requirements-checkov.in
 	test -x $(PIP_TOOLS)/bin/pip-compile || { $(PYTHON) -m venv $(PIP_TOOLS) && $(PIP_TOOLS)/bin/pip install --quiet pip-tools==7.6.2; }

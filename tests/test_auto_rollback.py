@@ -47,7 +47,11 @@ def _git(repo: Path, *args: str) -> str:
 
 
 def _main(repo: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {"PATH": "/usr/bin:/bin:/usr/local/bin", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    env = {
+        "PATH": "/usr/bin:/bin:/usr/local/bin",
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        "CRD_SCHEMAS": os.environ["CRD_SCHEMAS"],  # the copy has no ../shared beside it
+    }
     return subprocess.run([sys.executable, "main.py", *args], cwd=repo, capture_output=True, text=True, env=env)
 
 

@@ -19,7 +19,8 @@ SCRIPT = "constructs/docrouter/scripts/fetch_crd_schemas.py"
 
 
 def run(root: Path, *args: str, crd_schemas: str | None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "CRD_SCHEMAS"}
+    # ALLOW_OUTSIDE_REPO: these synths write into the test's own temporary folder.
+    env = {k: v for k, v in os.environ.items() if k != "CRD_SCHEMAS"} | {"ALLOW_OUTSIDE_REPO": "1"}
     if crd_schemas is not None:
         env["CRD_SCHEMAS"] = crd_schemas
     return subprocess.run([sys.executable, *args], cwd=root, capture_output=True, text=True, env=env, timeout=300)

@@ -15,15 +15,17 @@ import pytest
 from conftest import REPO, copy_sources
 from docrouter import node_runtime
 
-JSII = {k: v for k, v in os.environ.items() if k != node_runtime.SILENCE}
+# ALLOW_OUTSIDE_REPO: synth writes into the test's own temporary folder.
+JSII = {k: v for k, v in os.environ.items() if k != node_runtime.SILENCE} | {"ALLOW_OUTSIDE_REPO": "1"}
 
 
 def checkout_with_docs(root: Path) -> Path:
-    copy_sources(root, ("main.py", "cdk8s.yaml", "pyproject.toml", "constructs", "README.md", "docs", "tests"))
-    for folder in ("dist", "clusters", "secrets"):
-        shutil.copytree(REPO / folder, root / folder)
-    for name in (".sops.yaml", "Makefile", ".ci"):
-        (shutil.copytree if (REPO / name).is_dir() else shutil.copy2)(REPO / name, root / name)
+    """Every tracked file, as a clone has it: the docs link to files anywhere in the repository."""
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, text=True, check=True)
+    for name in filter(None, tracked.stdout.split("\0")):
+        if (REPO / name).is_file():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, root / name)
     return root
 
 

@@ -9,6 +9,7 @@ will not be seen by the container unless it is restarted"), so the pod template 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +35,7 @@ def _main(repo: Path, *args: str) -> subprocess.CompletedProcess:
         "PATH": "/usr/bin:/bin:/usr/local/bin",
         "NO_COLOR": "1",
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        "CRD_SCHEMAS": os.environ["CRD_SCHEMAS"],  # the copy has no ../shared beside it
     }
     return subprocess.run([sys.executable, "main.py", *args], cwd=repo, capture_output=True, text=True, env=env)
 

@@ -89,6 +89,10 @@ def main(environments: list[str]) -> int:
     from docrouter.config import environment_names
 
     checkov = os.environ.get(CHECKOV_VARIABLE, "checkov")
+    unknown = [env for env in environments if env not in environment_names()]
+    if unknown:  # a name becomes a path under dist/: only environments that exist
+        print(f"checkov: unknown environment {unknown[0][:63]!r} (known: {', '.join(environment_names())})", file=sys.stderr)
+        return 2
     status = 0
     for env in environments or environment_names():
         found = failures(env, checkov)
