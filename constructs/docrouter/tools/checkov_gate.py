@@ -91,7 +91,8 @@ def main(environments: list[str]) -> int:
     checkov = os.environ.get(CHECKOV_VARIABLE, "checkov")
     unknown = [env for env in environments if env not in environment_names()]
     if unknown:  # a name becomes a path under dist/: only environments that exist
-        print(f"checkov: unknown environment {unknown[0][:63]!r} (known: {', '.join(environment_names())})", file=sys.stderr)
+        known = ", ".join(environment_names())
+        print(f"checkov: unknown environment {unknown[0][:63]!r} (known: {known})", file=sys.stderr)
         return 2
     status = 0
     for env in environments or environment_names():
