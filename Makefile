@@ -93,7 +93,7 @@ $(ACTIONLINT):
 	GOBIN="$(abspath $(dir $@))" go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
 # Python sources that lint checks; settings live in pyproject.toml ([tool.ruff], [tool.mypy], [tool.importlinter]).
-LINT_PATHS := constructs tests main.py bench
+LINT_PATHS := constructs tools tests main.py bench
 lint: $(STAMP) $(RENOVATE_STAMP) $(ACTIONLINT) ## ruff, mypy, import layers, actionlint (workflows), renovate-config-validator
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
@@ -111,7 +111,7 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	rm -f $(CHECKOV_VENV)/.installed-* && touch $@
 
 checkov: $(STAMP) $(CHECKOV_STAMP) ## checkov on every dist/<env>: fails on findings docs/checkov.md does not explain
-	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(PY) -m docrouter.tools.checkov_gate $${MAKE_ENV:+"$$MAKE_ENV"}
+	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(PY) -m docrouter_tools.checkov_gate $${MAKE_ENV:+"$$MAKE_ENV"}
 
 requirements-checkov: ## Re-pin requirements-checkov.txt (versions + sha256 hashes) from requirements-checkov.in
 	test -x $(PIP_TOOLS)/bin/pip-compile || { $(PYTHON) -m venv $(PIP_TOOLS) && $(PIP_TOOLS)/bin/pip install --quiet pip-tools==7.6.2; }

@@ -42,7 +42,8 @@ if __name__ == "__main__":
 
 # constructs/ is a source root (see pyproject.toml). Put it on the path so a plain
 # `python main.py` works even before `pip install -e .`.
-sys.path.insert(0, str(ROOT / "constructs"))
+for _root in ("tools", "constructs"):
+    sys.path.insert(0, str(ROOT / _root))
 
 from docrouter.cli import main  # noqa: E402
 

@@ -110,7 +110,7 @@ def copy_with_environments(root: Path, count: int) -> Path:
             shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
         else:
             shutil.copy2(source, root / name)
-    environments = root / "constructs/docrouter/environments"
+    environments = root / "environments"
     for index in range(count):
         shutil.copy2(environments / "kind.yaml", environments / f"bench-{index:02d}.yaml")
     return root
@@ -120,7 +120,7 @@ def main() -> int:
     runs = int(os.environ.get("BENCH_RUNS", "3"))
     scratch = Path(tempfile.mkdtemp(prefix="docrouter-bench-"))
     try:
-        base_envs = len(list((REPO / "constructs/docrouter/environments").glob("*.yaml")))
+        base_envs = len(list((REPO / "environments").glob("*.yaml")))
         synth_out = ["synth", "--out", str(scratch / "out/dist"), "--clusters-out", str(scratch / "out/clusters")]
         cases = {
             "floor": ([PY, "-c", FLOOR], REPO),

@@ -121,6 +121,8 @@ SYNTH_SOURCES = (
     "pyproject.toml",
     "requirements.txt",
     "constructs",
+    "tools",
+    "environments",
     "secrets",
     ".sops.yaml",
     "dist",
@@ -160,7 +162,7 @@ def manifests(request) -> Manifests:
 @pytest.fixture
 def env_dir(tmp_path) -> Path:
     folder = tmp_path / "environments"
-    shutil.copytree(REPO / "constructs/docrouter/environments", folder)
+    shutil.copytree(REPO / "environments", folder)
     return folder
 
 

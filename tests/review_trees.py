@@ -9,7 +9,7 @@ import yaml
 
 from conftest import REPO
 from docrouter.synthesis.synth import to_yaml
-from docrouter.tools.review.manifests import read_folder
+from docrouter_tools.review.manifests import read_folder
 
 APPS = "dist/production/apps/doc-router"
 BASE_TREE = read_folder(REPO / "dist", "dist")

@@ -195,7 +195,7 @@ def test_a_construct_refusing_a_value_is_one_synth_error_not_a_traceback():
 
 
 def test_rules_follow_the_kind_and_field_not_one_pattern_for_all():
-    from docrouter.synthesis.apirules import name_problem, port_problem
+    from docrouter.apirules import name_problem, port_problem
 
     assert name_problem("ClusterRole", "system:controller:flux") is None  # RBAC names are path segments
     assert name_problem("ClusterRole", "a/b") is not None

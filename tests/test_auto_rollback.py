@@ -22,17 +22,17 @@ import yaml
 
 from conftest import REPO, SYNTH_SOURCES, Manifests, copy_sources
 from docrouter.config import ConfigError, load_environment
-from docrouter.synthesis.layers import LAYERS
-from docrouter.tools.review.auto_rollback import Decision, comment, decide, record, with_auto_rollbacks
-from docrouter.tools.review.history import revisions
-from docrouter.tools.review.rollback import rollback
-from docrouter.tools.secrets import sops
-from docrouter.tools.secrets.agekeys import generate_identity
-from docrouter.tools.secrets.init import secrets_of
-from docrouter.tools.secrets.values import CHANGE_ME
-from docrouter.tools.validate.inventory import Inventory
-from docrouter.tools.validate.model import Document
-from docrouter.tools.validate.placeholders import check_placeholders
+from docrouter.layers import LAYERS
+from docrouter_tools.review.auto_rollback import Decision, comment, decide, record, with_auto_rollbacks
+from docrouter_tools.review.history import revisions
+from docrouter_tools.review.rollback import rollback
+from docrouter_tools.secrets import sops
+from docrouter_tools.secrets.agekeys import generate_identity
+from docrouter_tools.secrets.init import secrets_of
+from docrouter_tools.secrets.values import CHANGE_ME
+from docrouter_tools.validate.inventory import Inventory
+from docrouter_tools.validate.model import Document
+from docrouter_tools.validate.placeholders import check_placeholders
 from stub_tools import StubTools
 
 FIXTURES = Path(__file__).parent / "fixtures" / "auto_rollback"
@@ -84,7 +84,7 @@ def repo(tmp_path_factory) -> dict:
     _git(root, "config", "user.name", "Test Author")
     _git(root, "config", "user.email", "test@example.com")
     initial = _commit(root, "Initial platform")
-    config = root / "constructs/docrouter/environments/staging.yaml"
+    config = root / "environments/staging.yaml"
     config.write_text(config.read_text().replace('image_tag: "v43.0.0"', 'image_tag: "v43.1.0"'))
     assert _main(root, "synth").returncode == 0
     bump = _commit(root, "Deploy v43.1.0 to staging (#42)")
@@ -252,7 +252,7 @@ def test_auto_rollback_is_on_for_the_cloud_environments_and_off_for_kind():
 def test_kind_refuses_auto_rollback_with_one_line(tmp_path):
     folder = tmp_path / "environments"
     folder.mkdir()
-    text = (REPO / "constructs/docrouter/environments/kind.yaml").read_text()
+    text = (REPO / "environments/kind.yaml").read_text()
     (folder / "kind.yaml").write_text(text + "auto_rollback: true\n")
     with pytest.raises(ConfigError) as info:
         load_environment("kind", folder)

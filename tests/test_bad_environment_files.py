@@ -23,12 +23,12 @@ MARKER = "first-item"
 @pytest.fixture
 def env_dir(tmp_path) -> Path:
     folder = tmp_path / "environments"
-    shutil.copytree(REPO / "constructs/docrouter/environments", folder)
+    shutil.copytree(REPO / "environments", folder)
     return folder
 
 
 def staging_text() -> str:
-    return (REPO / "constructs/docrouter/environments/staging.yaml").read_text()
+    return (REPO / "environments/staging.yaml").read_text()
 
 
 ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(

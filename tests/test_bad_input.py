@@ -134,7 +134,7 @@ def test_python_main_py_in_a_fresh_copy_reproduces_committed_dist(tmp_path):
 def test_bad_config_leaves_dist_untouched(tmp_path):
     root = fresh_copy(tmp_path)
     before = snapshot(root / "dist")
-    production = root / "constructs/docrouter/environments/production.yaml"
+    production = root / "environments/production.yaml"
     production.write_text(production.read_text().replace("replicas: 2\n", "replicas: -2\n", 1))
     result = run_main(root, "synth")
     assert result.returncode == 1

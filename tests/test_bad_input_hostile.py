@@ -24,10 +24,10 @@ from conftest import REPO, edit_environment, refused_environment
 from docrouter.config import load_environment
 from docrouter.output import emit, printable, report_target_problem
 from docrouter.preflight import PreflightError
-from docrouter.tools.netflow.stages import read_tree
-from docrouter.tools.review.manifests import read_folder
-from docrouter.tools.secrets.rules import matching_rule
-from docrouter.tools.validate.engine import validate_environment
+from docrouter.sops_rules import matching_rule
+from docrouter_tools.netflow.stages import read_tree
+from docrouter_tools.review.manifests import read_folder
+from docrouter_tools.validate.engine import validate_environment
 
 MAX_OUTPUT = 2000
 
@@ -103,7 +103,7 @@ def test_an_environment_name_is_checked_before_anything_runs(value):
     [
         ("dist/kind/apps/kustomization.yaml", "inside the repository's own dist/"),
         ("clusters/staging/apps.yaml", "inside the repository's own clusters/"),
-        ("constructs/docrouter/environments/staging.yaml", "inside the repository's own constructs/"),
+        ("environments/staging.yaml", "inside the repository's own environments/"),
         (".sops.yaml", "inside the repository's own .sops.yaml"),
         ("dist", "exists and is not a regular file"),
     ],
@@ -299,8 +299,8 @@ def test_history_prints_a_commit_subject_without_its_escape_sequences(tmp_path):
 
 
 def test_diff_prints_an_object_name_without_its_escape_sequences(tmp_path, capsys):
-    from docrouter.tools.review.core import diff_manifests
-    from docrouter.tools.review.render_terminal import render_terminal
+    from docrouter_tools.review.core import diff_manifests
+    from docrouter_tools.review.render_terminal import render_terminal
     from review_trees import APPS, add, production
 
     hostile = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x\x1b[2Jy", "namespace": "doc-router"}}

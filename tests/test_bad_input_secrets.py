@@ -22,18 +22,18 @@ import yaml
 
 from conftest import REPO, copy_sources
 from docrouter.config import load_environment
+from docrouter.layers import layer_for_secret_namespace
 from docrouter.synthesis.checks import SynthError
-from docrouter.synthesis.layers import layer_for_secret_namespace
 from docrouter.synthesis.sops_files import sops_secret_files
-from docrouter.tools.review.core import diff_manifests
-from docrouter.tools.review.render_json import render_json
-from docrouter.tools.review.render_markdown import render_markdown
-from docrouter.tools.review.render_terminal import render_terminal
-from docrouter.tools.secrets import init as init_module
-from docrouter.tools.secrets import sops
-from docrouter.tools.secrets.agekeys import generate_identity
-from docrouter.tools.secrets.init import SecretsError, init, secret_path
-from docrouter.tools.validate.engine import validate_environment
+from docrouter_tools.review.core import diff_manifests
+from docrouter_tools.review.render_json import render_json
+from docrouter_tools.review.render_markdown import render_markdown
+from docrouter_tools.review.render_terminal import render_terminal
+from docrouter_tools.secrets import init as init_module
+from docrouter_tools.secrets import sops
+from docrouter_tools.secrets.agekeys import generate_identity
+from docrouter_tools.secrets.init import SecretsError, init, secret_path
+from docrouter_tools.validate.engine import validate_environment
 from review_trees import APPS, add, production
 
 PASSWORD = "hunter2-leaked-password"

@@ -19,9 +19,9 @@ import pytest
 
 from conftest import REPO, copy_sources
 from docrouter.config import load_environment
-from docrouter.tools.review import diff_cli
-from docrouter.tools.review.manifests import read_folder
-from docrouter.tools.validate.engine import validate_environment
+from docrouter_tools.review import diff_cli
+from docrouter_tools.review.manifests import read_folder
+from docrouter_tools.validate.engine import validate_environment
 
 MAX_OUTPUT = 2000  # characters on stdout + stderr for one failing run
 OUTSIDE_CONTENT = "TOPSECRET-outside-the-repository"
@@ -52,7 +52,7 @@ def clone(tmp_path_factory) -> Path:
     return copy_sources(tmp_path_factory.mktemp("bad-input") / "clone")
 
 
-STAGING = "constructs/docrouter/environments/staging.yaml"
+STAGING = "environments/staging.yaml"
 SYNTH_CASES = {
     "non-utf8": (
         STAGING,
@@ -65,7 +65,7 @@ SYNTH_CASES = {
         ["environment 'staging'", "field 'frontend.resources.requests.cpu'", "Fix: lower"],
     ),
     "wrong-extension": (
-        "constructs/docrouter/environments/qa.yml",
+        "environments/qa.yml",
         lambda t: b"provider: aws\n",
         ["environments/qa.yml", "Fix: rename the file to qa.yaml"],
     ),
@@ -305,7 +305,7 @@ def test_a_huge_value_in_a_manifest_gives_short_findings(tree):
 
 
 def test_thousands_of_findings_do_not_flood_the_terminal(tree):
-    from docrouter.tools.validate.report import as_text
+    from docrouter_tools.validate.report import as_text
 
     services = "".join(
         f"---\napiVersion: v1\nkind: Service\nmetadata: {{name: s{i}, namespace: doc-router}}\n"

@@ -161,8 +161,8 @@ def clone(tmp_path_factory) -> Path:
 
 def test_synth_out_refuses_a_folder_holding_sources(clone):
     before = snapshot(clone / "constructs")
-    result = run_main(clone, "synth", "--env", "kind", "--out", "constructs/docrouter/tools")
-    one_line(result, "--out constructs/docrouter/tools", "was not written by synth", "Fix: choose an empty folder")
+    result = run_main(clone, "synth", "--env", "kind", "--out", "tools/docrouter_tools")
+    one_line(result, "--out tools/docrouter_tools", "was not written by synth", "Fix: choose an empty folder")
     assert snapshot(clone / "constructs") == before
 
 
@@ -199,7 +199,7 @@ def test_two_synths_at_once_both_finish_with_the_full_tree(clone):
 
 def test_a_deleted_environment_is_removed_only_with_allow_shrink(tmp_path):
     root = copy_sources(tmp_path / "clone")
-    (root / "constructs/docrouter/environments/staging.yaml").unlink()
+    (root / "environments/staging.yaml").unlink()
     before = snapshot(root / "dist") | snapshot(root / "clusters")
     result = run_main(root, "synth")
     one_line(result, "environment 'staging'", "its environment file is gone", "dist/staging/ and clusters/staging/")
@@ -214,13 +214,13 @@ def test_a_deleted_environment_is_removed_only_with_allow_shrink(tmp_path):
 def test_an_interrupt_at_the_rollback_prompt_leaves_nothing_staged(tmp_path):
     """SIGTERM arrives as KeyboardInterrupt (terminate_like_interrupt); rollback must reset what it restored."""
     from conftest import SYNTH_SOURCES
-    from docrouter.tools.review.rollback import rollback
+    from docrouter_tools.review.rollback import rollback
 
     root = copy_sources(tmp_path / "repo", (".gitignore", *SYNTH_SOURCES))
     identity = ["-c", "user.name=t", "-c", "user.email=t@example.com"]
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], [*identity, "commit", "-q", "-m", "initial"]):
         subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
-    config = root / "constructs/docrouter/environments/production.yaml"
+    config = root / "environments/production.yaml"
     config.write_text(config.read_text().replace("replicas: 2", "replicas: 3", 1))
     assert run_main(root, "synth", ALLOW_SHRINK="1").returncode == 0
     for args in (["add", "-A"], [*identity, "commit", "-q", "-m", "scale"]):

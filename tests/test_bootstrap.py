@@ -15,9 +15,9 @@ import yaml
 from conftest import REPO, SYNTH_SOURCES, copy_sources
 from docrouter import constants as c
 from docrouter.config import load_environment
-from docrouter.tools.secrets import sops
-from docrouter.tools.secrets.agekeys import generate_identity, key_file_text
-from docrouter.tools.secrets.init import secrets_of
+from docrouter_tools.secrets import sops
+from docrouter_tools.secrets.agekeys import generate_identity, key_file_text
+from docrouter_tools.secrets.init import secrets_of
 
 ENV = "staging"
 PLACEHOLDER = "REPLACE_WITH_STAGING_AGE_PUBLIC_KEY"

@@ -79,7 +79,7 @@ def test_cdk8s_synth_reproduces_committed_dist(cdk8s_cli, tmp_path):
 
 def test_failed_cdk8s_synth_says_dist_is_gone_and_how_to_restore(cdk8s_cli, tmp_path):
     root = _clone(tmp_path)
-    production = root / "constructs/docrouter/environments/production.yaml"
+    production = root / "environments/production.yaml"
     production.write_text(production.read_text().replace("replicas: 2\n", "replicas: -2\n", 1))
     result = _cdk8s_synth(cdk8s_cli, root)
     assert result.returncode != 0

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ENVIRONMENTS, REPO
-from docrouter.tools import checkov_gate
-from docrouter.tools.checkov_gate import docs_table, failures, unexplained
+from docrouter_tools import checkov_gate
+from docrouter_tools.checkov_gate import docs_table, failures, unexplained
 
 INSTALLED = Path(os.environ.get(checkov_gate.CHECKOV_VARIABLE) or REPO / ".cache/checkov/bin/checkov")
 

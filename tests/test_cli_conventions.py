@@ -23,7 +23,7 @@ for argv in (["validate"], ["diff"], ["history", "--env", "kind"], ["rollback"],
              ["secrets", "init"]):
     build_parser(argv)  # imports the command's module, as main() does
     # the work behind validate and diff, too
-    import docrouter.tools.validate.engine, docrouter.tools.review.core
+    import docrouter_tools.validate.engine, docrouter_tools.review.core
     started = ("cdk8s", "constructs", "jsii", "docrouter.synthesis.synth")
     report[argv[0]] = sorted(m for m in started if m in sys.modules)
 print(json.dumps(report))
@@ -84,8 +84,8 @@ def test_make_validate_refuses_an_unknown_env():
     )
     assert result.returncode == 2 and "unknown environment 'nope'" in result.stderr
     # The fix names the real file to add, from the repository root.
-    assert "add constructs/docrouter/environments/nope.yaml" in result.stderr
-    assert (REPO / "constructs/docrouter/environments/kind.yaml").is_file()
+    assert "add environments/nope.yaml" in result.stderr
+    assert (REPO / "environments/kind.yaml").is_file()
 
 
 def test_make_help_shows_real_defaults():

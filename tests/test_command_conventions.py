@@ -15,10 +15,10 @@ from docrouter.cli import build_parser, main
 from docrouter.config import ConfigError, load_environment
 from docrouter.exit_codes import CLOSED_PIPE
 from docrouter.output import colour_enabled, emit
-from docrouter.tools.review.diff_cli import only
-from docrouter.tools.review.history import HEADER, Revision
-from docrouter.tools.review.model import MISSING
-from docrouter.tools.review.values import show
+from docrouter_tools.review.diff_cli import only
+from docrouter_tools.review.history import HEADER, Revision
+from docrouter_tools.review.model import MISSING
+from docrouter_tools.review.values import show
 
 
 @pytest.mark.parametrize("command", [["synth"], ["validate"], ["diff"]])

@@ -20,9 +20,9 @@ from docrouter import constants as c
 from docrouter.config import load_environment
 from docrouter.providers import PROVIDERS
 from docrouter.quantities import parse as parse_quantity
-from docrouter.tools.secrets.catalog import APP_SECRET_KEYS
+from docrouter_tools.secrets.catalog import APP_SECRET_KEYS
 
-ENV_DIR = REPO / "constructs/docrouter/environments"
+ENV_DIR = REPO / "environments"
 
 
 def accepted(env_dir: Path, name: str, change):

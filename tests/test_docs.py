@@ -11,7 +11,7 @@ import yaml
 
 from conftest import REPO
 from docrouter.config import environment_names, load_environment
-from docrouter.tools.validate.rules import RULES
+from docrouter_tools.validate.rules import RULES
 
 README = REPO / "README.md"
 DOCS = REPO / "docs"
@@ -42,7 +42,7 @@ def test_validate_doc_lists_every_rule_id_and_no_other():
     documented = set(re.findall(r"`([a-z]+/[a-z-]+)`", table))
     assert documented == set(RULES), (
         f"docs/validate.md 'What it checks' is out of date: missing {sorted(set(RULES) - documented)}, "
-        f"unknown {sorted(documented - set(RULES))} (rules: constructs/docrouter/tools/validate/rules.py)"
+        f"unknown {sorted(documented - set(RULES))} (rules: tools/docrouter_tools/validate/rules.py)"
     )
     families = {rule.split("/")[0] for rule in RULES}
     rows = set(re.findall(r"^\| ([a-z]+) \|", table, re.M)) - {"family"}
@@ -55,7 +55,7 @@ def test_validate_doc_lists_every_rule_id_and_no_other():
 def risk_ids_in_code() -> set[str]:
     """First argument of every RiskFlag(...) in review/: a string literal or a module-level string constant."""
     ids = set()
-    for path in sorted((REPO / "constructs/docrouter/tools/review").glob("*.py")):
+    for path in sorted((REPO / "tools/docrouter_tools/review").glob("*.py")):
         tree = ast.parse(text(path))
         constants = {
             t.id: n.value.value
@@ -126,7 +126,7 @@ def test_readme_environment_table_matches_the_environment_files():
         for name in environment_names()
     }
     assert readme_environment_table() == expected, (
-        "README environment table is stale (constructs/docrouter/environments/*.yaml); expected:\n"
+        "README environment table is stale (environments/*.yaml); expected:\n"
         + "\n".join(f"{env}: {cells}" for env, cells in expected.items())
     )
 
@@ -211,7 +211,7 @@ def readme_pointers() -> set[str]:
         REPO / "Makefile",
         REPO / ".ci/run",
         REPO / ".sops.yaml",
-        *sorted((REPO / "constructs/docrouter/environments").glob("*.yaml")),
+        *sorted((REPO / "environments").glob("*.yaml")),
     ]
     names = set()
     for source in sources:

@@ -33,7 +33,7 @@ def test_the_readmes_example_change_needs_no_second_edit(tmp_path):
     """README, 'How a change reaches a cluster': raise production's frontend.replicas from 2 to 3."""
     assert "raise\n   production's `frontend.replicas` from 2 to 3" in (REPO / "README.md").read_text()
     root = checkout_with_docs(tmp_path / "repo")
-    env_file = root / "constructs/docrouter/environments/production.yaml"
+    env_file = root / "environments/production.yaml"
     text = env_file.read_text()
     frontend = text.index("frontend:")
     env_file.write_text(text[:frontend] + text[frontend:].replace("replicas: 2", "replicas: 3", 1))
@@ -58,7 +58,7 @@ def test_the_readmes_example_change_needs_no_second_edit(tmp_path):
 
 def test_a_broken_other_environment_leaves_the_table_alone_and_synth_of_one_passes(tmp_path):
     root = checkout_with_docs(tmp_path / "repo")
-    (root / "constructs/docrouter/environments/staging.yaml").write_text("replicsa: 1\n")
+    (root / "environments/staging.yaml").write_text("replicsa: 1\n")
     before = (root / "README.md").read_text()
     result = subprocess.run(
         [sys.executable, "main.py", "synth", "--env", "kind"], cwd=root, capture_output=True, text=True, timeout=300

@@ -8,15 +8,15 @@ import yaml
 from conftest import ENVIRONMENTS, REPO, edit_environment, manifests_for
 from docrouter import constants as c
 from docrouter.config import load_environment
-from docrouter.platform.k8s import pull_policy
+from docrouter.layers import LAYERS
+from docrouter.platform.building_blocks import pull_policy
 from docrouter.pod_templates import containers
 from docrouter.providers import PROVIDERS
 from docrouter.synthesis.checks import SynthError
 from docrouter.synthesis.grants import RESOURCES, check_layer_grants
-from docrouter.synthesis.layers import LAYERS
 from docrouter.synthesis.synth import render
-from docrouter.tools.netflow.proof import prove_environment
-from docrouter.tools.netflow.stages import read_tree
+from docrouter_tools.netflow.proof import prove_environment
+from docrouter_tools.netflow.stages import read_tree
 
 CONTROLLER_NAMESPACES = (c.INGRESS_NAMESPACE, c.CERT_MANAGER_NAMESPACE, c.MONGODB_OPERATOR_NAMESPACE)
 

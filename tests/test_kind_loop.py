@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from docrouter import constants as c
-from docrouter.tools.kind.cluster import NODE_IMAGE
-from docrouter.tools.kind.deploy import content_digest
+from docrouter_tools.kind.cluster import NODE_IMAGE
+from docrouter_tools.kind.deploy import content_digest
 from stub_tools import ALL_TOOLS, StubTools
 
 CTX = "kubectl --context kind-doc-router"

@@ -8,9 +8,9 @@ import re
 from docrouter.kinds import path_matches, replicas, templates
 from docrouter.synthesis.manifest_rules import object_problems
 from docrouter.synthesis.synth import to_yaml
-from docrouter.tools.review.core import diff_manifests
-from docrouter.tools.validate.model import Document
-from docrouter.tools.validate.policy import max_unavailable_problems
+from docrouter_tools.review.core import diff_manifests
+from docrouter_tools.validate.model import Document
+from docrouter_tools.validate.policy import max_unavailable_problems
 
 APPS = "dist/production/apps/doc-router"
 LABELS = {"app.kubernetes.io/name": "api"}  # copied where used: one dict twice would dump as a YAML alias

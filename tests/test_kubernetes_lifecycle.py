@@ -12,10 +12,10 @@ import pytest
 from conftest import REPO
 from docrouter.config import ConfigError, environment_names, load_environment
 from docrouter.providers import KUBERNETES_CHECKED, PROVIDERS, SUPPORT_WARNING_DAYS
-from docrouter.tools.kind.cluster import NODE_IMAGE
-from docrouter.tools.validate.engine import CHECKS
-from docrouter.tools.validate.inventory import Inventory
-from docrouter.tools.validate.lifecycle import RULE, check_kubernetes_support
+from docrouter_tools.kind.cluster import NODE_IMAGE
+from docrouter_tools.validate.engine import CHECKS
+from docrouter_tools.validate.inventory import Inventory
+from docrouter_tools.validate.lifecycle import RULE, check_kubernetes_support
 from test_bad_input import fresh_copy, run_main, snapshot
 
 TODAY = datetime.date(2026, 12, 4)  # the day the calendars were read
@@ -23,7 +23,7 @@ TODAY = datetime.date(2026, 12, 4)  # the day the calendars were read
 
 def with_version(tmp_path, env: str, version: str):
     folder = tmp_path / "environments"
-    shutil.copytree(REPO / "constructs/docrouter/environments", folder)
+    shutil.copytree(REPO / "environments", folder)
     path = folder / f"{env}.yaml"
     text = path.read_text()
     path.write_text(text.replace(f'kubernetes_version: "{load_environment(env).kubernetes_version}"', version, 1))
@@ -71,7 +71,7 @@ def test_synth_refuses_a_version_the_provider_does_not_offer_in_one_line(tmp_pat
 
 def test_the_real_synth_exits_1_naming_doks_and_leaves_dist_untouched(tmp_path):
     root = fresh_copy(tmp_path)
-    staging = root / "constructs/docrouter/environments/staging.yaml"
+    staging = root / "environments/staging.yaml"
     staging.write_text(staging.read_text().replace('kubernetes_version: "1.37"', 'kubernetes_version: "1.34"'))
     before = snapshot(root / "dist")
     result = run_main(root, "synth")
@@ -93,7 +93,7 @@ def test_validate_warns_from_60_days_before_the_end_of_standard_support(days_lef
         assert (finding.severity, finding.rule, finding.file) == (
             "warning",
             RULE,
-            "constructs/docrouter/environments/production.yaml",
+            "environments/production.yaml",
         )
         assert "Kubernetes 1.35" in finding.message and str(end) in finding.message
         assert ("ended on" in finding.message) == (days_left < 0)

@@ -7,7 +7,7 @@ from docrouter import constants as c
 from docrouter.platform.app import backend_url
 from docrouter.providers import OWN_STORAGE_CLASS_PREFIX
 from docrouter.synthesis.checks import is_sops_encrypted
-from docrouter.tools.secrets.init import secret_path, secrets_of
+from docrouter_tools.secrets.init import secret_path, secrets_of
 
 
 def app_deployments(env) -> list[str]:

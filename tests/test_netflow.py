@@ -16,11 +16,11 @@ import yaml
 from conftest import REPO
 from docrouter import constants as c
 from docrouter.config import environment_names, load_environment
-from docrouter.tools.netflow import runtime
-from docrouter.tools.netflow.engine import Connection, EngineError, Query, check_flows
-from docrouter.tools.netflow.flows import FLOWS, FORBIDDEN, REQUIRED, readme_table
-from docrouter.tools.netflow.proof import applicable_flows, flows_for, prove, prove_environment, prove_stage
-from docrouter.tools.netflow.stages import StageError, flux_order, load_stages, pods_of, read_tree
+from docrouter_tools.netflow import runtime
+from docrouter_tools.netflow.engine import Connection, EngineError, Query, check_flows
+from docrouter_tools.netflow.flows import FLOWS, FORBIDDEN, REQUIRED, readme_table
+from docrouter_tools.netflow.proof import applicable_flows, flows_for, prove, prove_environment, prove_stage
+from docrouter_tools.netflow.stages import StageError, flux_order, load_stages, pods_of, read_tree
 
 
 @functools.cache
@@ -343,7 +343,7 @@ def test_outcomes_name_env_stage_and_flow():
 def test_validate_reports_a_denied_flow_as_a_netpol_flow_error(tmp_path):
     import shutil
 
-    from docrouter.tools.validate.engine import validate_environment
+    from docrouter_tools.validate.engine import validate_environment
 
     for top in ("dist", "clusters"):
         shutil.copytree(REPO / top / "staging", tmp_path / top / "staging")
@@ -361,7 +361,7 @@ def test_validate_reports_a_denied_flow_as_a_netpol_flow_error(tmp_path):
 
 
 def test_diff_flags_a_forbidden_flow_turned_on_and_nothing_for_unrelated_changes():
-    from docrouter.tools.review.core import diff_manifests
+    from docrouter_tools.review.core import diff_manifests
     from review_trees import APPS, edit, production
 
     base = production()

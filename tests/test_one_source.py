@@ -89,9 +89,9 @@ def test_duplicates_are_named_once_with_group_kind_namespace_name():
 
 
 def test_validate_and_netflow_read_operator_pod_labels_from_one_rule():
-    from docrouter.tools.netflow.runtime import community_pods, search_pods
-    from docrouter.tools.validate.model import Document
-    from docrouter.tools.validate.workloads import pod_labels
+    from docrouter_tools.netflow.runtime import community_pods, search_pods
+    from docrouter_tools.validate.model import Document
+    from docrouter_tools.validate.workloads import pod_labels
 
     community = {
         "kind": "MongoDBCommunity",

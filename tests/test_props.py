@@ -11,7 +11,7 @@ from constructs import Construct
 
 import docrouter.platform
 from docrouter import config
-from docrouter.platform import typed
+from docrouter.platform import api_objects
 from docrouter.platform.app import AppIngress, IngressProps
 from docrouter.platform.flux import FluxChart
 
@@ -27,7 +27,7 @@ def platform_constructs() -> list[type[Construct]]:
 
 
 def test_no_platform_construct_takes_the_environment():
-    constructs = [cls for cls in platform_constructs() if not issubclass(cls, typed.KubeObject)]
+    constructs = [cls for cls in platform_constructs() if not issubclass(cls, api_objects.KubeObject)]
     assert len(constructs) > 10
     takes_env = [
         cls.__name__
@@ -41,6 +41,6 @@ def test_no_platform_construct_takes_the_environment():
 def test_a_construct_is_built_from_its_props_alone():
     chart = Chart(App(), "c", disable_resource_name_hashes=True)
     AppIngress(chart, "ingress", props=IngressProps(config.Ingress(host="docs.example.org")))
-    (ingress,) = [o.to_json() for o in chart.node.find_all() if isinstance(o, typed.Ingress)]
+    (ingress,) = [o.to_json() for o in chart.node.find_all() if isinstance(o, api_objects.Ingress)]
     assert ingress["spec"]["rules"][0]["host"] == "docs.example.org"
     assert "tls" not in ingress["spec"]

@@ -110,11 +110,11 @@ PIN_SHAPES = {
 
 def shape_of(path: str) -> list[str]:
     name = path.rsplit("/", 1)[-1]
-    if path.startswith(("constructs/", "main.py")) and name.endswith(".py"):
+    if path.startswith(("constructs/", "tools/docrouter_tools/", "main.py")) and name.endswith(".py"):
         if "/netflow/" in path:  # the charts' pod labels were read from these versions: not pins of their own
             return []
         return PIN_SHAPES[".py"]
-    if path.startswith("constructs/docrouter/environments/") and name.endswith(".yaml"):
+    if path.startswith("environments/") and name.endswith(".yaml"):
         return PIN_SHAPES[".yaml"]
     if path.startswith(".github/workflows/"):
         return PIN_SHAPES[".yml"]
@@ -135,10 +135,10 @@ def test_the_scan_finds_the_pins_we_know():
         ("constructs/docrouter/constants.py", "4.15.1"),
         ("constructs/docrouter/constants.py", "v2.8.8"),
         ("constructs/docrouter/constants.py", "8.3.4"),
-        ("constructs/docrouter/tools/kind/cluster.py", "v1.37.0"),
-        ("constructs/docrouter/tools/kind/cluster.py", "v0.33.0"),
-        ("constructs/docrouter/environments/production.yaml", "1.37"),
-        ("constructs/docrouter/environments/staging.yaml", "v43.0.0"),
+        ("tools/docrouter_tools/kind/cluster.py", "v1.37.0"),
+        ("tools/docrouter_tools/kind/cluster.py", "v0.33.0"),
+        ("environments/production.yaml", "1.37"),
+        ("environments/staging.yaml", "v43.0.0"),
         ("requirements.in", "2.70.115"),
         ("tools/renovate/package.json", "44.121.2"),
         (".github/workflows/kind-e2e.yml", "v2.8.8"),

@@ -6,8 +6,8 @@ import copy
 
 import yaml
 
-from docrouter.tools.review.core import diff_manifests
-from docrouter.tools.review.model import ObjectKey
+from docrouter_tools.review.core import diff_manifests
+from docrouter_tools.review.model import ObjectKey
 from review_trees import APPS, add, edit, production, pvc
 
 PRE = "dist/production/pre-deploy/doc-router"

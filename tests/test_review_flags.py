@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from docrouter.tools.review.core import diff_manifests
+from docrouter_tools.review.core import diff_manifests
 from review_trees import edit, synthesized
 
 DB = "dist/production/database/mongodb"

@@ -16,11 +16,11 @@ import pytest
 import yaml
 
 from conftest import SYNTH_SOURCES, copy_sources
-from docrouter.tools.review.history import revisions
-from docrouter.tools.review.rollback import RollbackRefused, rollback
+from docrouter_tools.review.history import revisions
+from docrouter_tools.review.rollback import RollbackRefused, rollback
 
 SOURCES = (".gitignore", *SYNTH_SOURCES)
-PROD_CONFIG = "constructs/docrouter/environments/production.yaml"
+PROD_CONFIG = "environments/production.yaml"
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -44,7 +44,7 @@ def _main(repo: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def _edit_config(repo: Path, env: str, change) -> None:
-    path = repo / f"constructs/docrouter/environments/{env}.yaml"
+    path = repo / f"environments/{env}.yaml"
     data = yaml.safe_load(path.read_text())
     change(data)
     path.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -172,12 +172,12 @@ def test_rollback_refuses_when_shared_code_changed(repo):
 
 
 def test_rollback_sources_are_the_environment_config_and_secrets_not_a_folder_named_like_it(tmp_path):
-    from docrouter.tools.review.rollback import env_sources
+    from docrouter_tools.review.rollback import env_sources
 
     files = [
-        "constructs/docrouter/tools/kind/cluster.py",
-        "constructs/docrouter/environments/kind.yaml",
-        "constructs/docrouter/environments/staging.yaml",
+        "tools/docrouter_tools/kind/cluster.py",
+        "environments/kind.yaml",
+        "environments/staging.yaml",
         "secrets/kind/doc-router/app.sops.yaml",
         "secrets/staging/doc-router/app.sops.yaml",
     ]
@@ -188,7 +188,7 @@ def test_rollback_sources_are_the_environment_config_and_secrets_not_a_folder_na
     _git(tmp_path, "add", "-A")
     _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "sources")
     assert env_sources(tmp_path, "HEAD", "kind") == [
-        "constructs/docrouter/environments/kind.yaml",
+        "environments/kind.yaml",
         "secrets/kind/doc-router/app.sops.yaml",
     ]
 

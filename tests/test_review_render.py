@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from docrouter.tools.review.core import diff_manifests
-from docrouter.tools.review.render_json import render_json
-from docrouter.tools.review.render_markdown import CUT_NOTE, MARKER, render_markdown
-from docrouter.tools.review.render_terminal import render_terminal
+from docrouter_tools.review.core import diff_manifests
+from docrouter_tools.review.render_json import render_json
+from docrouter_tools.review.render_markdown import CUT_NOTE, MARKER, render_markdown
+from docrouter_tools.review.render_terminal import render_terminal
 from review_trees import APPS, add, edit, production, secret
 
 CIPHER_OLD = "ENC[AES256_GCM,data:b2xkLXBhc3N3b3Jk,iv:aaa,tag:bbb,type:str]"

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from docrouter.tools.review.core import diff_manifests
-from docrouter.tools.review.render_json import render_json
-from docrouter.tools.review.render_markdown import render_markdown
-from docrouter.tools.review.render_terminal import render_terminal
-from docrouter.tools.secrets import sops
-from docrouter.tools.secrets.agekeys import generate_identity
+from docrouter_tools.review.core import diff_manifests
+from docrouter_tools.review.render_json import render_json
+from docrouter_tools.review.render_markdown import render_markdown
+from docrouter_tools.review.render_terminal import render_terminal
+from docrouter_tools.secrets import sops
+from docrouter_tools.secrets.agekeys import generate_identity
 from review_trees import APPS, add, production
 
 PATH = f"{APPS}/secret-app.sops.yaml"

@@ -19,8 +19,8 @@ import yaml
 
 from conftest import SYNTH_SOURCES, copy_sources
 from docrouter.platform.secret_rollout import ANNOTATION_PREFIX
-from docrouter.tools.secrets import sops
-from docrouter.tools.secrets.agekeys import generate_identity
+from docrouter_tools.secrets import sops
+from docrouter_tools.secrets.agekeys import generate_identity
 
 SECRET = "secrets/production/doc-router/doc-router-secrets.sops.yaml"
 ANNOTATION = f"spec.template.metadata.annotations.{ANNOTATION_PREFIX}doc-router-secrets"

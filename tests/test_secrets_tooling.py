@@ -14,11 +14,11 @@ from conftest import ENVIRONMENTS, REPO
 from docrouter import constants as c
 from docrouter.config import InClusterMongoDB, load_environment
 from docrouter.runner import CommandError, run
-from docrouter.tools.kind.cluster import NODE_IMAGE
-from docrouter.tools.secrets import sops
-from docrouter.tools.secrets.agekeys import generate_identity
-from docrouter.tools.secrets.catalog import APP_SECRET_KEYS, SECRETS
-from docrouter.tools.secrets.values import CHANGE_ME, mongodb_uri
+from docrouter_tools.kind.cluster import NODE_IMAGE
+from docrouter_tools.secrets import sops
+from docrouter_tools.secrets.agekeys import generate_identity
+from docrouter_tools.secrets.catalog import APP_SECRET_KEYS, SECRETS
+from docrouter_tools.secrets.values import CHANGE_ME, mongodb_uri
 from stub_tools import StubTools
 
 

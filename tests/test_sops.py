@@ -18,12 +18,12 @@ import yaml
 
 from conftest import ENVIRONMENTS, REPO
 from docrouter.config import load_environment
+from docrouter.sops_rules import has_placeholder, matching_rule
 from docrouter.synthesis.checks import ENC_VALUE, SynthError, is_sops_encrypted, recipients_of
 from docrouter.synthesis.sops_files import sops_secret_files
-from docrouter.tools.secrets import sops
-from docrouter.tools.secrets.agekeys import generate_identity
-from docrouter.tools.secrets.init import secret_path, secrets_of
-from docrouter.tools.secrets.rules import has_placeholder, matching_rule
+from docrouter_tools.secrets import sops
+from docrouter_tools.secrets.agekeys import generate_identity
+from docrouter_tools.secrets.init import secret_path, secrets_of
 
 REGEX = "^(data|stringData)$"
 APP_FILE = "secrets/staging/doc-router/doc-router-secrets.sops.yaml"
@@ -75,7 +75,7 @@ def pinned_sops_version() -> str:
 
 
 def test_the_pinned_sops_is_found_without_path():
-    code = "from docrouter.tools.secrets.sops import sops_executable; print(sops_executable())"
+    code = "from docrouter_tools.secrets.sops import sops_executable; print(sops_executable())"
     found = subprocess.run(
         [sys.executable, "-c", code],
         env={"PATH": "", "PYTHONPATH": str(REPO / "constructs")},

@@ -12,12 +12,12 @@ from cdk8s import ApiObject, App, Chart, JsonPatch
 
 from conftest import ENVIRONMENTS
 from docrouter.config import load_environment
-from docrouter.platform import typed
-from docrouter.platform.k8s import api_object, labels
-from docrouter.platform.typed import KINDS, check_schema, typed_object
+from docrouter.layers import LAYERS
+from docrouter.platform import api_objects
+from docrouter.platform.api_objects import KINDS, check_schema, typed_object
+from docrouter.platform.building_blocks import api_object, labels
 from docrouter.synthesis.checks import SynthError
 from docrouter.synthesis.layer_builders import CHARTS
-from docrouter.synthesis.layers import LAYERS
 from docrouter.synthesis.synth import build_layers, render_clusters, to_yaml
 from test_bad_input import fresh_copy, run_main, snapshot
 
@@ -71,7 +71,7 @@ def identity(obj: dict) -> tuple[str, str, str]:
 def test_a_valid_object_passes_and_renders_as_written():
     obj = api_object(
         chart(),
-        typed.Service,
+        api_objects.Service,
         name="s",
         namespace="ns",
         body={
@@ -147,21 +147,21 @@ def test_unknown_kind_is_refused():
 @pytest.mark.parametrize("value, words", [({"x"}, "set"), (float("nan"), "Out of range float")])
 def test_a_value_json_cannot_hold_is_one_error_naming_the_object(value, words):
     with pytest.raises(ValueError, match=rf"ConfigMap ns/c: .*{words}.*write the value as"):
-        api_object(chart(), typed.ConfigMap, name="c", namespace="ns", body={"data": {"a": value}})
+        api_object(chart(), api_objects.ConfigMap, name="c", namespace="ns", body={"data": {"a": value}})
 
 
 def test_a_charts_namespace_and_labels_reach_its_objects_and_the_objects_own_win():
     """The cdk8s contract (cdk8s-core src/api-object.ts): chart labels and namespace are merged in."""
     scope = Chart(App(), "c", namespace="from-chart", labels={"team": "chart", "tier": "chart"})
-    obj = api_object(scope, typed.ConfigMap, name="c", labels={"tier": "own"}, body={"data": {"a": "1"}})
+    obj = api_object(scope, api_objects.ConfigMap, name="c", labels={"tier": "own"}, body={"data": {"a": "1"}})
     expected = {"name": "c", "namespace": "from-chart", "labels": {"team": "chart", "tier": "own"}}
     assert obj.to_json()["metadata"] == expected
-    named = api_object(scope, typed.ConfigMap, name="d", namespace="own", body={})
+    named = api_object(scope, api_objects.ConfigMap, name="d", namespace="own", body={})
     assert named.to_json()["metadata"]["namespace"] == "own"
 
 
 def test_added_labels_and_json_patches_reach_the_rendered_object():
-    obj = api_object(chart(), typed.Deployment, name="x", namespace="ns", body={"spec": {"replicas": 1}})
+    obj = api_object(chart(), api_objects.Deployment, name="x", namespace="ns", body={"spec": {"replicas": 1}})
     obj.metadata.add_label("added", "yes")
     obj.metadata.add_annotation("note", "kept")
     obj.add_json_patch(JsonPatch.replace("/spec/replicas", 3), JsonPatch.add("/spec/paused", True))
@@ -184,7 +184,7 @@ def test_a_layers_chart_gives_its_objects_its_namespace_and_the_part_of_label():
 
 
 def test_every_to_json_is_a_fresh_copy():
-    obj = api_object(chart(), typed.ConfigMap, name="c", namespace="ns", body={"data": {"a": "1"}})
+    obj = api_object(chart(), api_objects.ConfigMap, name="c", namespace="ns", body={"data": {"a": "1"}})
     obj.to_json()["data"]["a"] = "changed"
     assert obj.to_json()["data"] == {"a": "1"}
 
@@ -192,8 +192,10 @@ def test_every_to_json_is_a_fresh_copy():
 def test_a_dict_shared_by_two_objects_prints_no_yaml_anchors():
     shared = labels("web", "frontend")
     scope = chart()
-    first = api_object(scope, typed.ConfigMap, name="a", namespace="ns", labels=shared, body={"data": {"k": "v"}})
-    second = api_object(scope, typed.ConfigMap, name="b", namespace="ns", labels=shared, body={"data": {"k": "v"}})
+    first = api_object(scope, api_objects.ConfigMap, name="a", namespace="ns", labels=shared, body={"data": {"k": "v"}})
+    second = api_object(
+        scope, api_objects.ConfigMap, name="b", namespace="ns", labels=shared, body={"data": {"k": "v"}}
+    )
     text = to_yaml([first.to_json(), second.to_json()])
     assert "&id" not in text and "*id" not in text
 
@@ -274,7 +276,7 @@ def test_chart_labels_and_json_patches_reach_what_synth_writes(monkeypatch):
 
     def build(self, env):
         original(self, env)
-        ingress = next(o for o in self.node.find_all() if isinstance(o, typed.Ingress))
+        ingress = next(o for o in self.node.find_all() if isinstance(o, api_objects.Ingress))
         ingress.add_json_patch(JsonPatch.add("/metadata/annotations/patched", "yes"))
         ingress.metadata.add_label("added", "yes")
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from docrouter.config import load_environment
-from docrouter.tools.validate.engine import validate_environment
-from docrouter.tools.validate.loading import MAX_FILE_BYTES
+from docrouter_tools.validate.engine import validate_environment
+from docrouter_tools.validate.loading import MAX_FILE_BYTES
 
 KIND = load_environment("kind")
 APPS = Path("dist/kind/apps/demo")

@@ -13,8 +13,8 @@ import pytest
 
 from conftest import ENVIRONMENTS, REPO
 from docrouter.config import load_environment
-from docrouter.synthesis.layers import LAYERS
-from docrouter.tools.validate.engine import validate_environment
+from docrouter.layers import LAYERS
+from docrouter_tools.validate.engine import validate_environment
 from stub_tools import run_in_process
 
 SHARED_SCHEMAS = REPO.parent / "shared" / "schemas"
@@ -134,8 +134,8 @@ class FailedSynth:
 
 
 def test_a_failed_background_synth_is_reported_against_the_environment(monkeypatch):
-    import docrouter.tools.validate.cli as validate_cli
-    import docrouter.tools.validate.drift as drift
+    import docrouter_tools.validate.cli as validate_cli
+    import docrouter_tools.validate.drift as drift
 
     def render(env):
         raise ValueError(f"environment '{env.name}': layer 'apps': Deployment doc-router/x: boom")

@@ -8,8 +8,8 @@ import pytest
 
 from conftest import REPO
 from docrouter.config import load_environment
-from docrouter.tools.validate.engine import validate_environment
-from docrouter.tools.validate.model import ERROR, EXEMPT, INFO, WARNING
+from docrouter_tools.validate.engine import validate_environment
+from docrouter_tools.validate.model import ERROR, EXEMPT, INFO, WARNING
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validate"
 KIND = load_environment("kind")

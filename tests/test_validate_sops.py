@@ -11,13 +11,13 @@ import yaml
 
 from conftest import REPO
 from docrouter.config import load_environment
-from docrouter.synthesis.layers import layer_for_secret_namespace
-from docrouter.tools.secrets import sops
-from docrouter.tools.secrets.agekeys import generate_identity
-from docrouter.tools.secrets.catalog import SECRETS
-from docrouter.tools.secrets.init import secrets_of
-from docrouter.tools.validate.engine import validate_environment
-from docrouter.tools.validate.model import ERROR, WARNING
+from docrouter.layers import layer_for_secret_namespace
+from docrouter_tools.secrets import sops
+from docrouter_tools.secrets.agekeys import generate_identity
+from docrouter_tools.secrets.catalog import SECRETS
+from docrouter_tools.secrets.init import secrets_of
+from docrouter_tools.validate.engine import validate_environment
+from docrouter_tools.validate.model import ERROR, WARNING
 
 STAGING = load_environment("staging")
 SOPS_RULES = ("sops/missing-secret", "sops/recipients")

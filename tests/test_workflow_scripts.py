@@ -14,7 +14,7 @@ import yaml
 
 from conftest import REPO
 from docrouter.constants import FLUX_VERSION
-from docrouter.tools.kind.cluster import KIND_VERSION
+from docrouter_tools.kind.cluster import KIND_VERSION
 from stub_tools import StubTools
 
 SCRIPT = REPO / ".ci/kind-e2e"
@@ -123,7 +123,7 @@ def test_an_unknown_step_is_a_usage_error(stubs, checkout):
 def test_the_workflow_runs_these_steps_with_the_pinned_flux_on_kind_changes():
     workflow = yaml.safe_load(WORKFLOW.read_text())
     paths = workflow[True]["pull_request"]["paths"]  # YAML 1.1 reads the key `on` as True
-    assert {"dist/kind/**", "clusters/kind/**", "constructs/docrouter/tools/kind/**", ".ci/kind-e2e"} <= set(paths)
+    assert {"dist/kind/**", "clusters/kind/**", "tools/docrouter_tools/kind/**", ".ci/kind-e2e"} <= set(paths)
     (job,) = workflow["jobs"].values()
     assert job["env"]["FLUX_VERSION"] == FLUX_VERSION
     runs = [s["run"] for s in job["steps"] if "run" in s]

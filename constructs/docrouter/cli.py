@@ -45,14 +45,14 @@ COMMANDS = {
         ("main.py synth", "main.py synth --env staging", "main.py synth --out build/dist"),
     ),
     "validate": Command(
-        "docrouter.tools.validate.cli",
+        "docrouter_tools.validate.cli",
         "check every manifest in dist/ and clusters/ (make validate)",
         "Check the committed manifests offline: schemas, references, policy, SOPS secrets, network flows "
         "and drift from a fresh synth. Prints one line per environment; -v lists every finding.",
         ("main.py validate", "main.py validate --env staging -v", "main.py validate -o json --out report.json"),
     ),
     "diff": Command(
-        "docrouter.tools.review.diff_cli",
+        "docrouter_tools.review.diff_cli",
         "per-object diff of dist/ between revisions, with risk flags (make diff)",
         "Compare the manifests of two revisions object by object and flag risky changes "
         "(downtime, data loss, security, capacity).",
@@ -63,19 +63,19 @@ COMMANDS = {
         ),
     ),
     "history": Command(
-        "docrouter.tools.review.history_cli",
+        "docrouter_tools.review.history_cli",
         "revisions that changed one environment (make history)",
         "List the commits that changed dist/<env>/, newest first, numbered for `rollback --to`.",
         ("main.py history --env production", "main.py history --env staging -o json"),
     ),
     "rollback": Command(
-        "docrouter.tools.review.rollback_cli",
+        "docrouter_tools.review.rollback_cli",
         "restore an environment to an earlier revision (make rollback)",
         "Restore dist/<env>/ and the environment file to an earlier revision as a new commit, after showing the diff.",
         ("main.py rollback --env production --to 3", "main.py rollback --env staging --to abc1234 --yes"),
     ),
     "auto-rollback": Command(
-        "docrouter.tools.review.auto_rollback_cli",
+        "docrouter_tools.review.auto_rollback_cli",
         "decide and record an automatic rollback (.github/workflows/auto-rollback.yml)",
         "The steps of the auto-rollback workflow: decide whether a Flux failure event reverts its revision "
         "(docs/reviewing.md, 'Automatic rollback'), then reword the `make rollback` commit and the PR comment.",
@@ -85,13 +85,13 @@ COMMANDS = {
         ),
     ),
     "kind": Command(
-        "docrouter.tools.kind.cli",
+        "docrouter_tools.kind.cli",
         "local Kind cluster: up, secrets, deploy, status, down",
         "Run the kind environment on a local Kind cluster with a local registry and Flux.",
         ("main.py kind up", "main.py kind deploy --timeout 20m", "main.py kind status"),
     ),
     "secrets": Command(
-        "docrouter.tools.secrets.cli",
+        "docrouter_tools.secrets.cli",
         "create or edit an environment's SOPS-encrypted secrets",
         "Create an environment's encrypted Secrets with generated credentials, or edit one with sops.",
         ("main.py secrets init --env staging", "main.py secrets edit --env production --secret mongodb-credentials"),

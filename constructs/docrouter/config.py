@@ -16,7 +16,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
-from docrouter import quantities
+from docrouter import apirules, quantities
 from docrouter.constants import CLUSTER_ISSUERS
 from docrouter.environment_files import ENV_NAME, did_you_mean
 from docrouter.field_suggestions import suggestion, unknown_fields_first
@@ -25,7 +25,6 @@ from docrouter.names import release_version, slug
 from docrouter.paths import ENVIRONMENTS_DIR, REPO_ROOT
 from docrouter.providers import OWN_STORAGE_CLASS_PREFIX, PROVIDERS, Provider
 from docrouter.safe_yaml import AliasRejected, DuplicateKey, StrictLoader, syntax_error
-from docrouter.synthesis import apirules
 from docrouter.tree_files import TreeFileError, read_regular
 
 

@@ -256,7 +256,7 @@ def max_unavailable(workload: dict) -> object:
     return None
 
 
-# apiVersion and kind of the custom resources whose type more than one module names: platform/typed.py
+# apiVersion and kind of the custom resources whose type more than one module names: platform/api_objects.py
 # builds them; layers.py (Flux health checks) and synthesis/checks.py (which controller installs each CRD)
 # read the same names here, so a version bump is one edit.
 MONGODB_COMMUNITY = ("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity")

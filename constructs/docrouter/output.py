@@ -25,7 +25,19 @@ _UNPRINTABLE = re.compile(
     r"\x1b(?!\[(?:0|1|2|31|32|33)m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 )
 # Report files never replace what the repository is made of (--out of validate, diff, history).
-PROTECTED_FOLDERS = ("dist", "clusters", "constructs", "secrets", ".git", "tests", "docs", ".github", ".ci")
+PROTECTED_FOLDERS = (
+    "dist",
+    "clusters",
+    "constructs",
+    "tools",
+    "environments",
+    "secrets",
+    ".git",
+    "tests",
+    "docs",
+    ".github",
+    ".ci",
+)
 PROTECTED_FILES = (".sops.yaml", "Makefile", "main.py", "pyproject.toml", "requirements.txt", "requirements.in")
 
 

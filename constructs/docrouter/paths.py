@@ -6,7 +6,8 @@ from pathlib import Path
 
 # constructs/docrouter/paths.py → the repository root.
 REPO_ROOT = Path(__file__).resolve().parents[2]
-ENVIRONMENTS_DIR = Path(__file__).resolve().parent / "environments"
+# The files people edit most sit at the top of the repository, where they look first.
+ENVIRONMENTS_DIR = REPO_ROOT / "environments"
 SECRETS_DIR = REPO_ROOT / "secrets"
 # How a SOPS-encrypted Secret's file name ends, under secrets/ and in dist/.
 SOPS_SUFFIX = ".sops.yaml"
@@ -21,7 +22,7 @@ def environment_sources(env: str) -> tuple[str, ...]:
     """Repository-relative paths that belong to one environment alone: its config and its SOPS secrets.
 
     Everything else under constructs/ is shared code, even a folder named like an environment
-    (constructs/docrouter/tools/kind/ is the Kind tooling, not the kind environment's source).
+    (tools/docrouter_tools/kind/ is the Kind tooling, not the kind environment's source).
     """
     config = (ENVIRONMENTS_DIR / f"{env}.yaml").relative_to(REPO_ROOT).as_posix()
     secrets = (SECRETS_DIR / env).relative_to(REPO_ROOT).as_posix()

@@ -12,8 +12,8 @@ from docrouter import config
 from docrouter import constants as c
 from docrouter.config import Environment
 from docrouter.constants import BACKEND, FRONTEND, WORKER
-from docrouter.platform import typed
-from docrouter.platform.k8s import api_object, exec_probe, http_probe, labels
+from docrouter.platform import api_objects
+from docrouter.platform.building_blocks import api_object, exec_probe, http_probe, labels
 from docrouter.platform.network import AppNetworkPolicies, AppNetworkProps
 from docrouter.platform.workload import AppWorkload, WorkloadProps
 
@@ -60,7 +60,7 @@ class AppConfig(Construct):
         super().__init__(scope, id)
         api_object(
             self,
-            typed.ConfigMap,
+            api_objects.ConfigMap,
             name=c.CONFIG_MAP_NAME,
             namespace=c.APP_NAMESPACE,
             labels=labels("doc-router", "config"),
@@ -252,7 +252,7 @@ class AppIngress(Construct):
             spec["tls"] = [{"hosts": [props.ingress.host], "secretName": c.TLS_SECRET_NAME}]
         api_object(
             self,
-            typed.Ingress,
+            api_objects.Ingress,
             name="doc-router",
             namespace=c.APP_NAMESPACE,
             labels=labels("doc-router", "ingress"),

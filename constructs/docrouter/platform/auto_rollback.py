@@ -16,7 +16,7 @@ from typing import Any
 
 from docrouter import constants as c
 from docrouter.config import Environment
-from docrouter.platform.typed import Alert, NotificationProvider
+from docrouter.platform.api_objects import Alert, NotificationProvider
 
 NAME = "auto-rollback"
 

@@ -1,7 +1,7 @@
 """NetworkPolicies of the controllers' namespaces: deny by default, then the flows each controller needs.
 
 Pod labels are the charts' own (each read at our pin, see tools/netflow/runtime.py); the flows are
-proven per Flux stage by docrouter.tools.netflow like the app's.
+proven per Flux stage by docrouter_tools.netflow like the app's.
 
 - ingress-nginx: anyone may reach the controller's HTTP and HTTPS ports (it is the way in); the API
   server calls its admission webhook (8443, controller.admissionWebhooks.port in helm-chart-4.13.7

@@ -18,9 +18,8 @@ from constructs import Construct
 from docrouter import constants as c
 from docrouter.config import Environment
 from docrouter.constants import FLUX_NAMESPACE
-from docrouter.platform.auto_rollback import auto_rollback_objects
-from docrouter.platform.infrastructure import helm_charts
-from docrouter.platform.typed import (
+from docrouter.layers import LAYERS, reconciler_name
+from docrouter.platform.api_objects import (
     Alert,
     KubeObject,
     Kustomization,
@@ -28,7 +27,8 @@ from docrouter.platform.typed import (
     OCIRepository,
     typed_object,
 )
-from docrouter.synthesis.layers import LAYERS, reconciler_name
+from docrouter.platform.auto_rollback import auto_rollback_objects
+from docrouter.platform.infrastructure import helm_charts
 
 KIND_SOURCE = {"kind": "OCIRepository", "name": c.KIND_SOURCE_NAME}
 KIND_REGISTRY_URL = f"oci://{c.KIND_REGISTRY_NAME}:{c.KIND_REGISTRY_PORT}/{c.KIND_SOURCE_NAME}"

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from constructs import Construct
 
 from docrouter import constants as c
-from docrouter.platform import typed
-from docrouter.platform.k8s import api_object
-from docrouter.synthesis.layers import LAYERS, reconciler_name
+from docrouter.layers import LAYERS, reconciler_name
+from docrouter.platform import api_objects
+from docrouter.platform.building_blocks import api_object
 
 VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"]
 
@@ -41,7 +41,7 @@ class FluxLayerAccounts(Construct):
         namespaces = props.namespaces
         for layer in (layer for layer in LAYERS if layer.grants):
             account = reconciler_name(layer)
-            api_object(self, typed.ServiceAccount, name=account, namespace=c.FLUX_NAMESPACE, labels=labels)
+            api_object(self, api_objects.ServiceAccount, name=account, namespace=c.FLUX_NAMESPACE, labels=labels)
             by_namespace: dict[str, list[dict]] = {}
             for namespace, group, resources in layer.grants:
                 rule = {"apiGroups": [group], "resources": list(resources), "verbs": VERBS}
@@ -49,10 +49,12 @@ class FluxLayerAccounts(Construct):
             for namespace, rules in sorted(by_namespace.items()):
                 if namespace not in namespaces:
                     continue  # e.g. no mongodb namespace with an external database (and no database layer)
-                api_object(self, typed.Role, name=account, namespace=namespace, labels=labels, body={"rules": rules})
+                api_object(
+                    self, api_objects.Role, name=account, namespace=namespace, labels=labels, body={"rules": rules}
+                )
                 api_object(
                     self,
-                    typed.RoleBinding,
+                    api_objects.RoleBinding,
                     name=account,
                     namespace=namespace,
                     labels=labels,

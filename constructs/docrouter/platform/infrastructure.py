@@ -16,11 +16,11 @@ from constructs import Construct
 from docrouter import config
 from docrouter import constants as c
 from docrouter.config import Environment
-from docrouter.platform import typed
+from docrouter.platform import api_objects
+from docrouter.platform.building_blocks import api_object
 from docrouter.platform.controller_network import ControllerNetworkPolicies, ControllerNetworkProps
 from docrouter.platform.controller_security import MONGODB_OPERATOR_SECURITY, pod_security_labels
 from docrouter.platform.flux_rbac import FluxLayerAccounts, FluxLayerAccountsProps
-from docrouter.platform.k8s import api_object
 from docrouter.platform.network import NamespaceBaselines, NamespaceBaselinesProps
 
 HELM_INTERVAL = "1h"
@@ -61,7 +61,7 @@ class Namespaces(Construct):
         for name, ns_annotations in namespaces.items():
             api_object(
                 self,
-                typed.Namespace,
+                api_objects.Namespace,
                 name=name,
                 labels={**c.PART_OF_LABEL, **pod_security_labels(name, local_cluster=props.local_cluster)},
                 annotations=ns_annotations,
@@ -83,7 +83,7 @@ class StorageClass(Construct):
         body["allowVolumeExpansion"] = storage.allow_volume_expansion
         api_object(
             self,
-            typed.StorageClass,
+            api_objects.StorageClass,
             name=storage.name,
             labels=dict(c.PART_OF_LABEL),
             body=body,
@@ -97,14 +97,14 @@ class HelmController(Construct):
         super().__init__(scope, id)
         api_object(
             self,
-            typed.HelmRepository,
+            api_objects.HelmRepository,
             name=chart.repository_name,
             namespace=c.FLUX_NAMESPACE,
             body={"spec": {"interval": "24h", "url": chart.repository_url}},
         )
         api_object(
             self,
-            typed.HelmRelease,
+            api_objects.HelmRelease,
             name=chart.name,
             namespace=chart.namespace,
             body={
@@ -316,7 +316,7 @@ class ClusterIssuers(Construct):
         for name, server in c.CLUSTER_ISSUERS.items():
             api_object(
                 self,
-                typed.ClusterIssuer,
+                api_objects.ClusterIssuer,
                 name=name,
                 labels=dict(c.PART_OF_LABEL),
                 body={

@@ -19,9 +19,16 @@ from docrouter import constants as c
 from docrouter.constants import MIGRATION_DEADLINE_SECONDS
 from docrouter.migration_names import MIGRATION, migration_job_name
 from docrouter.names import release_version
-from docrouter.platform import typed
+from docrouter.platform import api_objects
 from docrouter.platform.app import AppConfig, AppConfigProps
-from docrouter.platform.k8s import api_object, container, labels, pod_spec, selector_labels, writable_volumes
+from docrouter.platform.building_blocks import (
+    api_object,
+    container,
+    labels,
+    pod_spec,
+    selector_labels,
+    writable_volumes,
+)
 from docrouter.platform.network import INTERNET_PEER, mongodb_egress, network_policy, tcp
 from docrouter.platform.workload import APP_ENV_FROM, HOME_IN_TMP
 
@@ -64,7 +71,7 @@ class MigrationJob(Construct):
         )
         api_object(
             self,
-            typed.Job,
+            api_objects.Job,
             name=migration_job_name(version, props.attempt),
             namespace=c.APP_NAMESPACE,
             labels=job_labels,

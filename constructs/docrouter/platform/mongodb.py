@@ -25,8 +25,8 @@ from constructs import Construct
 from docrouter import constants as c
 from docrouter.config import InClusterMongoDB
 from docrouter.migration_names import MIGRATION
-from docrouter.platform import typed
-from docrouter.platform.k8s import api_object, labels, resources, selector_labels, spread_constraints
+from docrouter.platform import api_objects
+from docrouter.platform.building_blocks import api_object, labels, resources, selector_labels, spread_constraints
 from docrouter.platform.network import kube_api_egress, namespace_selector, network_policy, tcp
 from docrouter.providers import ApiServer
 
@@ -93,7 +93,7 @@ class MongoDB(Construct):
         if db.replicas > 1:
             api_object(
                 self,
-                typed.PodDisruptionBudget,
+                api_objects.PodDisruptionBudget,
                 name=c.MONGODB_NAME,
                 namespace=c.MONGODB_NAMESPACE,
                 labels=self.labels,
@@ -105,7 +105,7 @@ class MongoDB(Construct):
         db, storage_class = self.db, self.storage_class
         api_object(
             self,
-            typed.MongoDBCommunity,
+            api_objects.MongoDBCommunity,
             name=c.MONGODB_NAME,
             namespace=c.MONGODB_NAMESPACE,
             labels=self.labels,
@@ -146,7 +146,7 @@ class MongoDB(Construct):
         db = self.db
         api_object(
             self,
-            typed.MongoDBSearch,
+            api_objects.MongoDBSearch,
             name=c.MONGODB_NAME,
             namespace=c.MONGODB_NAMESPACE,
             labels=labels(c.MONGODB_NAME, "search"),

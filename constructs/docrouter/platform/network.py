@@ -4,7 +4,7 @@ Allowed: ingress-nginx → frontend/backend, frontend → backend, app pods → 
 DNS from every pod, HTTPS to the internet for the app (LLM APIs, S3, OAuth), and
 ingress-nginx → cert-manager's HTTP-01 solver pods where the environment has TLS.
 The frontend reaches MongoDB too: NextAuth keeps its users and sessions there.
-What these policies must allow and deny is proven per Flux stage by docrouter.tools.netflow.
+What these policies must allow and deny is proven per Flux stage by docrouter_tools.netflow.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 from constructs import Construct
 
 from docrouter import constants as c
-from docrouter.platform import typed
-from docrouter.platform.k8s import api_object, selector_labels
+from docrouter.platform import api_objects
+from docrouter.platform.building_blocks import api_object, selector_labels
 from docrouter.providers import ApiServer
 
 PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]
@@ -81,7 +81,7 @@ def network_policy(
     spec["policyTypes"] = types
     api_object(
         scope,
-        typed.NetworkPolicy,
+        api_objects.NetworkPolicy,
         name=name,
         namespace=namespace,
         labels=dict(c.PART_OF_LABEL),

@@ -15,9 +15,16 @@ from constructs import Construct
 from docrouter import constants as c
 from docrouter.config import Autoscaling, Resources
 from docrouter.names import release_version
-from docrouter.platform import typed
-from docrouter.platform.k8s import api_object, container, labels, pod_spec, selector_labels, writable_volumes
-from docrouter.platform.typed import gvk
+from docrouter.platform import api_objects
+from docrouter.platform.api_objects import gvk
+from docrouter.platform.building_blocks import (
+    api_object,
+    container,
+    labels,
+    pod_spec,
+    selector_labels,
+    writable_volumes,
+)
 
 # Every app pod reads the same configuration: the ConfigMap and the SOPS-managed Secret.
 APP_ENV_FROM = [
@@ -110,7 +117,7 @@ class AppWorkload(Construct):
         }
         api_object(
             self,
-            typed.Deployment,
+            api_objects.Deployment,
             name=p.name,
             namespace=c.APP_NAMESPACE,
             labels=self.labels,
@@ -120,7 +127,7 @@ class AppWorkload(Construct):
     def _service(self) -> None:
         api_object(
             self,
-            typed.Service,
+            api_objects.Service,
             name=self.props.name,
             namespace=c.APP_NAMESPACE,
             labels=self.labels,
@@ -136,7 +143,7 @@ class AppWorkload(Construct):
     def _disruption_budget(self) -> None:
         api_object(
             self,
-            typed.PodDisruptionBudget,
+            api_objects.PodDisruptionBudget,
             name=self.props.name,
             namespace=c.APP_NAMESPACE,
             labels=self.labels,
@@ -148,7 +155,7 @@ class AppWorkload(Construct):
         p = self.props
         scaling = p.autoscaling
         assert scaling is not None
-        deployment = gvk(typed.Deployment)  # the HPA scales the Deployment built above
+        deployment = gvk(api_objects.Deployment)  # the HPA scales the Deployment built above
         metrics = [
             {
                 "type": "Resource",
@@ -158,7 +165,7 @@ class AppWorkload(Construct):
         ]
         api_object(
             self,
-            typed.HorizontalPodAutoscaler,
+            api_objects.HorizontalPodAutoscaler,
             name=p.name,
             namespace=c.APP_NAMESPACE,
             labels=self.labels,

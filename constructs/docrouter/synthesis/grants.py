@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from docrouter.layers import LAYERS
 from docrouter.synthesis.checks import SynthError
-from docrouter.synthesis.layers import LAYERS
 
 # kind → (API group, resource) for the kinds the granted layers ship (plural names as the API serves
 # them; the MongoDB operator's CRDs name theirs in the singular, see ../shared/crds).
@@ -37,6 +37,6 @@ def check_layer_grants(env: str, layered: Mapping[str, list[dict]]) -> None:
                 raise SynthError(
                     f"environment '{env}': layer '{layer.path}': {kind} {meta.get('namespace')}/{meta.get('name')} "
                     f"is outside what the layer's ServiceAccount may change, so Flux would be refused. "
-                    f"Fix: add it to the layer's grants in constructs/docrouter/synthesis/layers.py "
+                    f"Fix: add it to the layer's grants in constructs/docrouter/layers.py "
                     f"(and its resource to RESOURCES in synthesis/grants.py)"
                 )

@@ -15,6 +15,7 @@ from constructs import Construct
 
 from docrouter.config import Environment
 from docrouter.constants import APP_NAMESPACE, MONGODB_NAMESPACE, PART_OF_LABEL
+from docrouter.layers import LAYERS
 from docrouter.platform.app import DocRouterApp
 from docrouter.platform.infrastructure import ClusterIssuers, Controllers
 from docrouter.platform.migration import PreDeploy
@@ -26,7 +27,6 @@ from docrouter.synthesis.environment_props import (
     mongodb_props,
     pre_deploy_props,
 )
-from docrouter.synthesis.layers import LAYERS
 
 
 class LayerChart(Chart):
@@ -37,7 +37,7 @@ class LayerChart(Chart):
     LABELS: ClassVar[dict[str, str]] = PART_OF_LABEL
 
     def __init__(self, scope: Construct, env: Environment) -> None:
-        # Object names are explicit (platform/k8s.py): cdk8s never derives or hashes one.
+        # Object names are explicit (platform/building_blocks.py): cdk8s never derives or hashes one.
         labels = dict(self.LABELS) or None
         super().__init__(scope, self.LAYER, namespace=self.NAMESPACE, labels=labels, disable_resource_name_hashes=True)
         self.build(env)

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from docrouter.identity import ref_of
-from docrouter.kinds import REPLICATED_KINDS, replicas
-from docrouter.pod_templates import blocks_drains, containers, min_available, selector_matches, template_labels
-from docrouter.synthesis.apirules import (
+from docrouter.apirules import (
     MAX_OBJECT_DATA_BYTES,
     STORAGE_PARAMETERS_MAX,
     STORAGE_PARAMETERS_MAX_BYTES,
@@ -24,6 +21,9 @@ from docrouter.synthesis.apirules import (
     qualified_name_problem,
     requests_limits_problems,
 )
+from docrouter.identity import ref_of
+from docrouter.kinds import REPLICATED_KINDS, replicas
+from docrouter.pod_templates import blocks_drains, containers, min_available, selector_matches, template_labels
 
 
 def _metadata_problems(obj: dict, where: str) -> Iterator[Problem]:

@@ -1,6 +1,6 @@
 """Where `synth --out` may write: synth replaces <out>/<env>/ whole, so it must hold only synth's output.
 
-Pointed at a source folder by mistake (`--out constructs/docrouter/tools` holds a kind/ folder of
+Pointed at a source folder by mistake (`--out tools/docrouter_tools` holds a kind/ folder of
 Python files) synth would delete it. A folder is synth's when every file in it is one synth writes:
 a YAML file starting with the generated-by header, or a copied SOPS file (`*.sops.yaml` inside a
 layer). Folders outside the repository are refused unless ALLOW_OUTSIDE_REPO=1 says so (diff and

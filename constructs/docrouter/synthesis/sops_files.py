@@ -16,13 +16,13 @@ from pathlib import Path
 
 import yaml
 
+from docrouter.layers import layer_for_secret_namespace
 from docrouter.paths import SECRETS_DIR, SOPS_SUFFIX
 from docrouter.preflight import PreflightError
 from docrouter.safe_yaml import safe_load
+from docrouter.sops_rules import creation_rule
 from docrouter.synthesis.checks import SynthError, is_sops_encrypted, recipients_of
-from docrouter.synthesis.layers import layer_for_secret_namespace
 from docrouter.synthesis.secret_shape import SHAPE_FIX, shape_problem
-from docrouter.tools.secrets.rules import creation_rule
 from docrouter.tree_files import TreeFileError, read_regular
 
 SUFFIX = SOPS_SUFFIX

@@ -19,9 +19,10 @@ import yaml
 from cdk8s import App
 
 from docrouter.config import Environment
+from docrouter.layers import LAYERS
 from docrouter.paths import GENERATED_BY, KUSTOMIZATION
+from docrouter.platform.api_objects import chart_objects, check_schema
 from docrouter.platform.flux import FluxChart
-from docrouter.platform.typed import chart_objects, check_schema
 from docrouter.safe_yaml import FastSafeDumper
 from docrouter.synthesis.checks import (
     SynthError,
@@ -33,7 +34,6 @@ from docrouter.synthesis.checks import (
 )
 from docrouter.synthesis.grants import check_layer_grants
 from docrouter.synthesis.layer_builders import CHARTS
-from docrouter.synthesis.layers import LAYERS
 from docrouter.synthesis.sops_files import sops_secret_files
 from docrouter.synthesis.transaction import Transaction, output_lock, recover, write_files
 
@@ -286,7 +286,7 @@ def check_removal(env: str, dist: Path, clusters: Path | None, allow_shrink: boo
         trees = " and ".join(f"{top.name}/{env}/" for top in (dist, clusters) if top is not None)
         raise SynthError(
             f"environment '{env}': its environment file is gone, so synth would delete {trees} ({before} objects) "
-            f"and Flux would prune them from the cluster. Fix: restore constructs/docrouter/environments/{env}.yaml, "
+            f"and Flux would prune them from the cluster. Fix: restore environments/{env}.yaml, "
             "or, if the environment is retired, run again with ALLOW_SHRINK=1."
         )
 
