@@ -60,7 +60,7 @@ test: $(STAMP) ## Run the test suite on every core (offline; e2e tests skip with
 	$(PY) -m pytest -n auto $(TEST_ARGS)
 
 # Python sources that lint checks; settings live in pyproject.toml ([tool.ruff], [tool.mypy]).
-LINT_PATHS := constructs tests main.py bench
+LINT_PATHS := constructs tests main.py bench tools
 lint: $(STAMP) ## ruff check, ruff format --check and mypy (cached in .mypy_cache)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
@@ -127,6 +127,14 @@ secrets-init: $(STAMP) ## Create ENV's encrypted secrets with generated credenti
 
 secrets-edit: $(STAMP) ## Edit ENV's SOPS-encrypted secrets with sops (SECRET=mongodb-credentials for the other)
 	$(PY) main.py secrets edit --env "$(ENV)" $(if $(SECRET),--secret $(SECRET))
+
+# The cluster tier (tests/cluster, docs/testing.md "The cluster tier"): real CRDs from CRDS, and
+# etcd, kube-apiserver, … built offline from the Go module proxy into ~/.cache/docrouter/control-plane/.
+CRDS ?= $(if $(wildcard ../shared/crds),$(abspath ../shared/crds),.cache/crds)
+export CRDS
+.PHONY: control-plane
+control-plane: ## Build the cluster tier's control plane (Go 1.26; cached, idempotent)
+	$(PYTHON) tools/control-plane/build.py
 
 crd-schemas: ## Download CRD JSON schemas into CRD_SCHEMAS (needs internet)
 	$(PYTHON) constructs/docrouter/scripts/fetch_crd_schemas.py "$(CRD_SCHEMAS)"
