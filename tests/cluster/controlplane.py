@@ -231,6 +231,8 @@ class ControlPlane:
                 f"--service-account-signing-key-file={pki / 'sa.key'}",
                 f"--service-account-issuer={self.url}",
                 "--service-cluster-ip-range=10.0.0.0/24",
+                # The `kubernetes` Service's endpoints may not be loopback; nothing in a test dials it.
+                "--endpoint-reconciler-type=none",
                 "--authorization-mode=Node,RBAC",
                 # On by default since 1.25; named so that turning it off is a visible change here.
                 "--enable-admission-plugins=PodSecurity",

@@ -127,7 +127,7 @@ class Cluster:
         self.fresh(load_environment(env).provider)
         warnings: dict[str, list[str]] = {}
         for layer in flux_layers(root, env):
-            objects = self.build(root / layer.path)
+            objects = self.build(layer.directory(root))
             warnings[layer.name] = self.apply(objects, force=layer.force).warnings
             self.play_helm_releases(objects)
             if layer.name == upto:
@@ -144,13 +144,14 @@ class Cluster:
         if doomed:
             k.run("delete", "ns", "--wait=false", *doomed)
         for kind, name in sorted(self._cluster_scoped):
-            if kind != "namespace":
-                k.run("delete", kind, name, "--ignore-not-found", "--wait=false", check=False)
+            if kind != "namespace":  # waited for: the next install re-creates the same CRDs and classes
+                k.run("delete", kind, name, "--ignore-not-found", "--timeout=60s", check=False)
         self._cluster_scoped.clear()
         k.run("delete", "nodes", "--all", "--wait=false")
         if doomed:
             wait_gone(k, "namespaces", doomed)
         self.provider = provider
+        k.generation += 1
         nodes = [fake_node(f"{provider}-{i}", labels) for i, labels in enumerate(NODE_LABELS[provider])]
         classes = [storage_class(n, s) for n, s in PROVIDERS[provider].storage_classes.items()]
         apply_layer(k, nodes)
@@ -177,6 +178,13 @@ class Layer:
     depends_on: tuple[str, ...]
     force: bool
     spec: dict
+    env: str
+
+    def directory(self, root: Path) -> Path:
+        """Where the layer's files are in a checkout at root. A GitRepository artifact is the whole
+        repository; kind's OCIRepository artifact is dist/kind alone (`make kind-deploy` pushes that)."""
+        base = root / "dist" / self.env if self.spec["sourceRef"]["kind"] == "OCIRepository" else root
+        return base / self.path
 
 
 def flux_layers(root: Path, env: str) -> list[Layer]:
@@ -188,7 +196,7 @@ def flux_layers(root: Path, env: str) -> list[Layer]:
                 spec = o["spec"]
                 depends = tuple(d["name"] for d in spec.get("dependsOn", []))
                 found[o["metadata"]["name"]] = Layer(
-                    o["metadata"]["name"], spec["path"], depends, bool(spec.get("force")), spec
+                    o["metadata"]["name"], spec["path"], depends, bool(spec.get("force")), spec, env
                 )
     ordered: list[Layer] = []
     while len(ordered) < len(found):

@@ -61,8 +61,13 @@ PLAYED: dict[str, tuple[Callable[[int, str], dict], str]] = {
         "helm-controller v1.5.5 api/v2/condition_types.go (ReleasedCondition, InstallSucceededReason); "
         "the chart's CRDs are installed as environments.CHART_CRDS says",
     ),
-    "MongoDBCommunity": (
-        lambda g, phase: {"phase": phase, "observedGeneration": g},
+    "MongoDBCommunity": (  # the CRD's status requires the member counts and mongoUri too
+        lambda g, phase: {
+            "phase": phase,
+            "currentMongoDBMembers": 3,
+            "currentStatefulSetReplicas": 3,
+            "mongoUri": "mongodb://mongodb-0.mongodb-svc.mongodb.svc.cluster.local:27017",
+        },
         "mongodb-kubernetes 1.10.0 mongodb-community-operator/api/v1/mongodbcommunity_types.go (Phase: Running, "
         "Failed, Pending)",
     ),
@@ -99,6 +104,7 @@ class Player:
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     played: set[tuple[str, str, int, str]] = field(default_factory=set)
+    errors: list[str] = field(default_factory=list)  # shown when a wait times out
 
     def _round(self) -> None:
         k = self.cluster.kubectl
@@ -123,8 +129,8 @@ class Player:
         while not self._stop.is_set():
             try:
                 self._round()
-            except Exception:  # a race with a deletion: the next round sees the new state
-                pass
+            except Exception as error:  # a race with a deletion: the next round sees the new state
+                self.errors.append(str(error)[:300])
             self._stop.wait(1)
 
     def start(self) -> Player:

@@ -26,10 +26,14 @@ FIELD_MANAGER = "kustomize-controller"
 class Kubectl:
     binary: Path
     kubeconfig: Path
+    # kubectl caches API discovery; a fresh cluster gets a fresh cache, so a deleted CRD's kind is
+    # unknown again ("no matches for kind"), as it is to a controller that starts on a new cluster.
+    generation: int = 0
 
     def run(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+        cache = self.kubeconfig.parent / "kubectl-cache" / str(self.generation)
         result = subprocess.run(
-            [str(self.binary), f"--kubeconfig={self.kubeconfig}", *args],
+            [str(self.binary), f"--kubeconfig={self.kubeconfig}", f"--cache-dir={cache}", *args],
             input=stdin,
             capture_output=True,
             text=True,

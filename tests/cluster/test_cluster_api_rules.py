@@ -65,8 +65,14 @@ CASES: list[tuple[str, str, str, str, Callable[[dict], None]]] = [
     ("staging", "Ingress", "doc-router", "host is an IP", setter("spec.rules.0.host", "10.0.0.1")),
 ]
 
+# Rules apirules.py checks on the environment field (tests/test_api_rules.py), not on rendered objects.
+ENVIRONMENT_LEVEL = {"host of 304", "host is an IP"}
+
 # Rules apirules.py enforces that the API server does not: project policy, kept on purpose.
 OURS = {
+    # ValidateServiceName at v1.33 (apirules.py's source) required a DNS-1035 label; the 1.37 server
+    # here accepts "9backend". Stricter than 1.37 and right for 1.33: kept while environments declare 1.33.
+    "DNS-1035 name",
     # A PDB whose minAvailable equals the replicas blocks every voluntary eviction (node drains hang);
     # the API server accepts it.
     "minAvailable = replicas",
@@ -81,7 +87,7 @@ def staging(cluster: Cluster) -> Cluster:
 
 
 def rendered(cluster: Cluster, env: str) -> list[dict]:
-    return [o for layer in flux_layers(REPO, env) for o in cluster.build(REPO / layer.path)]
+    return [o for layer in flux_layers(REPO, env) for o in cluster.build(layer.directory(REPO))]
 
 
 @pytest.mark.parametrize("env, kind, prefix, case, change", CASES, ids=[c[3] for c in CASES])
@@ -96,6 +102,6 @@ def test_our_rule_and_the_server_agree(staging: Cluster, env: str, kind: str, pr
         "-f", "-", stdin=yaml.safe_dump(target), check=False,
     )  # fmt: skip
     server_refuses = dry.returncode != 0
-    assert ours, f"{case}: apirules.py no longer refuses it"
+    assert ours or case in ENVIRONMENT_LEVEL, f"{case}: apirules.py no longer refuses it"
     answer = "refused" if server_refuses else "accepted"
     assert server_refuses == (case not in OURS), f"{case}: the server {answer}: {dry.stderr}"

@@ -4,73 +4,16 @@ the review's hand-written immutable-field list checked against what the server r
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import pytest
 import yaml
 
 from cluster.controlplane import REPO
 from cluster.environments import Cluster, flux_layers
-from cluster.fluxapply import KubectlError, is_refused_update, ref
-from cluster.test_cluster_install import ENVIRONMENTS
+from cluster.fluxapply import is_refused_update
+from cluster.test_cluster_api_rules import setter as _set
 from docrouter.tools.review.fields import field_changes
-from docrouter.tools.review.revisions import committed_tree, default_base
 from docrouter.tools.review.risk_immutable import IMMUTABLE_FIELDS, immutable_changes
-
-
-def write_tree(files: dict[str, bytes], root: Path) -> Path:
-    for name, content in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_bytes(content)
-    return root
-
-
-@pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_upgrade_from_the_base_revision_is_accepted_or_flagged(cluster: Cluster, env: str, tmp_path: Path) -> None:
-    """Every object the server refuses on upgrade is one the review flags as an immutable-field change."""
-    base_ref = default_base(REPO)
-    base = write_tree(committed_tree(REPO, base_ref), tmp_path)
-    if not (base / "clusters" / env).is_dir():
-        pytest.skip(f"{env} does not exist at {base_ref}: its first install is the upgrade")
-    assert cluster.install(env, root=base)
-    old_objects = {ref(o): o for layer in flux_layers(base, env) for o in cluster.build(base / layer.path)}
-    refused: dict[str, str] = {}
-    warnings: list[str] = []
-    new_objects: dict[str, dict] = {}
-    for layer in flux_layers(REPO, env):
-        objects = cluster.build(REPO / layer.path)
-        new_objects.update({ref(o): o for o in objects})
-        try:
-            warnings += cluster.apply(objects, force=layer.force).warnings
-        except KubectlError as error:
-            for o in objects:  # which objects: apply them one by one
-                try:
-                    cluster.apply([o], force=layer.force)
-                except KubectlError as single:
-                    refused[ref(o)] = single.stderr
-            assert refused, f"{env} {layer.name}: the layer failed but no single object did: {error}"
-        cluster.play_helm_releases(objects)
-    assert warnings == []
-    unflagged = {
-        name: reason
-        for name, reason in refused.items()
-        if not (
-            is_refused_update(reason)
-            and name in old_objects
-            and immutable_changes(name.split("/")[0], field_changes(old_objects[name], new_objects[name]))
-        )
-    }
-    assert unflagged == {}, f"{env}: refused on upgrade from {base_ref} without an immutable-field flag"
-
-
-def _set(path: str, value: object):
-    def change(o: dict) -> None:
-        *parents, leaf = path.split(".")
-        for part in parents:
-            o = o[int(part)] if isinstance(o, list) else o[part]
-        o[leaf] = value
-
-    return change
 
 
 def _relabel(workload: dict) -> None:
@@ -153,7 +96,7 @@ def installed_staging(cluster: Cluster) -> Cluster:
 
 def live(cluster: Cluster, kind: str, prefix: str) -> dict:
     """The applied object (as dist/ or OWN_OBJECTS has it) whose name starts with prefix."""
-    objects = [o for layer in flux_layers(REPO, "staging") for o in cluster.build(REPO / layer.path)]
+    objects = [o for layer in flux_layers(REPO, "staging") for o in cluster.build(layer.directory(REPO))]
     return next(o for o in objects + OWN_OBJECTS if o["kind"] == kind and o["metadata"]["name"].startswith(prefix))
 
 
