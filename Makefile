@@ -182,6 +182,15 @@ secrets-init: $(STAMP) ## Create ENV's encrypted secrets with generated credenti
 secrets-edit: $(STAMP) ## Edit ENV's SOPS-encrypted secrets with sops (SECRET=mongodb-credentials for the other)
 	$(PY) main.py secrets edit --env "$$MAKE_ENV" $${MAKE_SECRET:+--secret "$$MAKE_SECRET"}
 
+# The cluster tier (tests/cluster, docs/testing.md "The cluster tier"): real CRDs from CRDS, and
+# etcd, kube-apiserver, … built offline from the Go module proxy into ~/.cache/docrouter/control-plane/.
+CRDS ?= $(if $(wildcard ../shared/crds),$(abspath ../shared/crds),.cache/crds)
+export CRDS
+.PHONY: control-plane
+control-plane: ## Build the cluster tier's control plane (Go 1.26; cached, idempotent)
+	$(PYTHON) tools/control-plane/build.py
+
+
 # Always into .cache/crd-schemas (never into CRD_SCHEMAS, which may be the team's shared folder).
 crd-schemas: $(STAMP) ## Download CRD JSON schemas into .cache/crd-schemas (needs internet)
 	$(PY) constructs/docrouter/scripts/fetch_crd_schemas.py .cache/crd-schemas

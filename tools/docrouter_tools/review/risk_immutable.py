@@ -119,3 +119,9 @@ def immutable_field_risks(changes: list[ObjectChange], new: dict[object, Manifes
             if flag:
                 flags.append(flag)
     return flags
+
+
+def immutable_changes(kind: str, fields: list[FieldChange]) -> list[FieldChange]:
+    """The changes the API server refuses on our own apply (kinds.py), not those refused to the operator's
+    update of what it owns. The cluster tier checks this list against a real kube-apiserver."""
+    return [change for _, touched in _hits(kind, fields, operator=False) for change in touched]
