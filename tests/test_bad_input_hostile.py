@@ -310,11 +310,7 @@ def test_diff_prints_an_object_name_without_its_escape_sequences(tmp_path, capsy
     assert "x?[2Jy" in out and "\x1b[2J" not in out
 
 
-# The same values through make, once issue 24's Makefile passes variables through the environment.
-SPLICED = "$(if $(BASE),--base $(BASE))"  # today's Makefile text: BASE reaches the shell unquoted
-
-
-@pytest.mark.skipif(SPLICED in (REPO / "Makefile").read_text(), reason="the Makefile still splices BASE (issue 24)")
+# The same values through make: the Makefile passes variables to the tools through the environment.
 @pytest.mark.parametrize(
     "variables",
     [
