@@ -35,7 +35,8 @@ class Layer:
     # spec.serviceAccountName); empty, as kustomize-controller itself (cluster-admin). See grants.py.
     grants: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     # Flux decrypts SOPS files in this layer (with the age key in flux-system): every layer that ships
-    # Secrets must (checked below); apps does too, so a Secret added there decrypts without a Flux change.
+    # Secrets must (checked below). apps decrypts too, but its grants admit no Secret (the cluster tier saw
+    # Flux's ServiceAccount refused): a Secret for the app belongs in pre-deploy, which may write them.
     decrypt: bool = False
 
 

@@ -38,6 +38,8 @@ CHANGES = [
     ("StatefulSet", "test-db", "selector", _relabel),
     ("StatefulSet", "test-db", "serviceName", _set("spec.serviceName", "other")),
     ("StatefulSet", "test-db", "replicas", _set("spec.replicas", 2)),
+    ("StatefulSet", "test-db", "podManagementPolicy", _set("spec.podManagementPolicy", "Parallel")),
+    ("DaemonSet", "test-agent", "selector", _relabel),
     ("StatefulSet", "test-db", "volumeClaimTemplates", _set("spec.volumeClaimTemplates.0.spec.storageClassName", "x")),
     ("PersistentVolumeClaim", "test-data", "storageClassName", _set("spec.storageClassName", "do-block-storage-xfs")),
     ("PersistentVolumeClaim", "test-data", "labels", lambda c: c["metadata"].update(labels={"a": "b"})),
@@ -72,6 +74,18 @@ OWN_OBJECTS = [
                     },
                 }
             ],
+        },
+    },
+    {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": "test-agent", "namespace": "doc-router"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "test-agent"}},
+            "template": {
+                "metadata": {"labels": {"app": "test-agent"}},
+                "spec": {"containers": [{"name": "agent", "image": "busybox:1.37", "securityContext": RESTRICTED}]},
+            },
         },
     },
     {
