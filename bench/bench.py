@@ -104,7 +104,7 @@ def measure(argv: list[str], cwd: Path, *, sample_memory: bool) -> tuple[float, 
 def copy_with_environments(root: Path, count: int) -> Path:
     """A copy of the sources with `count` generated environments (copies of kind) beside the real ones."""
     root.mkdir(parents=True)
-    for name in ("main.py", "pyproject.toml", ".sops.yaml", "constructs", "secrets"):
+    for name in ("main.py", "pyproject.toml", ".sops.yaml", "constructs", "environments", "secrets"):
         source = REPO / name
         if source.is_dir():
             shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
