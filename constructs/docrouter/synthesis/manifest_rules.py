@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from docrouter.identity import ref_of
-from docrouter.kinds import REPLICATED_KINDS, replicas
+from docrouter.kinds import REPLICATED_KINDS, claims, replicas
 from docrouter.pod_templates import blocks_drains, containers, min_available, selector_matches, template_labels
 from docrouter.synthesis.apirules import (
     MAX_OBJECT_DATA_BYTES,
@@ -80,10 +80,10 @@ def object_problems(objects: Iterable[dict]) -> list[Problem]:
                     wrong = port_problem(port.get(field), unset_allowed=field != "port")
                     if wrong:
                         problems.append(Problem(where, f"{field}: {wrong}", "use a port between 1 and 65535"))
-        for template in spec.get("volumeClaimTemplates") or []:
-            storage = ((template.get("spec") or {}).get("resources") or {}).get("requests", {}).get("storage")
-            claim = (template.get("metadata") or {}).get("name")
-            problem = storage_problem(f"{where} volumeClaimTemplate {claim}", storage)
+        for claim in claims(obj):  # also the claims an operator makes from a custom resource (kinds.py)
+            if claim.storage is None and kind in ("MongoDBSearch", "PersistentVolumeClaim"):
+                continue  # the operator's default size; a PVC without a size is a schema error
+            problem = storage_problem(f"{where} {claim.path} ({claim.name})", claim.storage)
             problems += [Problem(problem.where, problem.message, "set a storage size above zero")] if problem else []
         if kind == "HorizontalPodAutoscaler":
             problems += _hpa_problems(where, spec)

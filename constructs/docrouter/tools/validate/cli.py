@@ -59,7 +59,12 @@ def run(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             print(f"validate: {exc}", file=sys.stderr)
             return FINDINGS
-        results, loaded = {}, {}
+        results: dict[str, list[Finding]] = {}
+        loaded = {}
+        if not args.env:  # every environment: also what is left of one whose file is gone
+            from docrouter.tools.validate.environments import orphaned_environments
+
+            results |= orphaned_environments(root, names)
         for name in names:
             try:
                 loaded[name] = load_environment(name)
