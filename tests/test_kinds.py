@@ -125,3 +125,24 @@ def test_claims_an_operator_makes_are_data_fields_every_tool_sees():
         "spec": {"clusters": [{"persistence": {"single": {"storage": "50Gi", "storageClass": "gp3"}}}]},
     }
     assert [(c.path, c.storage) for c in claims(search)] == [("spec.clusters[0].persistence.single", "50Gi")]
+
+
+def test_a_pdb_over_the_operators_pods_is_weighed_against_the_members():
+    community = {
+        "apiVersion": "mongodbcommunity.mongodb.com/v1",
+        "kind": "MongoDBCommunity",
+        "metadata": {"name": "mongodb", "namespace": "mongodb"},
+        "spec": {"members": 3},
+    }
+
+    def pdb(minimum: int) -> dict:
+        return {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": {"name": "mongodb", "namespace": "mongodb"},
+            "spec": {"minAvailable": minimum, "selector": {"matchLabels": {"app": "mongodb-svc"}}},
+        }
+
+    (problem,) = [p for p in object_problems([community, pdb(3)]) if "drain" in p.message]
+    assert "not below the 3 replicas of MongoDBCommunity mongodb/mongodb" in problem.message
+    assert not [p for p in object_problems([community, pdb(2)]) if "drain" in p.message]

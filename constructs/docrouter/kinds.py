@@ -229,10 +229,14 @@ def replicas(workload: dict, objects: Iterable[dict]) -> Replicas:
     return Replicas(as_count((hpa.get("spec") or {}).get("minReplicas", 1)), True)
 
 
-def operated_replicas(resource: dict) -> list[tuple[str, dict[str, str], int]]:
-    """(StatefulSet, pod labels, replicas) of the pods an operator runs for a custom resource (operated.py)."""
-    rule = OPERATED_KINDS.get(str(resource.get("kind")))
-    return rule(resource) if rule else []
+def pod_sets(obj: dict, objects: Iterable[dict]) -> list[tuple[str, dict[str, str], int]]:
+    """(workload, pod labels, replicas) of the pods an object runs: its own (replicas by the rule above), or
+    the StatefulSets an operator runs for a custom resource (operated.py: members, search replicas)."""
+    if obj.get("kind") in REPLICATED_KINDS:
+        name = str((obj.get("metadata") or {}).get("name", ""))
+        return [(name, pod_templates.template_labels(obj), replicas(obj, objects).count)]
+    rule = OPERATED_KINDS.get(str(obj.get("kind")))
+    return rule(obj) if rule else []
 
 
 # --- Rollouts ------------------------------------------------------------------------------------------------

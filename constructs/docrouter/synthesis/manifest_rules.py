@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from docrouter.identity import ref_of
-from docrouter.kinds import REPLICATED_KINDS, claims, replicas
-from docrouter.pod_templates import blocks_drains, containers, min_available, selector_matches, template_labels
+from docrouter.kinds import claims, pod_sets
+from docrouter.pod_templates import blocks_drains, containers, min_available, selector_matches
 from docrouter.synthesis.apirules import (
     MAX_OBJECT_DATA_BYTES,
     STORAGE_PARAMETERS_MAX,
@@ -128,18 +128,16 @@ def _storage_class_problems(where: str, obj: dict) -> Iterator[Problem]:
 
 
 def _pdb_problems(objects: list[dict]) -> Iterator[Problem]:
-    workloads = [o for o in objects if o.get("kind") in REPLICATED_KINDS]
+    workloads = [(o, pod_set) for o in objects for pod_set in pod_sets(o, objects)]
     for pdb in (o for o in objects if o.get("kind") == "PodDisruptionBudget"):
         minimum = min_available(pdb)
         if minimum is None:
             continue
         namespace = (pdb.get("metadata") or {}).get("namespace")
-        for workload in workloads:
+        for workload, (_, labels, count) in workloads:
             meta = workload.get("metadata") or {}
-            labels = template_labels(workload)
             if meta.get("namespace") != namespace or not selector_matches(pdb["spec"].get("selector"), labels):
                 continue
-            count = replicas(workload, objects).count
             if blocks_drains(count, minimum):
                 yield Problem(
                     ref_of(pdb),
