@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from docrouter.kinds import path_matches, replicas, templates
+from docrouter.kinds import claims, path_matches, replicas, templates
 from docrouter.synthesis.manifest_rules import object_problems
 from docrouter.synthesis.synth import to_yaml
 from docrouter_tools.review.core import diff_manifests
@@ -89,3 +89,60 @@ def test_field_paths_match_list_indexes_under_a_star():
     assert not path_matches("spec.clusters[0].replicas", "spec.clusters[*].persistence")
     assert path_matches("spec.selector.matchLabels.app", "spec.selector")
     assert not path_matches("spec.selectorx", "spec.selector")
+
+
+COMMUNITY = {
+    "apiVersion": "mongodbcommunity.mongodb.com/v1",
+    "kind": "MongoDBCommunity",
+    "metadata": {"name": "mongodb", "namespace": "mongodb"},
+    "spec": {
+        "statefulSet": {
+            "spec": {
+                "volumeClaimTemplates": [
+                    {
+                        "metadata": {"name": "data-volume"},
+                        "spec": {"storageClassName": "gp3", "resources": {"requests": {"storage": "0"}}},
+                    }
+                ]
+            }
+        }
+    },
+}
+
+
+def test_claims_an_operator_makes_are_data_fields_every_tool_sees():
+    (claim,) = claims(COMMUNITY)
+    assert (claim.path, claim.name, claim.storage, claim.storage_class) == (
+        "spec.statefulSet.spec.volumeClaimTemplates[0]",
+        "data-volume",
+        "0",
+        "gp3",
+    )
+    (problem,) = [p for p in object_problems([COMMUNITY]) if "storage size" in p.message]
+    assert "spec.statefulSet.spec.volumeClaimTemplates[0] (data-volume)" in problem.where
+    search = {
+        "kind": "MongoDBSearch",
+        "spec": {"clusters": [{"persistence": {"single": {"storage": "50Gi", "storageClass": "gp3"}}}]},
+    }
+    assert [(c.path, c.storage) for c in claims(search)] == [("spec.clusters[0].persistence.single", "50Gi")]
+
+
+def test_a_pdb_over_the_operators_pods_is_weighed_against_the_members():
+    community = {
+        "apiVersion": "mongodbcommunity.mongodb.com/v1",
+        "kind": "MongoDBCommunity",
+        "metadata": {"name": "mongodb", "namespace": "mongodb"},
+        "spec": {"members": 3},
+    }
+
+    def pdb(minimum: int) -> dict:
+        return {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": {"name": "mongodb", "namespace": "mongodb"},
+            "spec": {"minAvailable": minimum, "selector": {"matchLabels": {"app": "mongodb-svc"}}},
+        }
+
+    (problem,) = [p for p in object_problems([community, pdb(3)]) if "drain" in p.message]
+    assert "not below the 3 replicas of MongoDBCommunity mongodb/mongodb" in problem.message
+    assert not [p for p in object_problems([community, pdb(2)]) if "drain" in p.message]

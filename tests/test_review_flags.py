@@ -159,3 +159,17 @@ def test_removed_environment_is_one_flag_that_says_everything_is_pruned(base):
 def test_harmless_environment_edits_get_no_flag(base, tmp_path, change):
     new = _config(tmp_path, change)
     assert diff_manifests(base, new).risks == []
+
+
+def test_run_as_root_in_an_override_only_when_the_override_says_so(base):
+    def context(settings):
+        def change(body):
+            container = body["spec"]["statefulSet"]["spec"]["template"]["spec"]["containers"][1]
+            container["securityContext"] = settings
+
+        return change
+
+    path = f"{DB}/mongodbcommunity-mongodb.yaml"
+    assert _flags(base, edit(base, path, context({"readOnlyRootFilesystem": True}))) == set()
+    root = edit(base, path, context({"runAsNonRoot": False}))
+    assert "container mongodb-agent may run as root" in _reasons(base, root, "security")

@@ -103,6 +103,18 @@ def test_diff_of_working_tree_flags_risk_and_fails_on_request(repo):
     assert failing.returncode == 3 and "`ingress`" in failing.stdout
 
 
+def test_diff_json_flags_a_mongodb_storage_edit_and_fails_on_request(repo):
+    root = repo["path"]
+    _edit_config(root, "production", lambda c: c["mongodb"].update(storage_size="200Gi"))
+    try:
+        result = _main(root, "diff", "-o", "json", "--fail-on-risk")
+    finally:
+        _git(root, "checkout", "--", PROD_CONFIG)
+    assert result.returncode == 3, result.stderr
+    risks = [r for e in json.loads(result.stdout)["environments"] for r in e["risks"]]
+    assert [(r["id"], r["object"]["kind"]) for r in risks] == [("operator-immutable", "MongoDBCommunity")]
+
+
 def test_history_lists_revisions_newest_first_with_images(repo):
     found = revisions(repo["path"], "production")
     assert [(r.number, r.commit, r.subject) for r in found] == [

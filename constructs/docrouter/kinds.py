@@ -229,10 +229,14 @@ def replicas(workload: dict, objects: Iterable[dict]) -> Replicas:
     return Replicas(as_count((hpa.get("spec") or {}).get("minReplicas", 1)), True)
 
 
-def operated_replicas(resource: dict) -> list[tuple[str, dict[str, str], int]]:
-    """(StatefulSet, pod labels, replicas) of the pods an operator runs for a custom resource (operated.py)."""
-    rule = OPERATED_KINDS.get(str(resource.get("kind")))
-    return rule(resource) if rule else []
+def pod_sets(obj: dict, objects: Iterable[dict]) -> list[tuple[str, dict[str, str], int]]:
+    """(workload, pod labels, replicas) of the pods an object runs: its own (replicas by the rule above), or
+    the StatefulSets an operator runs for a custom resource (operated.py: members, search replicas)."""
+    if obj.get("kind") in REPLICATED_KINDS:
+        name = str((obj.get("metadata") or {}).get("name", ""))
+        return [(name, pod_templates.template_labels(obj), replicas(obj, objects).count)]
+    rule = OPERATED_KINDS.get(str(obj.get("kind")))
+    return rule(obj) if rule else []
 
 
 # --- Rollouts ------------------------------------------------------------------------------------------------
@@ -254,6 +258,49 @@ def max_unavailable(workload: dict) -> object:
     if workload.get("kind") == "StatefulSet":
         return ((spec.get("updateStrategy") or {}).get("rollingUpdate") or {}).get("maxUnavailable", 1)
     return None
+
+
+# --- Volumes -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A volume an object asks for: its own PVC, a StatefulSet's claim template, or one an operator makes."""
+
+    path: str  # where the size is set, e.g. spec.statefulSet.spec.volumeClaimTemplates[0]
+    name: str
+    storage: object  # the requested size as written (None when unset: the operator's default)
+    storage_class: object
+
+
+def _claim_template(path: str, template: object) -> Claim:
+    template = _mapping(template)
+    spec = _mapping(template.get("spec"))
+    storage = _mapping(_mapping(spec.get("resources")).get("requests")).get("storage")
+    name = str(_mapping(template.get("metadata")).get("name", ""))
+    return Claim(path, name, storage, spec.get("storageClassName"))
+
+
+def claims(obj: dict) -> Iterator[Claim]:
+    """Every volume claim an object makes or has an operator make (the data fields of KINDS)."""
+    kind, spec = obj.get("kind"), _mapping(obj.get("spec"))
+    if kind == "PersistentVolumeClaim":
+        yield _claim_template("spec", obj)
+    templates_at = {"StatefulSet": ("spec", spec), "MongoDBCommunity": ("spec.statefulSet.spec", None)}
+    if kind in templates_at:
+        prefix, owner = templates_at[str(kind)]
+        owner = owner if owner is not None else _mapping(_mapping(spec.get("statefulSet")).get("spec"))
+        for index, template in enumerate(owner.get("volumeClaimTemplates") or []):
+            yield _claim_template(f"{prefix}.volumeClaimTemplates[{index}]", template)
+    if kind == "MongoDBSearch":
+        for index, cluster in enumerate(spec.get("clusters") or []):
+            persistence = _mapping(_mapping(cluster).get("persistence"))
+            volumes = {"single": persistence["single"]} if "single" in persistence else {}
+            volumes |= {name: v for name, v in _mapping(persistence.get("multiple")).items()}
+            for name, volume in volumes.items():
+                volume = _mapping(volume)
+                path = f"spec.clusters[{index}].persistence.{'single' if name == 'single' else 'multiple.' + name}"
+                yield Claim(path, name, volume.get("storage"), volume.get("storageClass"))
 
 
 # apiVersion and kind of the custom resources whose type more than one module names: platform/api_objects.py

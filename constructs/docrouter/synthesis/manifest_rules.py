@@ -20,10 +20,11 @@ from docrouter.apirules import (
     port_problem,
     qualified_name_problem,
     requests_limits_problems,
+    storage_problem,
 )
 from docrouter.identity import ref_of
-from docrouter.kinds import REPLICATED_KINDS, replicas
-from docrouter.pod_templates import blocks_drains, containers, min_available, selector_matches, template_labels
+from docrouter.kinds import claims, pod_sets
+from docrouter.pod_templates import blocks_drains, containers, min_available, selector_matches
 
 
 def _metadata_problems(obj: dict, where: str) -> Iterator[Problem]:
@@ -79,6 +80,11 @@ def object_problems(objects: Iterable[dict]) -> list[Problem]:
                     wrong = port_problem(port.get(field), unset_allowed=field != "port")
                     if wrong:
                         problems.append(Problem(where, f"{field}: {wrong}", "use a port between 1 and 65535"))
+        for claim in claims(obj):  # also the claims an operator makes from a custom resource (kinds.py)
+            if claim.storage is None and kind in ("MongoDBSearch", "PersistentVolumeClaim"):
+                continue  # the operator's default size; a PVC without a size is a schema error
+            problem = storage_problem(f"{where} {claim.path} ({claim.name})", claim.storage)
+            problems += [Problem(problem.where, problem.message, "set a storage size above zero")] if problem else []
         if kind == "HorizontalPodAutoscaler":
             problems += _hpa_problems(where, spec)
         if kind == "StorageClass":
@@ -122,18 +128,16 @@ def _storage_class_problems(where: str, obj: dict) -> Iterator[Problem]:
 
 
 def _pdb_problems(objects: list[dict]) -> Iterator[Problem]:
-    workloads = [o for o in objects if o.get("kind") in REPLICATED_KINDS]
+    workloads = [(o, pod_set) for o in objects for pod_set in pod_sets(o, objects)]
     for pdb in (o for o in objects if o.get("kind") == "PodDisruptionBudget"):
         minimum = min_available(pdb)
         if minimum is None:
             continue
         namespace = (pdb.get("metadata") or {}).get("namespace")
-        for workload in workloads:
+        for workload, (_, labels, count) in workloads:
             meta = workload.get("metadata") or {}
-            labels = template_labels(workload)
             if meta.get("namespace") != namespace or not selector_matches(pdb["spec"].get("selector"), labels):
                 continue
-            count = replicas(workload, objects).count
             if blocks_drains(count, minimum):
                 yield Problem(
                     ref_of(pdb),

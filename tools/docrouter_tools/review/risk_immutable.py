@@ -14,7 +14,6 @@ from docrouter_tools.review.model import CHANGED, MISSING, FieldChange, Manifest
 from docrouter_tools.review.values import show
 
 FORCE = f"{FORCE_ANNOTATION}: enabled"
-STORAGE_FIELDS = ("requests.storage", "persistence.single.storage", ".storage")
 CLASS_FIELDS = ("storageClassName", "storageClass")
 
 
@@ -60,18 +59,20 @@ def _direct_flag(change: ObjectChange, new: dict) -> RiskFlag | None:
     return RiskFlag("immutable-field", change.key, f"immutable field changed: {', '.join(hits)}. {outcome}", action)
 
 
-def _size_direction(changes: list[FieldChange]) -> str:
-    """ "grows", "shrinks" or "" for the storage sizes among changes."""
+def _size_direction(kind: str, changes: list[FieldChange]) -> str:
+    """ "grows", "shrinks" or "" for the volume sizes (the kind's data fields) among changes."""
     for change in changes:
-        if change.path.endswith(STORAGE_FIELDS) and change.old is not MISSING and change.new is not MISSING:
+        if not any(path_matches(change.path, rule.path) for rule in kind_of(kind).data):
+            continue
+        if change.path.endswith("storage") and change.old is not MISSING and change.new is not MISSING:
             old, new = parse(change.old), parse(change.new)
             if old is not None and new is not None and old != new:
                 return "grows" if new > old else "shrinks"
     return ""
 
 
-def _operator_action(changes: list[FieldChange]) -> str:
-    direction = _size_direction(changes)
+def _operator_action(kind: str, changes: list[FieldChange]) -> str:
+    direction = _size_direction(kind, changes)
     if direction == "shrinks":
         return (
             "Keep the old size: a volume claim can never shrink (the API server refuses a smaller request), so a "
@@ -100,14 +101,14 @@ def _operator_flag(change: ObjectChange) -> RiskFlag | None:
         return None
     changed = [c for _, touched in hits for c in touched]
     shown = "; ".join(f"{c.path}: {show(c.old)} → {show(c.new)}" for c in changed[:3])
-    direction = _size_direction(changed)
+    direction = _size_direction(change.key.kind, changed)
     note = f" (the volume {direction})" if direction else ""
     reason = (
         f"{shown}{note}. The operator writes its StatefulSet with a plain Update ({hits[0][0].source}), which "
         f"the API server refuses for this field: {change.key.kind} {change.key.name} goes Failed, the layer's "
         "health check fails and nothing after it rolls out; the operator resizes no volume."
     )
-    return RiskFlag("operator-immutable", change.key, reason, _operator_action(changed))
+    return RiskFlag("operator-immutable", change.key, reason, _operator_action(change.key.kind, changed))
 
 
 def immutable_field_risks(changes: list[ObjectChange], new: dict[object, Manifest]) -> list[RiskFlag]:

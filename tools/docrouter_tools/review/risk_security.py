@@ -31,7 +31,8 @@ def _container_issues(pod: dict, container: dict, override: bool) -> list[tuple[
         issues.append(("privileged", f"container {name} runs privileged"))
     user = context.get("runAsUser", pod_context.get("runAsUser"))
     non_root = context.get("runAsNonRoot", pod_context.get("runAsNonRoot"))
-    if user == 0 or non_root is False or (not override and not non_root and not user):
+    # In an override an unset runAsNonRoot is the operator's; only an explicit false says root may run.
+    if user == 0 or (not user and (non_root is False if override else not non_root)):
         issues.append(("root", f"container {name} may run as root (runAsUser {user}, runAsNonRoot {non_root})"))
     added = (context.get("capabilities") or {}).get("add") or []
     if added:

@@ -108,13 +108,14 @@ def shared_code_commits(repo: Path, commit: str) -> list[str]:
 
 
 def _refuse_code_drift(repo: Path, target: Target, env: str, mismatches: list[str]) -> RollbackRefused:
-    commits = "\n".join(f"    {line}" for line in shared_code_commits(repo, target.commit)) or "    (none found)"
-    files = "\n".join(f"    {p}" for p in mismatches[:10])
+    commits = [line if len(line) <= 70 else line[:69] + "…" for line in shared_code_commits(repo, target.commit)]
+    shown = "; ".join(commits[:3]) + (f"; {len(commits) - 3} more" if len(commits) > 3 else "") or "none found"
+    files = ", ".join(mismatches[:3]) + (f" and {len(mismatches) - 3} more" if len(mismatches) > 3 else "")
     return RollbackRefused(
-        f"shared construct code changed since {target.label()}: synthesizing {env}'s old config with today's code "
-        f"does not reproduce its old dist/{env}/, so CI's drift check would fail. Differing files:\n{files}\n"
-        f"  Revert the code change first (git revert), then roll back again. Commits since then that touch code:\n"
-        f"{commits}"
+        f"shared construct code changed since {target.label()}: today's code renders {env}'s old config "
+        f"differently ({files}), so CI's drift check would fail. Revert the code commits since then first "
+        f"(git revert; they are: {shown}) and roll back again, or pick a later revision from "
+        f"`make history ENV={env}`."
     )
 
 

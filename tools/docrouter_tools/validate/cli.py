@@ -57,7 +57,12 @@ def run(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             print(f"validate: {exc}", file=sys.stderr)
             return FINDINGS
-        results, loaded = {}, {}
+        results: dict[str, list[Finding]] = {}
+        loaded = {}
+        if not args.env:  # every environment: also what is left of one whose file is gone
+            from docrouter_tools.validate.environments import orphaned_environments
+
+            results |= orphaned_environments(root, names)
         with Progress(f"validate: checking {', '.join(names)} (schemas, references, policy, network flows)"):
             for name in names:
                 try:

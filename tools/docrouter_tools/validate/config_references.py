@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 # cert-manager keeps ClusterIssuers' Secrets in its --cluster-resource-namespace: by default its own namespace.
 from docrouter.constants import CERT_MANAGER_NAMESPACE
+from docrouter.kinds import claims
 from docrouter_tools.validate.external import EXTERNAL_SECRETS
 from docrouter_tools.validate.inventory import Inventory
 from docrouter_tools.validate.model import INFO, Document, Finding, object_finding
@@ -128,15 +129,10 @@ def _declared_external(namespace: str, name: str, users: list[str]) -> Finding:
 
 
 def _storage_class_references(doc: Document) -> Iterator[tuple[str, str]]:
-    spec = doc.obj.get("spec")
-    spec = spec if isinstance(spec, dict) else {}
-    if doc.kind == "PersistentVolumeClaim" and spec.get("storageClassName"):
-        yield spec["storageClassName"], "spec.storageClassName"
-    if doc.kind == "StatefulSet":
-        for template in spec.get("volumeClaimTemplates") or []:
-            name = (template.get("spec") or {}).get("storageClassName")
-            if name:
-                yield name, f"volumeClaimTemplates {(template.get('metadata') or {}).get('name')}"
+    """Storage classes of every claim the object makes, or has an operator make (kinds.claims)."""
+    for claim in claims(doc.obj):
+        if claim.storage_class:
+            yield str(claim.storage_class), f"{claim.path} ({claim.name})"
 
 
 def _check_storage_classes(inventory: Inventory) -> list[Finding]:

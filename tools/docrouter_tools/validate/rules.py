@@ -4,6 +4,7 @@ from __future__ import annotations
 
 RULES: dict[str, str] = {
     "config/invalid": "the environment file itself is refused (synth would stop on it)",
+    "env/orphaned": "dist/<env>/ or clusters/<env>/ without an environment file (Flux applies it, nothing updates it)",
     "parse/unreadable": "the file could not be read",
     "parse/too-large": "the file exceeds the size cap",
     "parse/binary": "the file holds binary data",
