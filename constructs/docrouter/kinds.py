@@ -5,7 +5,7 @@ Per kind: where its pod templates are (also those a custom resource embeds, whic
 the pods it creates), the fields the API server refuses to change (directly, or when an operator updates
 the object it owns), what Flux's prune deletes with it, and how many pods it runs. Each rule names the
 upstream code it comes from; Kubernetes rules are read from k8s.io/kubernetes v1.37.2, the MongoDB
-operator's from mongodb/mongodb-kubernetes at tag 1.10.0 (the chart we pin).
+operator's from mongodb/mongodb-kubernetes at tag 1.10.0 (we pin chart 1.9.1; crd_versions.py says how they differ).
 """
 
 from __future__ import annotations
