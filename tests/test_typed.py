@@ -14,7 +14,7 @@ from conftest import ENVIRONMENTS
 from docrouter.config import load_environment
 from docrouter.layers import LAYERS
 from docrouter.platform import api_objects
-from docrouter.platform.api_objects import KINDS, check_schema, typed_object
+from docrouter.platform.api_objects import KINDS, chart_objects, check_schema, typed_object
 from docrouter.platform.building_blocks import api_object, labels
 from docrouter.synthesis.checks import SynthError
 from docrouter.synthesis.layer_builders import CHARTS
@@ -181,6 +181,42 @@ def test_a_layers_chart_gives_its_objects_its_namespace_and_the_part_of_label():
                 assert obj["metadata"].get("namespace") == chart.namespace, (layer.name, identity(obj))
             for key, value in (chart.labels or {}).items():
                 assert obj["metadata"]["labels"][key] == value, (layer.name, identity(obj))
+
+
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
+def test_rendering_a_chart_without_round_trips_equals_cdk8s_own_to_json(env_name):
+    """chart_objects computes the metadata cdk8s would return (no Node round trip); cdk8s is the reference."""
+    env = load_environment(env_name)
+    for layer in LAYERS:
+        chart = CHARTS[layer.name](App(), env)
+        fast = chart_objects(chart)
+        assert fast == [o.to_json() for o in chart.node.find_all() if isinstance(o, ApiObject)], layer.name
+        assert [list(o["metadata"]) for o in fast] == [list(o.to_json()["metadata"]) for o in _objects(chart)]
+
+
+def _objects(chart: Chart) -> list[ApiObject]:
+    return [o for o in chart.node.find_all() if isinstance(o, ApiObject)]
+
+
+def test_the_round_trip_free_metadata_orders_and_drops_keys_as_cdk8s_does():
+    scope = Chart(App(), "c", namespace="from-chart", labels={"b": "chart", "10": "x", "9": "y", "a": "chart"})
+    api_object(scope, api_objects.ConfigMap, name="c", labels={"b": "own", "Z": "1"}, body={"data": {"k": "v"}})
+    api_object(scope, api_objects.ConfigMap, name="d", namespace="own", annotations={"y": "1", "x": ""}, body={})
+    bare = Chart(App(), "bare")
+    api_object(bare, api_objects.ConfigMap, name="e", body={})
+    for chart in (scope, bare):
+        fast, engine = chart_objects(chart), [o.to_json() for o in _objects(chart)]
+        assert fast == engine
+        assert [list(o["metadata"].get("labels", {})) for o in fast] == [
+            list(o["metadata"].get("labels", {})) for o in engine
+        ]
+
+
+def test_metadata_changed_through_cdk8s_is_rendered_by_cdk8s():
+    scope = Chart(App(), "c", labels={"team": "chart"})
+    obj = api_object(scope, api_objects.ConfigMap, name="c", namespace="ns", body={})
+    obj.metadata.add_label("added", "yes")
+    assert chart_objects(scope)[0]["metadata"]["labels"] == {"added": "yes", "team": "chart"}
 
 
 def test_every_to_json_is_a_fresh_copy():

@@ -15,6 +15,12 @@ starts from cdk8s' own `ApiObject.to_json()` (apiVersion, kind and metadata: the
 labels, `metadata.add_label()`, ...), adds the checked fields as the construct wrote them, then applies
 the object's `add_json_patch()` operations (cdk8s-core src/api-object.ts, `toJson`). The fields stay in
 Python, so only metadata crosses into jsii.
+
+Rendering a whole chart (`chart_objects`) skips the one Node round trip per object that `to_json()` costs
+(≈ 0.4 ms each, a third of synth's own time, docs/performance.md): for an object whose cdk8s metadata
+object was never handed out, the metadata cdk8s would return is computed here, the way cdk8s computes it
+(`_cdk8s_metadata`). Any `obj.metadata` access, a nested chart or a missing name takes the round trip;
+`tests/test_typed.py` compares both ways on every object of every environment.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from cdk8s import ApiObject, ApiObjectMetadata, JsonPatch
+from cdk8s import ApiObject, ApiObjectMetadata, ApiObjectMetadataDefinition, Chart, JsonPatch
 from constructs import Construct
 
 from docrouter import kinds
@@ -48,6 +54,8 @@ class KubeObject(ApiObject):
         if unknown:
             supported = ", ".join(sorted(_METADATA_FIELDS))
             raise ValueError(f"{ref_of(obj)}: metadata.{unknown[0]} is not supported; use only {supported}")
+        self._meta = meta
+        self._metadata_handed_out = False
         # cdk8s merges the chart's namespace and labels into this metadata (props win), as for any ApiObject.
         super().__init__(scope, id, api_version=self.API_VERSION, kind=self.KIND, metadata=ApiObjectMetadata(**meta))
         self._patches: list[JsonPatch] = []
@@ -63,8 +71,24 @@ class KubeObject(ApiObject):
         """Patches apply to the whole rendered object (cdk8s' own would only see the metadata it holds)."""
         self._patches.extend(ops)
 
+    @property
+    def metadata(self) -> ApiObjectMetadataDefinition:
+        """cdk8s' metadata object; once handed out it may change (`add_label`, ...), so only cdk8s can render it."""
+        self._metadata_handed_out = True
+        return super().metadata
+
     def to_json(self) -> Any:
-        rendered = {**super().to_json(), **json.loads(self._text)}  # apiVersion, kind, metadata first
+        return self._with_fields(super().to_json())
+
+    def rendered_in(self, chart_namespace: str | None, chart_labels: dict[str, str]) -> dict[str, Any]:
+        """What `to_json()` returns, for an object whose nearest chart has that namespace and those labels."""
+        if self._metadata_handed_out or "name" not in self._meta:
+            return self.to_json()
+        head = {"apiVersion": self.API_VERSION, "kind": self.KIND}
+        return self._with_fields(head | {"metadata": _cdk8s_metadata(self._meta, chart_namespace, chart_labels)})
+
+    def _with_fields(self, head: dict[str, Any]) -> dict[str, Any]:
+        rendered = {**head, **json.loads(self._text)}  # apiVersion, kind, metadata first
         return JsonPatch.apply(rendered, *self._patches) if self._patches else rendered
 
 
@@ -86,9 +110,52 @@ def typed_object(scope: Construct, construct_id: str, obj: dict[str, Any]) -> Ku
     return cls(scope, construct_id, obj=obj)
 
 
-def chart_objects(scope: Construct) -> list[dict[str, Any]]:
-    """The JSON of every object under `scope`, in construct order."""
-    return [o.to_json() for o in scope.node.find_all() if isinstance(o, ApiObject)]
+def chart_objects(chart: Chart, objects: list[ApiObject] | None = None) -> list[dict[str, Any]]:
+    """The JSON of `objects` (default: every object in `chart`, in construct order), as `to_json()` renders them."""
+    found = chart.node.find_all() if objects is None else objects
+    if objects is None and any(isinstance(c, Chart) and c is not chart for c in found):
+        return [o.to_json() for o in found if isinstance(o, ApiObject)]  # an object may belong to a nested chart
+    namespace, chart_labels = chart.namespace, dict(chart.labels or {})
+    return [
+        o.rendered_in(namespace, chart_labels) if isinstance(o, KubeObject) else o.to_json()
+        for o in found
+        if isinstance(o, ApiObject)
+    ]
+
+
+def _cdk8s_metadata(meta: dict[str, Any], chart_namespace: str | None, chart_labels: dict[str, str]) -> Any:
+    """cdk8s 2.70.115's rendered metadata, mirrored: the ApiObject constructor's merge (lib/api-object.js: own
+    namespace else the chart's; chart labels under the object's own), then ApiObjectMetadataDefinition.toJson
+    (lib/metadata.js) through sanitizeValue (lib/_util.js: keys sorted, null and empty lists and maps dropped).
+    Our Apps keep cdk8s' default resolvers, which leave plain strings as they are."""
+    own_namespace = meta.get("namespace")
+    merged = {
+        **meta,
+        "namespace": chart_namespace if own_namespace is None else own_namespace,
+        "labels": {**chart_labels, **(meta.get("labels") or {})},
+    }
+    return _sanitized(merged)
+
+
+def _sanitized(value: Any) -> Any:
+    """lib/_util.js sanitizeValue with filterEmptyArrays and filterEmptyObjects; None stands for `undefined`."""
+    if isinstance(value, dict):
+        kept = {key: clean for key in _js_sorted(value) if (clean := _sanitized(value[key])) is not None}
+        return kept or None
+    if isinstance(value, list):
+        return [_sanitized(item) for item in value] or None
+    return value
+
+
+def _js_sorted(mapping: dict[str, Any]) -> list[str]:
+    """The key order of a JavaScript object built from sorted keys: array-index keys ("0", "17") first,
+    ascending by value (ECMAScript OrdinaryOwnPropertyKeys), then the rest in sorted order."""
+    index = sorted((k for k in mapping if _is_array_index(k)), key=int)
+    return index + sorted(k for k in mapping if not _is_array_index(k))
+
+
+def _is_array_index(key: str) -> bool:
+    return key.isascii() and key.isdigit() and (key == "0" or not key.startswith("0")) and int(key) < 2**32 - 1
 
 
 def check_schema(obj: dict[str, Any], kubernetes_version: str) -> None:

@@ -25,6 +25,7 @@ from docrouter.platform.api_objects import (
     Kustomization,
     NotificationProvider,
     OCIRepository,
+    chart_objects,
     typed_object,
 )
 from docrouter.platform.auto_rollback import auto_rollback_objects
@@ -130,4 +131,4 @@ class FluxChart(Chart):
 
     def rendered(self) -> dict[str, dict[str, Any]]:
         """File name under clusters/<env>/ → the object as cdk8s renders it."""
-        return {name: obj.to_json() for name, obj in self.files.items()}
+        return dict(zip(self.files, chart_objects(self, list(self.files.values())), strict=True))
