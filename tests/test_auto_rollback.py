@@ -23,8 +23,8 @@ import yaml
 from conftest import REPO, SYNTH_SOURCES, Manifests, copy_sources
 from docrouter.config import ConfigError, load_environment
 from docrouter.layers import LAYERS
-from docrouter_tools.review.auto_rollback import Decision, comment, decide, record, with_auto_rollbacks
-from docrouter_tools.review.history import revisions
+from docrouter_tools.review.auto_rollback import Decision, comment, decide, record
+from docrouter_tools.review.history import revisions, with_auto_rollbacks
 from docrouter_tools.review.rollback import rollback
 from docrouter_tools.secrets import sops
 from docrouter_tools.secrets.agekeys import generate_identity

@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import math
 import re
-import subprocess
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -39,17 +38,17 @@ from docrouter.constants import FLUX_NAMESPACE
 from docrouter.environment_files import ENV_NAME
 from docrouter.paths import ENVIRONMENTS_DIR, REPO_ROOT
 from docrouter.safe_yaml import safe_load
-from docrouter_tools.review.git import GitError, files_at, git, resolve
-from docrouter_tools.review.history import Revision, env_paths
+from docrouter_tools.review.git import files_at, git, resolve
+from docrouter_tools.review.history import (
+    TRAILER_ENV,
+    TRAILER_LAYER,
+    TRAILER_OF,
+    TRAILER_PR,
+    TRAILER_REASON,
+    env_paths,
+)
 
 NO_AUTO_ROLLBACK_LABEL = "no-auto-rollback"
-TRAILER_OF, TRAILER_ENV, TRAILER_LAYER, TRAILER_REASON, TRAILER_PR = (
-    "Auto-rollback-of",
-    "Auto-rollback-env",
-    "Auto-rollback-layer",
-    "Auto-rollback-reason",
-    "Auto-rollback-pr",
-)
 # Ready reasons of a rollout that failed on what the revision brought (kustomize-controller v1.8.5 uses
 # the Ready condition's reason as the event's: kustomization_controller.go `event`; values from fluxcd/pkg
 # apis/meta). Others (ArtifactFailed, DependencyNotReady, AccessDenied, …) are about the cluster or source.
@@ -309,26 +308,3 @@ def comment(decision: Decision, commit: str | None = None, failure: str | None =
         '(docs/reviewing.md, "Automatic rollback").'
     )
     return "\n\n".join([head, outcome, how_to_stop]) + "\n"
-
-
-def with_auto_rollbacks(repo: Path, found: list[Revision]) -> list[Revision]:
-    """`make history`'s revisions, each auto-rollback marked with the revision it undid (one git call)."""
-    if not found:
-        return found
-    result = subprocess.run(
-        ["git", "log", "--no-walk=unsorted", "--stdin", f"--format=%H %(trailers:key={TRAILER_OF},valueonly)"],
-        cwd=repo,
-        input="".join(f"{r.commit}\n" for r in found),
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        raise GitError(f"git log of the revisions' trailers failed: {result.stderr.strip()[:300]}")
-    undid = {words[0]: words[1] for words in map(str.split, result.stdout.splitlines()) if len(words) >= 2}
-    numbers = {r.commit: r.number for r in found}
-    return [
-        replace(r, auto_rollback_of=f"revision {numbers.get(undid[r.commit], '?')} {undid[r.commit][:10]}")
-        if r.commit in undid
-        else r
-        for r in found
-    ]

@@ -9,16 +9,24 @@ merge never renumbers an earlier revision, as `helm history` numbers never chang
 from __future__ import annotations
 
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from docrouter_tools.review.git import git, resolve
+from docrouter_tools.review.git import GitError, git, resolve
 
 FIELD_SEPARATOR = "\x1f"
 FLUX_BRANCH = "main"
 
 
 AUTHOR_WIDTH = 20
+# The trailers of an automatic rollback's commit (auto_rollback.record writes them, history reads them back).
+TRAILER_OF, TRAILER_ENV, TRAILER_LAYER, TRAILER_REASON, TRAILER_PR = (
+    "Auto-rollback-of",
+    "Auto-rollback-env",
+    "Auto-rollback-layer",
+    "Auto-rollback-reason",
+    "Auto-rollback-pr",
+)
 
 
 def fitted(text: str, width: int) -> str:
@@ -97,3 +105,27 @@ def revisions(repo: Path, env: str, ref: str | None = None) -> list[Revision]:
 
 
 HEADER = f"{'REV':>4}  {'DATE':<16}  {'COMMIT':<10}  {'AUTHOR':<{AUTHOR_WIDTH}}  SUBJECT  [IMAGES]"
+
+
+def with_auto_rollbacks(repo: Path, found: list[Revision]) -> list[Revision]:
+    """`make history`'s revisions, each auto-rollback marked with the revision it undid (one git call); here, not in
+    auto_rollback.py, so `make history` never loads the environment model."""
+    if not found:
+        return found
+    result = subprocess.run(
+        ["git", "log", "--no-walk=unsorted", "--stdin", f"--format=%H %(trailers:key={TRAILER_OF},valueonly)"],
+        cwd=repo,
+        input="".join(f"{r.commit}\n" for r in found),
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise GitError(f"git log of the revisions' trailers failed: {result.stderr.strip()[:300]}")
+    undid = {words[0]: words[1] for words in map(str.split, result.stdout.splitlines()) if len(words) >= 2}
+    numbers = {r.commit: r.number for r in found}
+    return [
+        replace(r, auto_rollback_of=f"revision {numbers.get(undid[r.commit], '?')} {undid[r.commit][:10]}")
+        if r.commit in undid
+        else r
+        for r in found
+    ]

@@ -11,9 +11,8 @@ from docrouter.environment_files import add_env_argument
 from docrouter.exit_codes import FINDINGS
 from docrouter.output import add_output_arguments, emit, markdown_table, structured
 from docrouter.paths import REPO_ROOT
-from docrouter_tools.review.auto_rollback import with_auto_rollbacks
 from docrouter_tools.review.git import GitError
-from docrouter_tools.review.history import HEADER, Revision, revisions
+from docrouter_tools.review.history import HEADER, Revision, revisions, with_auto_rollbacks
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
