@@ -38,7 +38,7 @@ def controllers_props(env: Environment) -> ControllersProps:
         namespaces=namespaces,
         baselines=NamespaceBaselinesProps(in_cluster_mongodb=in_cluster),
         controller_network=ControllerNetworkProps(
-            api_server=env.cluster.api_server, tls=env.tls, in_cluster_mongodb=in_cluster
+            api_server=env.api_server, tls=env.tls, in_cluster_mongodb=in_cluster
         ),
         flux_accounts=FluxLayerAccountsProps(namespaces=namespaces.names()),
         storage=env.storage,
@@ -61,7 +61,7 @@ def mongodb_certificates_props(env: Environment) -> MongoDBCertificatesProps:
 
 
 def mongodb_props(env: Environment, db: InClusterMongoDB) -> MongoDBProps:
-    return MongoDBProps(db=db, storage_class=env.storage.name, api_server=env.cluster.api_server, tls=mongodb_tls(env))
+    return MongoDBProps(db=db, storage_class=env.storage.name, api_server=env.api_server, tls=mongodb_tls(env))
 
 
 def _image(env: Environment, released: str) -> dict[str, Any]:
