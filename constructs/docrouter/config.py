@@ -8,6 +8,7 @@ a message naming the environment, the field and the fix.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -23,7 +24,7 @@ from docrouter.field_suggestions import suggestion, unknown_fields_first
 from docrouter.migration_names import migration_job_name
 from docrouter.names import release_version, slug
 from docrouter.paths import ENVIRONMENTS_DIR, REPO_ROOT
-from docrouter.providers import OWN_STORAGE_CLASS_PREFIX, PROVIDERS, Provider
+from docrouter.providers import OWN_STORAGE_CLASS_PREFIX, PROVIDERS, ApiServer, Provider
 from docrouter.safe_yaml import AliasRejected, DuplicateKey, StrictLoader, syntax_error
 from docrouter.tree_files import TreeFileError, read_regular
 
@@ -272,6 +273,34 @@ class Environment(Frozen):
     # Unset: on for the cloud environments, off for Kind (see auto_rollback_on).
     auto_rollback: bool | None = None
     local_images: LocalImages | None = None
+    # DOKS only: the addresses its control plane answers on behind the `kubernetes` Service, e.g.
+    # ["203.0.113.5/32"] (docs/bootstrap.md reads them from the cluster once). MongoDB's members and
+    # the controllers then reach only these on 443; unset, any address on 443 (providers.py).
+    api_server_cidrs: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _api_server_cidrs_only_on_doks(self) -> Environment:
+        if self.api_server_cidrs is None:
+            return self
+        if self.provider != "digitalocean":
+            raise ValueError(
+                f"api_server_cidrs is set but provider is {self.provider}: its API server's range is built in "
+                "(constructs/docrouter/providers.py); remove api_server_cidrs"
+            )
+        if not self.api_server_cidrs:
+            raise ValueError("api_server_cidrs is empty: list the control plane's addresses, or remove the field")
+        for text in self.api_server_cidrs:
+            try:
+                network = ipaddress.ip_network(text, strict=True)
+            except ValueError:
+                raise ValueError(
+                    f"api_server_cidrs: '{text}' is not a network address such as 203.0.113.5/32; write each "
+                    "address `kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes` "
+                    "prints, followed by /32"
+                ) from None
+            if network.prefixlen == 0:
+                raise ValueError(f"api_server_cidrs: '{text}' is every address; remove the field instead")
+        return self
 
     @model_validator(mode="after")
     def _local_images_only_on_kind(self) -> Environment:
@@ -357,6 +386,15 @@ class Environment(Frozen):
     def cluster(self) -> Provider:
         """What the environment's provider is and ships (providers.py), e.g. `env.cluster.is_local`."""
         return PROVIDERS[self.provider]
+
+    @property
+    def api_server(self) -> ApiServer:
+        """Where pods reach the API server: the provider's range, or the addresses the environment names."""
+        shipped = self.cluster.api_server
+        if self.api_server_cidrs is None:
+            return shipped
+        cidrs = tuple(str(ipaddress.ip_network(text)) for text in self.api_server_cidrs)  # 203.0.113.5 → /32
+        return ApiServer(cidrs, shipped.ports, "environment file: api_server_cidrs")
 
     @property
     def in_cluster_mongodb(self) -> InClusterMongoDB | None:

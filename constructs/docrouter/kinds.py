@@ -309,6 +309,8 @@ def claims(obj: dict) -> Iterator[Claim]:
 MONGODB_COMMUNITY = ("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity")
 MONGODB_SEARCH = ("mongodb.com/v1", "MongoDBSearch")
 CLUSTER_ISSUER = ("cert-manager.io/v1", "ClusterIssuer")
+ISSUER = ("cert-manager.io/v1", "Issuer")
+CERTIFICATE = ("cert-manager.io/v1", "Certificate")
 
 
 def group_of(gvk: tuple[str, str]) -> str:

@@ -40,6 +40,12 @@ class Layer:
     decrypt: bool = False
 
 
+# Ready=True for the object's current generation: cert-manager's issuers and certificates (see infra-configs).
+CERT_MANAGER_READY = (
+    "has(status.conditions) && status.conditions.exists(e, e.type == 'Ready' && "
+    "e.status == 'True' && (!has(e.observedGeneration) || e.observedGeneration == metadata.generation))"
+)
+
 LAYERS: tuple[Layer, ...] = (
     Layer(
         "infra-controllers",
@@ -53,21 +59,19 @@ LAYERS: tuple[Layer, ...] = (
     Layer(
         "infra-configs",
         "infrastructure/configs",
-        "Let's Encrypt ClusterIssuers (need cert-manager's CRDs; TLS environments only)",
+        "Let's Encrypt ClusterIssuers and MongoDB's TLS certificates (need cert-manager's CRDs; TLS environments only)",
         # kstatus reads only status.observedGeneration and the Reconciling/Stalled conditions
-        # (sigs.k8s.io/cli-utils pkg/kstatus/status/generic.go); cert-manager's IssuerStatus has
-        # neither (apis/certmanager/v1 types_issuer.go at v1.19.1: a Ready condition that carries
-        # its own observedGeneration), so without this an issuer that never registers with the
-        # ACME server counts as ready. No `failed`: a first registration may fail and be retried,
-        # so the layer's timeout decides. The Certificate ingress-shim makes from the Ingress is
-        # not in any layer's inventory, so no layer waits on it.
-        health_checks=(
-            {
-                "apiVersion": kinds.CLUSTER_ISSUER[0],
-                "kind": kinds.CLUSTER_ISSUER[1],
-                "current": "has(status.conditions) && status.conditions.exists(e, e.type == 'Ready' && "
-                "e.status == 'True' && (!has(e.observedGeneration) || e.observedGeneration == metadata.generation))",
-            },
+        # (sigs.k8s.io/cli-utils pkg/kstatus/status/generic.go); cert-manager's IssuerStatus and
+        # CertificateStatus have neither (apis/certmanager/v1 types_issuer.go, types_certificate.go at
+        # v1.19.1: a Ready condition that carries its own observedGeneration), so without these an issuer
+        # that never registers with the ACME server, or a certificate never issued, counts as ready. No
+        # `failed`: a first registration or issuance may fail and be retried, so the layer's timeout
+        # decides. Waiting on MongoDB's Certificates keeps the database layer (next) from starting before
+        # their Secrets exist. The Certificate ingress-shim makes from the Ingress is not in any layer's
+        # inventory, so no layer waits on it.
+        health_checks=tuple(
+            {"apiVersion": gvk[0], "kind": gvk[1], "current": CERT_MANAGER_READY}
+            for gvk in (kinds.CLUSTER_ISSUER, kinds.ISSUER, kinds.CERTIFICATE)
         ),
     ),
     Layer(

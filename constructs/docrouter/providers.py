@@ -108,8 +108,9 @@ PROVIDERS: dict[str, Provider] = {
         # support (docs.digitalocean.com/products/kubernetes/how-to/upgrade-cluster); `doctl kubernetes options
         # versions` lists what it offers today. End dates: upstream's end of life.
         kubernetes_source="DOKS: upstream's 3 newest minors, dates from kubernetes.io/releases",
-        # The control plane's public address, different per cluster; a plain NetworkPolicy cannot name
-        # it in advance (Cilium's `kube-apiserver` entity needs a CiliumNetworkPolicy): HTTPS only.
+        # The control plane's address, different per cluster: any address on HTTPS unless the environment
+        # file names it (api_server_cidrs, Environment.api_server; docs/bootstrap.md says why not Cilium's
+        # `kube-apiserver` entity).
         api_server=ApiServer(("0.0.0.0/0",), (443,), "DOKS: the cluster's public control-plane endpoint, port 443"),
     ),
     "aws": Provider(

@@ -85,6 +85,22 @@ PLAYED: dict[str, tuple[Callable[[int, str], dict], str]] = {
         },
         "cert-manager v1.19.1 pkg/issuer/acme/setup.go (ACMEAccountRegistered / ErrRegisterACMEAccount)",
     ),
+    # MongoDB's TLS chain (platform/mongodb_certificates.py): the self-signed bootstrap Issuer and the
+    # certificates the CA ClusterIssuer signs.
+    "Issuer": (
+        lambda g, phase: {"conditions": [ready("IsReady", "", g, "True" if phase == "Running" else "False")]},
+        "cert-manager v1.19.1 pkg/issuer/selfsigned/setup.go (Setup: Ready, reason IsReady)",
+    ),
+    "Certificate": (
+        lambda g, phase: {
+            "conditions": [
+                ready("Ready", "Certificate is up to date and has not expired", g)
+                if phase == "Running"
+                else ready("Issuing", "Issuing certificate as Secret does not exist", g, "False")
+            ]
+        },
+        "cert-manager v1.19.1 pkg/controller/certificates/readiness/readiness_controller.go (Ready / Issuing)",
+    ),
 }
 PLURAL = {
     "HelmRepository": "helmrepositories.source.toolkit.fluxcd.io",
@@ -92,6 +108,8 @@ PLURAL = {
     "MongoDBCommunity": "mongodbcommunity.mongodbcommunity.mongodb.com",
     "MongoDBSearch": "mongodbsearch.mongodb.com",
     "ClusterIssuer": "clusterissuers.cert-manager.io",
+    "Issuer": "issuers.cert-manager.io",
+    "Certificate": "certificates.cert-manager.io",
 }
 
 

@@ -276,6 +276,14 @@ class ClusterIssuer(KubeObject):
     API_VERSION, KIND = kinds.CLUSTER_ISSUER
 
 
+class Issuer(KubeObject):
+    API_VERSION, KIND = kinds.ISSUER
+
+
+class Certificate(KubeObject):
+    API_VERSION, KIND = kinds.CERTIFICATE
+
+
 class MongoDBCommunity(KubeObject):
     API_VERSION, KIND = kinds.MONGODB_COMMUNITY
 

@@ -78,6 +78,8 @@ class FrontendProps:
     image: str = c.FRONTEND_IMAGE
     # The tag to run; None: the release tag in the environment file.
     image_version: str | None = None
+    # Reaches the in-cluster MongoDB over TLS (workload.mongodb_client).
+    mongodb_tls: bool = False
 
 
 class Frontend(AppWorkload):
@@ -105,6 +107,7 @@ class Frontend(AppWorkload):
                 ),
                 writable_paths={"tmp": "/tmp", "next-cache": "/app/frontend/.next/cache"},
                 pod_annotations=props.pod_annotations,
+                mongodb_tls=props.mongodb_tls,
                 readiness=http_probe("/", "http", period=10),
                 liveness=http_probe("/", "http", period=20, timeout=10),
             ),
@@ -121,6 +124,8 @@ class BackendProps:
     image: str = c.BACKEND_IMAGE
     # The tag to run; None: the release tag in the environment file.
     image_version: str | None = None
+    # Reaches the in-cluster MongoDB over TLS (workload.mongodb_client).
+    mongodb_tls: bool = False
 
 
 class Backend(AppWorkload):
@@ -156,6 +161,7 @@ class Backend(AppWorkload):
                 resources=cfg.resources,
                 port=c.BACKEND_PORT,
                 pod_annotations=props.pod_annotations,
+                mongodb_tls=props.mongodb_tls,
                 readiness=http_probe("/docs", "http", period=10),
                 liveness=http_probe("/docs", "http", period=20, timeout=10),
                 startup=BACKEND_STARTUP,
@@ -188,6 +194,8 @@ class WorkerProps:
     image: str = c.BACKEND_IMAGE
     # The tag to run; None: the release tag in the environment file.
     image_version: str | None = None
+    # Reaches the in-cluster MongoDB over TLS (workload.mongodb_client).
+    mongodb_tls: bool = False
 
 
 class Worker(AppWorkload):
@@ -208,6 +216,7 @@ class Worker(AppWorkload):
                 replicas=cfg.replicas,
                 resources=cfg.resources,
                 pod_annotations=props.pod_annotations,
+                mongodb_tls=props.mongodb_tls,
                 readiness=exec_probe(WORKER_ALIVE, period=15),
                 liveness=exec_probe(WORKER_ALIVE, period=30),
                 writable_sizes={"tmp": DOCUMENT_TMP_SIZE},

@@ -30,7 +30,7 @@ from docrouter.platform.building_blocks import (
     writable_volumes,
 )
 from docrouter.platform.network import INTERNET_PEER, mongodb_egress, network_policy, tcp
-from docrouter.platform.workload import APP_ENV_FROM, HOME_IN_TMP
+from docrouter.platform.workload import APP_ENV_FROM, HOME_IN_TMP, mongodb_client
 
 # Retries inside one attempt (pod failures); the attempt's hard deadline is in constants.py.
 MIGRATION_BACKOFF_LIMIT = 2
@@ -47,6 +47,8 @@ class MigrationProps:
     attempt: int = 1
     # MongoDB runs in the cluster (egress to its pods) or elsewhere (egress to the internet).
     in_cluster_mongodb: bool = True
+    # ... over TLS: the Job mounts the CA and adds tls options to MONGODB_URI (workload.mongodb_client).
+    mongodb_tls: bool = False
     # The image repository: the released one, or Kind's local registry (images.py, `local_images`).
     image: str = c.BACKEND_IMAGE
     # The tag to run; None: the release tag in the environment file.
@@ -59,13 +61,15 @@ class MigrationJob(Construct):
         version = props.backend.image_tag
         job_labels = labels(MIGRATION, "migration", release_version(version))
         volumes, mounts = writable_volumes({"tmp": "/tmp"})
+        client = mongodb_client(props.mongodb_tls)
+        volumes, mounts = [*volumes, *client.volumes], [*mounts, *client.mounts]
         migrate = container(
             name=MIGRATION,
             image=f"{props.image}:{props.image_version or version}",
             command=("python3", "migrate.py"),
             working_dir=c.BACKEND_WORKDIR,
             spec=props.backend.resources,
-            env=[HOME_IN_TMP],
+            env=[HOME_IN_TMP, *client.env],
             env_from=APP_ENV_FROM,
             mounts=mounts,
         )

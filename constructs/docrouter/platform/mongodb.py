@@ -12,7 +12,9 @@ Pod security: the operator's default contexts (managedSecurityContext=false) alr
 "restricted": runAsNonRoot, uid 2000, seccomp RuntimeDefault, no privilege escalation, all
 capabilities dropped, read-only root (pkg/kube/podtemplatespec DefaultPodSecurityContext,
 pkg/kube/container DefaultSecurityContext at 1.9.1), so the namespace keeps enforcing it.
-TLS between mongod and mongot is off: both stay inside the namespace, behind the policies below.
+TLS (environments that issue certificates, mongodb_tls.py): members, clients and mongot speak TLS only,
+with certificates cert-manager issues in infra-configs (platform/mongodb_certificates.py); on Kind all of
+it stays plain.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 from constructs import Construct
 
 from docrouter import constants as c
+from docrouter import mongodb_tls as tls
 from docrouter.config import InClusterMongoDB
 from docrouter.migration_names import MIGRATION
 from docrouter.platform import api_objects
@@ -79,6 +82,30 @@ class MongoDBProps:
     storage_class: str
     # Where the database pods reach the API server (the provider's, providers.py).
     api_server: ApiServer
+    # Members, clients and mongot speak TLS only (certificates from platform/mongodb_certificates.py).
+    tls: bool = False
+
+
+def community_tls() -> dict[str, Any]:
+    """spec.security.tls of the MongoDBCommunity (mongodb-community-operator/api/v1/mongodbcommunity_types.go TLS,
+    1.9.1). optional false: mongod requires TLS of every client and member (mongodb_tls.go tlsConfigModification,
+    TLSModeRequired). The CA is read from mongot's certificate Secret, where cert-manager wrote it as ca.crt:
+    the operator copies only that key into the members' pods (ensureCASecret, <name>-ca-certificate), while
+    mongot mounts the referenced Secret whole (controllers/searchcontroller/community_search_source.go
+    TLSConfig), so neither gets a private key it does not already hold."""
+    return {
+        "enabled": True,
+        "optional": False,
+        "certificateKeySecretRef": {"name": tls.SERVER_SECRET},
+        "caCertificateSecretRef": {"name": tls.SEARCH_SECRET},
+    }
+
+
+def search_tls() -> dict[str, Any]:
+    """spec.security.tls of the MongoDBSearch (api/mongodb/v1/search/mongodbsearch_types.go TLS, 1.9.1): mongot
+    serves gRPC with this certificate and mongod requires TLS to it (mongodbsearch_reconcile_helper.go
+    searchTLSMode: requireTLS whenever security.tls is set)."""
+    return {"certificateKeySecretRef": {"name": tls.SEARCH_SECRET}}
 
 
 class MongoDB(Construct):
@@ -87,6 +114,7 @@ class MongoDB(Construct):
         db = self.db = props.db
         self.api_server = props.api_server
         self.storage_class = props.storage_class
+        self.tls = props.tls
         self.labels = labels(c.MONGODB_NAME, "database", c.MONGODB_VERSION)
         self._community()
         self._search()
@@ -119,7 +147,10 @@ class MongoDB(Construct):
                     "type": "ReplicaSet",
                     "members": db.replicas,
                     "version": c.MONGODB_VERSION,
-                    "security": {"authentication": {"modes": ["SCRAM"], "ignoreUnknownUsers": True}},
+                    "security": {
+                        "authentication": {"modes": ["SCRAM"], "ignoreUnknownUsers": True},
+                        **({"tls": community_tls()} if self.tls else {}),
+                    },
                     "users": [_user(name) for name in c.MONGODB_USER_PASSWORD_KEYS],
                     "statefulSet": {
                         "spec": {
@@ -152,6 +183,7 @@ class MongoDB(Construct):
             labels=labels(c.MONGODB_NAME, "search"),
             body={
                 "spec": {
+                    **({"security": {"tls": search_tls()}} if self.tls else {}),
                     "source": {
                         "mongodbResourceRef": {"name": c.MONGODB_NAME},
                         "username": c.MONGODB_SEARCH_USER,

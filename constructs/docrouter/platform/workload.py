@@ -13,6 +13,7 @@ from typing import Any
 from constructs import Construct
 
 from docrouter import constants as c
+from docrouter import mongodb_tls as tls
 from docrouter.config import Autoscaling, Resources
 from docrouter.names import release_version
 from docrouter.platform import api_objects
@@ -33,6 +34,35 @@ APP_ENV_FROM = [
 ]
 # Read-only root filesystem: libraries that write to $HOME write to the /tmp emptyDir.
 HOME_IN_TMP = {"name": "HOME", "value": "/tmp"}
+
+
+@dataclass(frozen=True)
+class MongoDBClient:
+    """What a pod needs to reach the in-cluster MongoDB over TLS (mongodb_tls.py): the CA file, and the URI
+    of doc-router-secrets with tls options appended. The kubelet expands $(MONGODB_URI) from the envFrom
+    Secret before the container starts: envFrom fills the variables first, then each env value's $(VAR)
+    references are expanded from them (k8s.io/kubernetes v1.37.2 pkg/kubelet/kubelet_pods.go
+    makeEnvironmentVariables), so the committed Secret stays as it is and the password never enters dist/."""
+
+    env: tuple[dict[str, str], ...] = ()
+    volumes: tuple[dict, ...] = ()
+    mounts: tuple[dict, ...] = ()
+
+
+def mongodb_client(tls_on: bool) -> MongoDBClient:
+    if not tls_on:
+        return MongoDBClient()
+    return MongoDBClient(
+        env=({"name": "MONGODB_URI", "value": f"$(MONGODB_URI){tls.URI_TLS_OPTIONS}"},),
+        volumes=(
+            {
+                "name": "mongodb-ca",
+                # Only the CA: the client key cert-manager writes beside it is never mounted.
+                "secret": {"secretName": tls.CLIENT_SECRET, "items": [{"key": tls.CA_KEY, "path": tls.CA_KEY}]},
+            },
+        ),
+        mounts=({"name": "mongodb-ca", "mountPath": tls.CA_MOUNT_PATH, "readOnly": True},),
+    )
 
 
 @dataclass(frozen=True)
@@ -64,6 +94,8 @@ class WorkloadProps:
     startup: dict[str, Any] | None = None
     autoscaling: Autoscaling | None = None
     pod_annotations: dict[str, str] = field(default_factory=dict)
+    # Reaches the in-cluster MongoDB over TLS: mounts the CA and adds tls options to MONGODB_URI.
+    mongodb_tls: bool = False
 
 
 class AppWorkload(Construct):
@@ -85,6 +117,8 @@ class AppWorkload(Construct):
     def _deployment(self) -> None:
         p = self.props
         volumes, mounts = writable_volumes(p.writable_paths, p.writable_sizes)
+        client = mongodb_client(p.mongodb_tls)
+        volumes, mounts = [*volumes, *client.volumes], [*mounts, *client.mounts]
         main = container(
             name=p.name,
             image=f"{p.image}:{p.version}",
@@ -92,7 +126,7 @@ class AppWorkload(Construct):
             spec=p.resources,
             ports={"http": p.port} if p.port is not None else None,
             working_dir=p.working_dir,
-            env=[HOME_IN_TMP, *p.env],
+            env=[HOME_IN_TMP, *p.env, *client.env],
             env_from=APP_ENV_FROM,
             mounts=mounts,
             readiness=p.readiness,

@@ -26,6 +26,7 @@ from docrouter.platform.flux_rbac import FluxLayerAccountsProps
 from docrouter.platform.infrastructure import ClusterIssuersProps, ControllersProps, NamespacesProps, helm_charts
 from docrouter.platform.migration import MigrationProps, PreDeployProps
 from docrouter.platform.mongodb import MongoDBProps
+from docrouter.platform.mongodb_certificates import MongoDBCertificatesProps
 from docrouter.platform.network import AppNetworkProps, NamespaceBaselinesProps
 from docrouter.platform.secret_rollout import secret_checksums
 
@@ -37,7 +38,7 @@ def controllers_props(env: Environment) -> ControllersProps:
         namespaces=namespaces,
         baselines=NamespaceBaselinesProps(in_cluster_mongodb=in_cluster),
         controller_network=ControllerNetworkProps(
-            api_server=env.cluster.api_server, tls=env.tls, in_cluster_mongodb=in_cluster
+            api_server=env.api_server, tls=env.tls, in_cluster_mongodb=in_cluster
         ),
         flux_accounts=FluxLayerAccountsProps(namespaces=namespaces.names()),
         storage=env.storage,
@@ -49,8 +50,18 @@ def cluster_issuers_props(env: Environment) -> ClusterIssuersProps:
     return ClusterIssuersProps(acme_email=env.acme_email if env.tls else None)
 
 
+def mongodb_tls(env: Environment) -> bool:
+    """MongoDB speaks TLS where it runs in the cluster and cert-manager issues certificates (mongodb_tls.py)."""
+    return env.tls and env.in_cluster_mongodb is not None
+
+
+def mongodb_certificates_props(env: Environment) -> MongoDBCertificatesProps:
+    db = env.in_cluster_mongodb
+    return MongoDBCertificatesProps(members=db.replicas if db and mongodb_tls(env) else None)
+
+
 def mongodb_props(env: Environment, db: InClusterMongoDB) -> MongoDBProps:
-    return MongoDBProps(db=db, storage_class=env.storage.name, api_server=env.cluster.api_server)
+    return MongoDBProps(db=db, storage_class=env.storage.name, api_server=env.api_server, tls=mongodb_tls(env))
 
 
 def _image(env: Environment, released: str) -> dict[str, Any]:
@@ -68,6 +79,7 @@ def pre_deploy_props(env: Environment) -> PreDeployProps:
             backend=env.backend,
             attempt=env.migration.attempt,
             in_cluster_mongodb=env.in_cluster_mongodb is not None,
+            mongodb_tls=mongodb_tls(env),
             **_image(env, c.BACKEND_IMAGE),
         ),
     )
@@ -80,11 +92,20 @@ def app_props(env: Environment) -> AppProps:
         **secret_checksums(env.name, c.APP_NAMESPACE, (c.APP_SECRET_NAME,)),
     }
     worker = env.worker
+    db_tls = mongodb_tls(env)
     return AppProps(
-        frontend=FrontendProps(frontend=env.frontend, pod_annotations=rollout, **_image(env, c.FRONTEND_IMAGE)),
-        backend=BackendProps(backend=env.backend, pod_annotations=rollout, **_image(env, c.BACKEND_IMAGE)),
+        frontend=FrontendProps(
+            frontend=env.frontend, pod_annotations=rollout, mongodb_tls=db_tls, **_image(env, c.FRONTEND_IMAGE)
+        ),
+        backend=BackendProps(
+            backend=env.backend, pod_annotations=rollout, mongodb_tls=db_tls, **_image(env, c.BACKEND_IMAGE)
+        ),
         worker=WorkerProps(
-            worker=worker, version=env.backend.image_tag, pod_annotations=rollout, **_image(env, c.BACKEND_IMAGE)
+            worker=worker,
+            version=env.backend.image_tag,
+            pod_annotations=rollout,
+            mongodb_tls=db_tls,
+            **_image(env, c.BACKEND_IMAGE),
         )
         if worker
         else None,

@@ -24,6 +24,8 @@ RESOURCES = {
     "NetworkPolicy": ("networking.k8s.io", "networkpolicies"),
     "MongoDBCommunity": ("mongodbcommunity.mongodb.com", "mongodbcommunity"),
     "MongoDBSearch": ("mongodb.com", "mongodbsearch"),
+    "Issuer": ("cert-manager.io", "issuers"),
+    "Certificate": ("cert-manager.io", "certificates"),
 }
 
 

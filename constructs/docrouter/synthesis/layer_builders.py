@@ -20,10 +20,12 @@ from docrouter.platform.app import DocRouterApp
 from docrouter.platform.infrastructure import ClusterIssuers, Controllers
 from docrouter.platform.migration import PreDeploy
 from docrouter.platform.mongodb import MongoDB
+from docrouter.platform.mongodb_certificates import MongoDBCertificates
 from docrouter.synthesis.environment_props import (
     app_props,
     cluster_issuers_props,
     controllers_props,
+    mongodb_certificates_props,
     mongodb_props,
     pre_deploy_props,
 )
@@ -56,10 +58,11 @@ class ControllersChart(LayerChart):
 
 
 class ConfigsChart(LayerChart):
-    LAYER = "infra-configs"  # cluster-scoped: ClusterIssuers
+    LAYER = "infra-configs"  # ClusterIssuers, and Certificates that name their own namespace
 
     def build(self, env: Environment) -> None:
         ClusterIssuers(self, "issuers", props=cluster_issuers_props(env))
+        MongoDBCertificates(self, "mongodb-certificates", props=mongodb_certificates_props(env))
 
 
 class DatabaseChart(LayerChart):

@@ -9,10 +9,12 @@ so "doc-router pods → each other" forbids everything except the listed flows.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from docrouter import constants as c
 from docrouter.migration_names import MIGRATION
+from docrouter.providers import ApiServer
 from docrouter_tools.netflow.runtime import (
     ACME_SOLVER,
     CERT_MANAGER_CAINJECTOR,
@@ -35,6 +37,25 @@ CLOUD_METADATA = "169.254.169.254"  # the instance metadata service on EKS (IMDS
 KUBE_API = "172.18.0.2"
 # Its port per provider (providers.py ApiServer.port): 6443 on Kind, 443 on the managed ones.
 MANAGED = ("aws", "digitalocean")
+# Flow.api_server: where the environment knows its API server's addresses (providers.py, or DOKS with
+# api_server_cidrs), or where the egress to it is any address (DOKS without).
+KNOWN, ANY = "known", "any"
+
+
+def api_server_open(api: ApiServer) -> bool:
+    """The egress to the API server admits every address (DOKS without api_server_cidrs)."""
+    return any(ipaddress.ip_network(cidr).prefixlen == 0 for cidr in api.cidrs)
+
+
+def api_server_address(api: ApiServer) -> str:
+    """The API server's representative address for the proof: KUBE_API where the range holds it, else the
+    first address the environment names (api_server_cidrs)."""
+    networks = [ipaddress.ip_network(cidr) for cidr in api.cidrs]
+    if any(ipaddress.ip_address(KUBE_API) in network for network in networks):
+        return KUBE_API
+    first = networks[0]
+    return str(first.network_address if first.num_addresses == 1 else next(first.hosts()))
+
 
 APP_ROLES = (c.FRONTEND, c.BACKEND, c.WORKER, MIGRATION)
 MONGODB_MEMBERS = c.MONGODB_NAME  # the MongoDBCommunity's members (pods the operator creates)
@@ -71,8 +92,11 @@ class Flow:
     ports: tuple[tuple[str, int], ...] | None  # None: any protocol and port
     why: str
     providers: tuple[str, ...] = ()  # only where the cluster runs on these (providers.py); (): everywhere
+    api_server: str = ""  # KNOWN or ANY: only where the API server's addresses are known, or are not; "": both
 
-    def applies_to(self, provider: str) -> bool:
+    def applies_to(self, provider: str, api_open: bool = False) -> bool:
+        if self.api_server and self.api_server != (ANY if api_open else KNOWN):
+            return False
         return not self.providers or provider in self.providers
 
     def describe(self) -> str:
@@ -239,9 +263,19 @@ FLOWS: tuple[Flow, ...] = (
         MONGODB,
         PUBLIC,
         None,
-        "the database talks to the internet on no port: its API-server egress names the provider's range "
-        "(DOKS excepted: its control plane has a public address per cluster)",
-        ("kind", "aws"),
+        "the database talks to the internet on no port: its API-server egress names the API server's addresses",
+        api_server=KNOWN,
+    ),
+    Flow(
+        "no-mongodb-internet-but-https",
+        FORBIDDEN,
+        MONGODB,
+        PUBLIC,
+        (*tcp(80, 6443, c.MONGODB_PORT), ("UDP", 443)),
+        "without the control plane's address (api_server_cidrs unset) the members reach any address on TCP 443 "
+        "and nothing else: set it at bootstrap (docs/bootstrap.md)",
+        ("digitalocean",),
+        api_server=ANY,
     ),
     Flow(
         "kube-api-ingress-webhook",
@@ -344,7 +378,10 @@ FLOWS: tuple[Flow, ...] = (
 
 
 def _where(flow: Flow) -> str:
-    return f" ({', '.join(flow.providers)})" if flow.providers else ""
+    where = list(flow.providers)
+    if flow.api_server:
+        where.append({KNOWN: "API server's addresses known", ANY: "api_server_cidrs unset"}[flow.api_server])
+    return f" ({', '.join(where)})" if where else ""
 
 
 def readme_table() -> str:

@@ -44,12 +44,13 @@ def network_flow_risks(old: dict[ObjectKey, Manifest], new: dict[ObjectKey, Mani
 
     env = next(iter(new)).env
     try:
-        provider = load_environment(env).provider
+        environment = load_environment(env)
     except ConfigError:
         return []  # no config for it in this checkout: nothing to know its CoreDNS labels from
     try:
-        before = {o.flow.id: o for o in prove_final(env, provider, _final_objects(old))}
-        after = prove_final(env, provider, _final_objects(new))
+        provider, api = environment.provider, environment.api_server
+        before = {o.flow.id: o for o in prove_final(env, provider, _final_objects(old), api)}
+        after = prove_final(env, provider, _final_objects(new), api)
     except (EngineError, RuntimeFixtureError) as exc:
         return [
             RiskFlag(

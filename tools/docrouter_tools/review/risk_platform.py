@@ -1,5 +1,5 @@
 """Flux and cert-manager objects whose change stops or misroutes deploys: Kustomizations, HelmReleases,
-ClusterIssuers, and an environment that leaves the repository altogether.
+ClusterIssuers, MongoDB's TLS, and an environment that leaves the repository altogether.
 
 Field meanings: fluxcd/kustomize-controller v1.8.5 api/v1/kustomization_types.go and fluxcd/helm-controller
 v1.5.5 api/v2/helmrelease_types.go (Flux 2.8.8); cert-manager v1.19.1 pkg/apis/acme/v1/types_issuer.go.
@@ -166,6 +166,33 @@ def cluster_issuer_problems(old: dict, new: dict) -> list[tuple[str, str]]:
     return found
 
 
+def mongodb_tls_problems(kind: str, old: dict, new: dict) -> list[tuple[str, str]]:
+    """MongoDB's TLS (docrouter/mongodb_tls.py): the replica set's TLS switched, or the CA it trusts re-made."""
+    if kind == "MongoDBCommunity":
+        before = (_spec(old).get("security") or {}).get("tls") or {}
+        after = (_spec(new).get("security") or {}).get("tls") or {}
+        if bool(before.get("enabled")) != bool(after.get("enabled")) or before.get("optional") != after.get("optional"):
+            return [
+                (
+                    "MongoDB TLS requirement changes (spec.security.tls enabled/optional): the members switch "
+                    "before the apps layer rolls the pods whose MONGODB_URI matches, so the app loses its database "
+                    "for minutes",
+                    "Merge in a quiet hour, or go through optional: true first.",
+                )
+            ]
+        return []
+    fields = ("commonName", "secretName", "issuerRef", "privateKey")
+    if _spec(new).get("isCA") and any(_spec(old).get(f) != _spec(new).get(f) for f in fields):
+        return [
+            (
+                "a CA Certificate is re-made (key, name, Secret or issuer): certificates it signed are no longer "
+                "trusted by pods holding the new ca.crt until cert-manager re-issues them and the pods restart",
+                "Keep the CA; re-key it only with a planned restart of the database and the app.",
+            )
+        ]
+    return []
+
+
 def platform_risks(changes: list[ObjectChange], old: dict, new: dict) -> list[RiskFlag]:
     flags = []
     for change in changes:
@@ -181,6 +208,9 @@ def platform_risks(changes: list[ObjectChange], old: dict, new: dict) -> list[Ri
         elif key.kind == "ClusterIssuer":
             found = cluster_issuer_problems(before, after)
             flags += [RiskFlag("cluster-issuer", key, f"{what}.", action) for what, action in found]
+        elif key.kind in ("MongoDBCommunity", "Certificate"):
+            found = mongodb_tls_problems(key.kind, before, after)
+            flags += [RiskFlag("mongodb-tls", key, f"{what}.", action) for what, action in found]
     return flags
 
 

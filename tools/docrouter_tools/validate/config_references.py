@@ -60,6 +60,17 @@ def _secret_references(doc: Document) -> Iterator[tuple[str | None, str, str]]:
         namespace = CERT_MANAGER_NAMESPACE if doc.kind == "ClusterIssuer" else doc.namespace
         if ref.get("name"):
             yield namespace, ref["name"], "spec.acme.privateKeySecretRef"
+        ca_secret = (spec.get("ca") or {}).get("secretName")
+        if ca_secret:
+            yield namespace, ca_secret, "spec.ca.secretName"
+    # The operator reads these from the resource's own namespace (MongoDBCommunity TLSSecretNamespacedName,
+    # TLSCaCertificateSecretNamespacedName; MongoDBSearch TLSSecretNamespacedName, 1.9.1).
+    tls = (spec.get("security") or {}).get("tls") if isinstance(spec.get("security"), dict) else None
+    if doc.kind in ("MongoDBCommunity", "MongoDBSearch") and isinstance(tls, dict):
+        for field in ("certificateKeySecretRef", "caCertificateSecretRef"):
+            ref = tls.get(field)
+            if isinstance(ref, dict) and ref.get("name"):
+                yield doc.namespace, ref["name"], f"spec.security.tls.{field}"
     if doc.group.endswith("toolkit.fluxcd.io"):
         decryption = spec.get("decryption") or {}
         for where, ref in (
@@ -74,6 +85,11 @@ def check_config_references(inventory: Inventory) -> list[Finding]:
     # a reference may lack a name: then nothing is present under it
     present: dict[tuple[str, str | None, str | None], Document] = {
         (d.kind, d.namespace, d.name): d for d in inventory.of_kind("ConfigMap", "Secret")
+    }
+    # cert-manager writes each Certificate's spec.secretName in the Certificate's namespace.
+    present |= {
+        ("Secret", d.namespace, str((d.obj.get("spec") or {}).get("secretName"))): d
+        for d in inventory.of_kind("Certificate")
     }
     findings: list[Finding] = []
     external_users: dict[tuple[str, str], list[str]] = defaultdict(list)

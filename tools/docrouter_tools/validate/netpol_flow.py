@@ -19,7 +19,7 @@ RULE = "netpol/flow"
 def check_netpol_flow(inventory: Inventory) -> list[Finding]:
     env = inventory.env
     try:
-        outcomes = prove_working_copy(inventory.root, env.name, env.provider)
+        outcomes = prove_working_copy(inventory.root, env.name, env.provider, env.api_server)
     except StageError:
         return []  # no replayable Flux order (unreadable YAML, missing or cyclic dependsOn): parse/* and ref/flux-*
     except RuntimeFixtureError as exc:

@@ -73,6 +73,26 @@ def _check_ingresses(inventory: Inventory) -> list[Finding]:
                         f"use an issuer defined in infrastructure/configs ({' or '.join(c.CLUSTER_ISSUERS)})",
                     )
                 )
+    return findings + _check_certificate_issuers(inventory, issuers)
+
+
+def _check_certificate_issuers(inventory: Inventory, issuers: set) -> list[Finding]:
+    """A Certificate's issuerRef names an Issuer of its own namespace (kind defaults to Issuer) or a
+    ClusterIssuer (cert-manager v1.19 apis/certmanager/v1 types_certificate.go IssuerRef)."""
+    findings = []
+    for doc in inventory.of_kind("Certificate"):
+        ref = (doc.obj.get("spec") or {}).get("issuerRef") or {}
+        kind = ref.get("kind") or "Issuer"
+        if (kind, doc.namespace if kind == "Issuer" else None, ref.get("name")) not in issuers:
+            findings.append(
+                object_finding(
+                    doc,
+                    "ref/cluster-issuer",
+                    f"spec.issuerRef names {kind} {ref.get('name')}, which this environment does not define"
+                    + (f" in namespace {doc.namespace}" if kind == "Issuer" else ""),
+                    "name an Issuer of the Certificate's namespace or a ClusterIssuer in infrastructure/configs",
+                )
+            )
     return findings
 
 

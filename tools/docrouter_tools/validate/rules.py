@@ -32,7 +32,7 @@ RULES: dict[str, str] = {
     "ref/pdb-selector": "a PodDisruptionBudget selector matches no pod template",
     "ref/networkpolicy-selector": "a NetworkPolicy podSelector matches no pod template",
     "ref/hpa-target": "a HorizontalPodAutoscaler targets a missing workload",
-    "ref/cluster-issuer": "an Ingress names a missing (Cluster)Issuer",
+    "ref/cluster-issuer": "an Ingress or a Certificate names a missing (Cluster)Issuer",
     "ref/kustomize-resource": "a kustomization.yaml lists a missing file",
     "ref/kustomize-unlisted": "a manifest no kustomization.yaml lists (Flux would not apply it)",
     "ref/flux-depends-on": "a Flux dependsOn names a missing Kustomization, or the chain has a cycle",
