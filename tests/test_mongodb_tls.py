@@ -12,7 +12,7 @@ import yaml
 from conftest import REPO, manifests_for
 from docrouter import constants as c
 from docrouter import mongodb_tls as tls
-from docrouter.config import load_environment
+from docrouter.config import ConfigError, load_environment
 from docrouter.layers import LAYERS
 from docrouter_tools.review.core import diff_manifests
 from docrouter_tools.validate.engine import validate_environment
@@ -191,3 +191,23 @@ def test_make_diff_flags_a_re_made_ca_but_not_a_leaf_change(production_tree):
     server = "dist/production/infrastructure/configs/mongodb/certificate-mongodb-server.yaml"
     renamed = edit(production_tree, server, lambda d: d["spec"]["dnsNames"].append("extra.example"))
     assert _risks(production_tree, renamed) == {}
+
+
+def test_a_running_replica_set_moves_to_tls_through_preferred(tmp_path):
+    tree = synthesized("staging", lambda d: d["mongodb"].update(tls="preferred"), tmp_path)
+    community = yaml.safe_load(tree["dist/staging/database/mongodb/mongodbcommunity-mongodb.yaml"])
+    assert community["spec"]["security"]["tls"]["enabled"] is True
+    assert community["spec"]["security"]["tls"]["optional"] is True  # plain clients still admitted meanwhile
+    backend = yaml.safe_load(tree["dist/staging/apps/doc-router/deployment-backend.yaml"])
+    env = backend["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert any(e["name"] == "MONGODB_URI" and "tls=true" in e["value"] for e in env)  # the app already speaks TLS
+
+
+def test_preferred_tls_without_certificates_is_refused(env_dir):
+    path = env_dir / "kind.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["mongodb"]["tls"] = "preferred"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(ConfigError) as caught:
+        load_environment("kind", env_dir)
+    assert "mongodb.tls is 'preferred' but the environment issues no certificates" in str(caught.value)

@@ -200,6 +200,10 @@ class InClusterMongoDB(Frozen):
     search_storage_size: Quantity
     resources: Resources
     search_resources: Resources
+    # Where certificates are issued (mongodb_tls.py): "required", or "preferred" while a running plain
+    # replica set moves to TLS (members speak TLS with each other, clients may still connect plain), so
+    # the app's pods roll to their TLS URI without losing the database (docs/platform.md#mongodb-tls).
+    tls: Literal["required", "preferred"] = "required"
 
 
 class ExternalMongoDB(Frozen):
@@ -300,6 +304,16 @@ class Environment(Frozen):
                 ) from None
             if network.prefixlen == 0:
                 raise ValueError(f"api_server_cidrs: '{text}' is every address; remove the field instead")
+        return self
+
+    @model_validator(mode="after")
+    def _mongodb_tls_needs_certificates(self) -> Environment:
+        db = self.in_cluster_mongodb
+        if db is not None and db.tls != "required" and not self.tls:
+            raise ValueError(
+                f"mongodb.tls is '{db.tls}' but the environment issues no certificates (ingress.tls_issuer is "
+                "null), so MongoDB runs without TLS here; remove mongodb.tls"
+            )
         return self
 
     @model_validator(mode="after")

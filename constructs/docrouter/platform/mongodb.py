@@ -86,16 +86,18 @@ class MongoDBProps:
     tls: bool = False
 
 
-def community_tls() -> dict[str, Any]:
+def community_tls(optional: bool = False) -> dict[str, Any]:
     """spec.security.tls of the MongoDBCommunity (mongodb-community-operator/api/v1/mongodbcommunity_types.go TLS,
     1.9.1). optional false: mongod requires TLS of every client and member (mongodb_tls.go tlsConfigModification,
-    TLSModeRequired). The CA is read from mongot's certificate Secret, where cert-manager wrote it as ca.crt:
-    the operator copies only that key into the members' pods (ensureCASecret, <name>-ca-certificate), while
-    mongot mounts the referenced Secret whole (controllers/searchcontroller/community_search_source.go
-    TLSConfig), so neither gets a private key it does not already hold."""
+    TLSModeRequired); true: members still speak TLS with each other, clients may connect plain (TLSModePreferred),
+    the step a running plain replica set takes on its way to TLS (`mongodb.tls: preferred`).
+    The CA is read from mongot's certificate Secret, where cert-manager wrote it as ca.crt: the operator
+    copies only that key into the members' pods (ensureCASecret, <name>-ca-certificate), while mongot mounts
+    the referenced Secret whole (controllers/searchcontroller/community_search_source.go TLSConfig), so
+    neither gets a private key it does not already hold."""
     return {
         "enabled": True,
-        "optional": False,
+        "optional": optional,
         "certificateKeySecretRef": {"name": tls.SERVER_SECRET},
         "caCertificateSecretRef": {"name": tls.SEARCH_SECRET},
     }
@@ -149,7 +151,7 @@ class MongoDB(Construct):
                     "version": c.MONGODB_VERSION,
                     "security": {
                         "authentication": {"modes": ["SCRAM"], "ignoreUnknownUsers": True},
-                        **({"tls": community_tls()} if self.tls else {}),
+                        **({"tls": community_tls(optional=self.db.tls == "preferred")} if self.tls else {}),
                     },
                     "users": [_user(name) for name in c.MONGODB_USER_PASSWORD_KEYS],
                     "statefulSet": {

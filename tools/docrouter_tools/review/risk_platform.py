@@ -177,7 +177,7 @@ def mongodb_tls_problems(kind: str, old: dict, new: dict) -> list[tuple[str, str
                     "MongoDB TLS requirement changes (spec.security.tls enabled/optional): the members switch "
                     "before the apps layer rolls the pods whose MONGODB_URI matches, so the app loses its database "
                     "for minutes",
-                    "Merge in a quiet hour, or go through optional: true first.",
+                    "Go through `mongodb.tls: preferred` first (docs/platform.md#mongodb-tls).",
                 )
             ]
         return []
