@@ -46,7 +46,8 @@ help: ## List the targets
 		TEST_ARGS "test: more pytest arguments, e.g. TEST_ARGS=\"-k netflow\"" "$$MAKE_TEST_ARGS" \
 		PYTHON "the Python 3.11+ that creates .venv" "$$MAKE_PYTHON" \
 		ALLOW_SHRINK "synth: ALLOW_SHRINK=1 allows removing objects a cluster runs" "$$MAKE_ALLOW_SHRINK" \
-		CRD_SCHEMAS "CRD JSON schemas for synth and validate (skip: no custom-resource check)" "$$CRD_SCHEMAS"
+		CRD_SCHEMAS "CRD JSON schemas for synth and validate (skip: no custom-resource check)" "$$CRD_SCHEMAS" \
+		CRDS "real CRDs for the cluster tier (make crds downloads them)" "$$CRDS"
 	echo "Exit codes: 0 ok, 1 findings or failure, 2 usage error, 3 risk flags (diff FAIL_ON_RISK=1); make itself exits 0 or 2."
 
 $(STAMP): requirements.txt pyproject.toml
@@ -182,13 +183,20 @@ secrets-init: $(STAMP) ## Create ENV's encrypted secrets with generated credenti
 secrets-edit: $(STAMP) ## Edit ENV's SOPS-encrypted secrets with sops (SECRET=mongodb-credentials for the other)
 	$(PY) main.py secrets edit --env "$$MAKE_ENV" $${MAKE_SECRET:+--secret "$$MAKE_SECRET"}
 
-# The cluster tier (tests/cluster, docs/testing.md "The cluster tier"): real CRDs from CRDS, and
-# etcd, kube-apiserver, … built offline from the Go module proxy into ~/.cache/docrouter/control-plane/.
-CRDS ?= $(if $(wildcard ../shared/crds),$(abspath ../shared/crds),.cache/crds)
+# The cluster tier (tests/cluster, docs/testing.md "The cluster tier"): real CRDs from CRDS (the team's
+# shared folder, else what `make crds` downloads), and etcd, kube-apiserver, … built offline from the Go
+# module proxy into ~/.cache/docrouter/control-plane/.
+CRDS_CACHE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/docrouter/crds
+CRDS ?= $(if $(wildcard ../shared/crds),$(abspath ../shared/crds),$(CRDS_CACHE))
 export CRDS
 .PHONY: control-plane
 control-plane: ## Build the cluster tier's control plane (Go 1.26; cached, idempotent)
 	$(PYTHON) tools/control-plane/build.py
+
+# Into ~/.cache/docrouter/crds, or the CRDS you give (never over a folder it did not write, e.g. ../shared/crds).
+.PHONY: crds
+crds: $(STAMP) ## Download the real CRDs of the pinned Flux and chart versions (needs internet; CRDS=<folder>)
+	$(PY) -m docrouter_tools.fetch_crds $(if $(filter command line environment,$(origin CRDS)),"$$CRDS")
 
 
 # Always into .cache/crd-schemas (never into CRD_SCHEMAS, which may be the team's shared folder).

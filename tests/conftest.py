@@ -182,3 +182,20 @@ def refused_environment(env_dir: Path, name: str, change) -> str:
     with pytest.raises(ConfigError) as caught:
         load_environment(name, env_dir)
     return str(caught.value)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):  # noqa: ANN201 (xdist's own types)
+    """The cluster tier (tests/cluster) as one work unit of `--dist loadgroup`, so one worker starts its
+    control plane and runs it while the others run the rest. xdist_group marks cannot say so here:
+    pytest-xdist 3.8.0 groups by rewriting `item._nodeid` (xdist/remote.py), which pytest 9 no longer
+    reads (a node's id is `_id`, _pytest/nodes.py), so every marked test was scheduled on its own and
+    each worker started a control plane of its own."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling  # type: ignore[import-untyped]
+
+    class ClusterTierTogether(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "cluster-tier" if nodeid.startswith("tests/cluster/") else super()._split_scope(nodeid)
+
+    return ClusterTierTogether(config, log)

@@ -10,6 +10,7 @@ from docrouter import constants as c
 from docrouter.config import load_environment
 from docrouter.layers import LAYERS
 from docrouter.platform.building_blocks import pull_policy
+from docrouter.platform.flux_rbac import HEALTH_READS
 from docrouter.pod_templates import containers
 from docrouter.providers import PROVIDERS
 from docrouter.synthesis.checks import SynthError
@@ -143,6 +144,12 @@ def test_application_layers_run_as_their_own_service_account(env):
             group, resource = RESOURCES[obj["kind"]]
             role = m.get("Role", account, obj["metadata"]["namespace"])
             assert any(group in r["apiGroups"] and resource in r["resources"] for r in role["rules"]), obj["kind"]
+            # Flux's health check lists what the workload generates, as the same account (flux_rbac.HEALTH_READS).
+            for read_group, read in HEALTH_READS.get((group, resource), ()):
+                assert any(
+                    read_group in r["apiGroups"] and read in r["resources"] and {"list", "watch"} <= set(r["verbs"])
+                    for r in role["rules"]
+                ), f"{name} may not list {read} for its {obj['kind']}'s health check"
     assert not [r for r in m.objects if r["kind"] in ("ClusterRole", "ClusterRoleBinding")]
 
 

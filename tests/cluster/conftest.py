@@ -1,9 +1,9 @@
 """The cluster tier: a real control plane, started once per test run (see docs/testing.md).
 
-Every test here runs in one pytest-xdist group (`--dist loadgroup` in pyproject.toml), so one worker
-starts the control plane and runs the tier while the others run the rest of the suite. Without the
-binaries the whole tier is skipped with one line; with CONTROL_PLANE_REQUIRED=1 (.ci/run) that is a
-failure instead.
+Every test here runs as one pytest-xdist work unit (tests/conftest.py, pytest_xdist_make_scheduler),
+so one worker starts the control plane and runs the tier while the others run the rest of the suite.
+Without the binaries the whole tier is skipped with one line; with CONTROL_PLANE_REQUIRED=1 (.ci/run)
+that is a failure instead.
 """
 
 from __future__ import annotations
@@ -38,13 +38,6 @@ def pytest_ignore_collect(collection_path: Path) -> bool | None:
     if MISSING and collection_path.name.startswith("test_") and collection_path.name != "test_cluster_binaries.py":
         return True
     return None
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    for item in items:
-        if here in item.path.parents:
-            item.add_marker(pytest.mark.xdist_group("cluster"))
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,7 @@ from docrouter.providers import PROVIDERS
 # Real CRDs (../shared/crds, read its README): set CRDS like CRD_SCHEMAS in the Makefile.
 CRDS = Path(os.environ.get("CRDS") or REPO.parent / "shared" / "crds")
 SYSTEM_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease", "flux-system"}
+WORKLOADS = "deployments.apps,replicasets.apps,statefulsets.apps,daemonsets.apps,jobs.batch"
 
 # Node labels each provider sets. Well-known labels: kubernetes.io/docs/reference/labels-annotations-taints/.
 # DOKS: `doks.digitalocean.com/node-pool` (docs.digitalocean.com, "Automatically Applied Labels");
@@ -142,14 +143,27 @@ class Cluster:
         namespaces = [n.removeprefix("namespace/") for n in k.run("get", "ns", "-o", "name").stdout.split()]
         doomed = [n for n in namespaces if n not in SYSTEM_NAMESPACES]
         if doomed:
+            # Pods first, at once: the namespace controller, finding pods, waits their grace period (30 s
+            # here) before it looks again (kubernetes v1.37.2 pkg/controller/namespace/deletion,
+            # estimateGracefulTermination); no workload is left to re-create them.
+            others = "--field-selector=" + ",".join(f"metadata.namespace!={n}" for n in sorted(SYSTEM_NAMESPACES))
+            k.run("delete", WORKLOADS, "-A", others, "--cascade=orphan", "--wait=false")
+            k.run("delete", "pods", "-A", others, "--grace-period=0", "--force", "--wait=false")
             k.run("delete", "ns", "--wait=false", *doomed)
-        for kind, name in sorted(self._cluster_scoped):
-            if kind != "namespace":  # waited for: the next install re-creates the same CRDs and classes
-                k.run("delete", kind, name, "--ignore-not-found", "--timeout=60s", check=False)
-        self._cluster_scoped.clear()
-        k.run("delete", "nodes", "--all", "--wait=false")
-        if doomed:
             wait_gone(k, "namespaces", doomed)
+        # After the namespaces: a CRD vanishing while the namespace controller discovers what to delete
+        # fails that pass (NamespaceDeletionDiscoveryFailure), which it retries with back-off.
+        by_kind: dict[str, list[str]] = {}
+        for kind, name in sorted(self._cluster_scoped):
+            if kind != "namespace":
+                by_kind.setdefault(kind, []).append(name)
+        for kind, names in by_kind.items():  # waited for: the next install re-creates the same CRDs and classes
+            k.run("delete", kind, *names, "--ignore-not-found", "--timeout=60s", check=False)
+        self._cluster_scoped.clear()
+        # Only now: KWOK finishes the pods' deletion only on the nodes it manages; a pod left on a deleted
+        # node waits for kube-controller-manager's pod GC (40 s of quarantine, checked every 20 s: kubernetes
+        # v1.37.2 pkg/controller/podgc/gc_controller.go).
+        k.run("delete", "nodes", "--all", "--wait=false")
         self.provider = provider
         k.generation += 1
         nodes = [fake_node(f"{provider}-{i}", labels) for i, labels in enumerate(NODE_LABELS[provider])]

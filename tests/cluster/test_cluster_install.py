@@ -30,8 +30,6 @@ def server_minor(cluster: Cluster) -> str:
 
 def test_the_control_plane_runs_the_environment_s_kubernetes_minor(cluster: Cluster, env: str) -> None:
     declared, served = load_environment(env).kubernetes_version, server_minor(cluster)
-    if declared == "1.33" and served == "1.37":
-        pytest.xfail("issue 19 moves every environment to 1.37; until then 1.33 manifests are tested on 1.37")
     assert declared == served, f"{env} declares Kubernetes {declared}; the control plane is {served}"
 
 

@@ -81,6 +81,16 @@ def download(relative: str, base: str = CATALOG) -> bytes:
         ) from None
 
 
+def replace_folder(root: Path, complete: Path) -> None:
+    """complete (a folder beside root, fully written) becomes root; the old root goes only then."""
+    old = root.with_name(f".{root.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if root.exists():
+        root.rename(old)
+    complete.rename(root)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def main(dest: str) -> int:
     root = Path(dest).resolve()
     if not root.is_relative_to(CACHE) or root == CACHE:
@@ -103,12 +113,7 @@ def main(dest: str) -> int:
                 schemas_of_crd(download(crd_file, MONGODB_CRDS).decode("utf-8"))[version], encoding="utf-8"
             )
             print(f"converted {relative}", file=sys.stderr)
-        old = root.with_name(f".{root.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        if root.exists():
-            root.rename(old)
-        staging.rename(root)
-        shutil.rmtree(old, ignore_errors=True)
+        replace_folder(root, staging)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     print(f"{PROGRAM}: wrote {len(SCHEMAS) + len(CONVERTED)} schemas to {root}")
