@@ -131,12 +131,14 @@ SYNTH_SOURCES = (
 
 
 def copy_sources(root: Path, names: tuple[str, ...] = SYNTH_SOURCES) -> Path:
-    """Copy the repository's committed sources into root, as a fresh clone would have them."""
+    """Copy the repository's committed sources into root, as a fresh clone would have them (without what
+    the tools install beside them: `make lint` puts 530 MB of npm packages in tools/renovate/node_modules)."""
     root.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "node_modules")
     for name in names:
         source = REPO / name
         if source.is_dir():
-            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+            shutil.copytree(source, root / name, ignore=ignore)
         else:
             shutil.copy2(source, root / name)
     return root
